@@ -1,0 +1,34 @@
+# The two commands: `make run` (set up everything, open mneme) and `make test` (set up everything, run every test).
+SHELL := /bin/bash
+# One target dir outside the clone, shared by run, test and bench (and by CI runs), so dependencies build once.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/mneme/target
+CARGO ?= cargo
+BIN := $(CARGO_TARGET_DIR)/release/mneme
+ARGS ?=
+
+.PHONY: run test deps models build lint fmt bench
+
+run: deps models build
+	$(BIN) $(ARGS)
+
+test: deps models
+	$(CARGO) test --release --locked
+
+deps:
+	@bash scripts/install-deps.sh
+
+models:
+	@python3 scripts/fetch-models.py
+
+build:
+	$(CARGO) build --release --locked
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+bench: deps models build
+	$(BIN) bench engine --json

@@ -1,0 +1,126 @@
+//! The command line: global options, subcommands, and the shared set-up every command needs.
+
+mod ask;
+mod bench;
+mod chat;
+mod doctor;
+mod models;
+mod sessions;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineSettings};
+use crate::models::Catalog;
+use crate::paths::{DATA_DIR_ENV, Paths};
+use crate::session::SessionStore;
+
+/// mneme: chat with a local model that remembers.
+#[derive(Debug, Parser)]
+#[command(name = "mneme", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Data dir for sessions, memory and logs (default: the platform's data dir).
+    #[arg(long, global = true, env = DATA_DIR_ENV, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file (default: DATA_DIR/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the chat (the default when no command is given).
+    Chat(chat::ChatArgs),
+    /// Ask one question and print the reply.
+    Ask(ask::AskArgs),
+    /// List, show, export, rename and delete conversations.
+    #[command(subcommand)]
+    Sessions(sessions::SessionsCommand),
+    /// List, choose and fetch models.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Check that models, runtime and data dir are in order.
+    Doctor,
+    /// Measure performance; prints machine-readable results.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// What every command shares: where things are and the config.
+pub struct App {
+    pub paths: Paths,
+    pub config: Config,
+    _log: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
+impl App {
+    /// Resolves paths, creates the private data dir, starts logging and loads the config.
+    pub fn load(cli: &Cli, process: &str) -> Result<Self> {
+        let (paths, log) = Self::prepare(cli, process)?;
+        let config = Config::load_or_create(&paths.config_file)?;
+        Ok(Self { paths, config, _log: log })
+    }
+
+    fn prepare(cli: &Cli, process: &str) -> Result<(Paths, Option<tracing_appender::non_blocking::WorkerGuard>)> {
+        let paths = Paths::resolve(cli.data_dir.clone(), cli.config.clone())?;
+        paths
+            .ensure_data_dir()
+            .with_context(|| format!("cannot create the data dir {}", paths.data_dir.display()))?;
+        let log = crate::logging::init(&paths.log_dir(), process);
+        tracing::info!(data_dir = %paths.data_dir.display(), "mneme {} {process}", env!("CARGO_PKG_VERSION"));
+        Ok((paths, log))
+    }
+
+    pub fn catalog(&self) -> Catalog {
+        Catalog::new(&self.paths.models_dir)
+    }
+
+    pub fn sessions(&self) -> SessionStore {
+        SessionStore::new(self.paths.sessions_dir())
+    }
+
+    /// Engine settings from the config, with an optional model chosen on the command line.
+    pub fn engine_settings(&self, model: Option<&str>) -> Result<EngineSettings> {
+        let m = &self.config.model;
+        let model = self.catalog().resolve_chat(model.unwrap_or(&m.chat))?;
+        Ok(EngineSettings {
+            model,
+            template_override: Some(m.template.clone()).filter(|t| !t.is_empty()),
+            context_size: m.context_size,
+            threads: m.threads,
+            batch_size: m.batch_size,
+        })
+    }
+
+    /// Loads the chat model (seconds); errors are one clear line.
+    pub fn load_engine(&self, model: Option<&str>) -> Result<Engine> {
+        Ok(Engine::load(self.engine_settings(model)?)?)
+    }
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    match &cli.command {
+        None => chat::run(&cli, &chat::ChatArgs::default()).await,
+        Some(Command::Chat(args)) => chat::run(&cli, args).await,
+        Some(Command::Ask(args)) => ask::run(&cli, args).await,
+        Some(Command::Sessions(cmd)) => sessions::run(&cli, cmd),
+        Some(Command::Models(cmd)) => models::run(&cli, cmd),
+        Some(Command::Doctor) => doctor::run(&cli),
+        Some(Command::Bench(cmd)) => bench::run(&cli, cmd).await,
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! `mneme sessions`: list, show, export, rename and delete conversations.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use super::{App, Cli, print_json};
+use crate::session::{ExportFormat, export, one_line};
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List conversations, most recent first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a conversation's turns.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a conversation out as Markdown or JSONL.
+    Export {
+        id: String,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Give a conversation a name.
+    Rename { id: String, name: String },
+    /// Delete a conversation's transcript and saved cache.
+    Delete { id: String },
+}
+
+pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
+    let app = App::load(cli, "cli")?;
+    let store = app.sessions();
+    match command {
+        SessionsCommand::List { json } => {
+            let rows = store.list()?;
+            if *json {
+                print_json(&rows)?;
+            } else if rows.is_empty() {
+                println!("no sessions yet: start one with `mneme` or `mneme ask`");
+            } else {
+                for row in rows {
+                    println!(
+                        "{}  {}  {:>3} turns  {}",
+                        row.id,
+                        row.updated.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
+                        row.turns,
+                        row.title
+                    );
+                }
+            }
+        }
+        SessionsCommand::Show { id, json } => {
+            let session = store.open(id)?;
+            if *json {
+                print_json(&serde_json::json!({
+                    "id": session.meta.id,
+                    "name": session.meta.name,
+                    "title": session.title(),
+                    "created": session.meta.created,
+                    "turns": session.turns,
+                    "unreadable_lines": session.unreadable_lines,
+                }))?;
+            } else {
+                println!("{} — {}", session.meta.id, session.title());
+                for turn in &session.turns {
+                    let mark = if turn.interrupted { " (interrupted)" } else { "" };
+                    println!(
+                        "[{}] {} {}{mark}: {}",
+                        turn.id,
+                        turn.time.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
+                        turn.role.as_str(),
+                        one_line(&turn.text, 200)
+                    );
+                }
+            }
+        }
+        SessionsCommand::Export { id, format, output } => {
+            let text = export(&store.open(id)?, *format);
+            match output {
+                Some(path) => crate::paths::write_private_atomic(path, text.as_bytes())?,
+                None => print!("{text}"),
+            }
+        }
+        SessionsCommand::Rename { id, name } => {
+            let meta = store.rename(id, name)?;
+            println!("renamed {} to {}", meta.id, meta.name.as_deref().unwrap_or("(no name)"));
+        }
+        SessionsCommand::Delete { id } => {
+            let id = store.delete(id)?;
+            println!("deleted {id}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,226 @@
+//! The TOML config: typed, defaulted, strict about unknown keys, and written commented on first run.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Everything a user can set in `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Which model runs and how its context is sized.
+    pub model: ModelConfig,
+    /// How replies are sampled.
+    pub generation: GenerationConfig,
+}
+
+/// The chat model and its context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelConfig {
+    /// A fetched model's name (see `mneme models list`) or a path to any GGUF file.
+    pub chat: String,
+    /// A llama.cpp built-in chat template name for models without their own; empty uses the model's.
+    pub template: String,
+    /// Context size in tokens (the KV cache holds this many).
+    pub context_size: u32,
+    /// CPU threads for llama.cpp; 0 uses every core.
+    pub threads: u32,
+    /// Prompt tokens decoded per batch.
+    pub batch_size: u32,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            chat: "smollm2-135m".into(),
+            template: String::new(),
+            context_size: 4096,
+            threads: 0,
+            batch_size: 512,
+        }
+    }
+}
+
+/// Sampling settings; temperature 0 is greedy and reproducible.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenerationConfig {
+    pub temperature: f32,
+    pub top_k: i32,
+    pub top_p: f32,
+    pub min_p: f32,
+    pub repeat_penalty: f32,
+    /// How many recent tokens the repeat penalty looks at.
+    pub repeat_last_n: i32,
+    /// Fixed seed for sampling; absent means a fresh seed each reply.
+    pub seed: Option<u32>,
+    /// Upper bound on the length of one reply, in tokens.
+    pub max_tokens: u32,
+    /// The system prompt that opens every conversation.
+    pub system_prompt: String,
+}
+
+impl Default for GenerationConfig {
+    fn default() -> Self {
+        Self {
+            temperature: 0.7,
+            top_k: 40,
+            top_p: 0.95,
+            min_p: 0.05,
+            repeat_penalty: 1.1,
+            repeat_last_n: 64,
+            seed: None,
+            max_tokens: 512,
+            system_prompt: DEFAULT_SYSTEM_PROMPT.into(),
+        }
+    }
+}
+
+/// The system prompt used unless the config sets another.
+pub const DEFAULT_SYSTEM_PROMPT: &str = "You are mneme, a helpful assistant running locally in a terminal. Answer clearly and concisely.";
+
+/// The commented default config written on first run.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("../assets/default-config.toml");
+
+/// Why a config could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write default config {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}: {key}{message}")]
+    Invalid { path: PathBuf, line: usize, key: String, message: String },
+}
+
+impl Config {
+    /// Loads `path`, writing the commented default first if it does not exist.
+    pub fn load_or_create(path: &Path) -> Result<Self, ConfigError> {
+        if !path.exists() {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|source| ConfigError::Write { path: path.into(), source })?;
+            }
+            crate::paths::write_private_atomic(path, DEFAULT_CONFIG_TOML.as_bytes())
+                .map_err(|source| ConfigError::Write { path: path.into(), source })?;
+        }
+        Self::load(path)
+    }
+
+    /// Loads and validates `path`.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let bytes =
+            std::fs::read(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Invalid {
+            path: path.into(),
+            line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count(),
+            key: String::new(),
+            message: "the file is not valid UTF-8".into(),
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses TOML text; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &Path) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| invalid(text, origin, &e))?;
+        config.validate(text, origin)?;
+        Ok(config)
+    }
+
+    fn validate(&self, text: &str, origin: &Path) -> Result<(), ConfigError> {
+        let check = |ok: bool, key: &str, message: &str| -> Result<(), ConfigError> {
+            if ok {
+                return Ok(());
+            }
+            Err(ConfigError::Invalid {
+                path: origin.into(),
+                line: line_of_key(text, key),
+                key: format!("key `{key}`: "),
+                message: message.into(),
+            })
+        };
+        let m = &self.model;
+        let g = &self.generation;
+        check(!m.chat.trim().is_empty(), "chat", "must name a model or a GGUF path")?;
+        check((256..=1 << 20).contains(&m.context_size), "context_size", "must be between 256 and 1048576")?;
+        check((1..=1 << 16).contains(&m.batch_size), "batch_size", "must be between 1 and 65536")?;
+        check(m.threads <= 1024, "threads", "must be at most 1024")?;
+        check((0.0..=5.0).contains(&g.temperature), "temperature", "must be between 0 and 5")?;
+        check(g.top_k >= 0, "top_k", "must be 0 (off) or more")?;
+        check((0.0..=1.0).contains(&g.top_p), "top_p", "must be between 0 and 1")?;
+        check((0.0..=1.0).contains(&g.min_p), "min_p", "must be between 0 and 1")?;
+        check((0.0..=10.0).contains(&g.repeat_penalty), "repeat_penalty", "must be between 0 and 10")?;
+        check(g.repeat_last_n >= -1, "repeat_last_n", "must be -1 (whole context), 0 (off) or more")?;
+        check(g.max_tokens >= 1, "max_tokens", "must be at least 1")?;
+        Ok(())
+    }
+}
+
+fn invalid(text: &str, origin: &Path, err: &toml::de::Error) -> ConfigError {
+    let offset = err.span().map(|s| s.start).unwrap_or(0).min(text.len());
+    let line = 1 + text[..offset].matches('\n').count();
+    let line_text = text.lines().nth(line - 1).unwrap_or("");
+    let key = line_text
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['))
+        .map(|k| format!("key `{k}`: "))
+        .unwrap_or_default();
+    ConfigError::Invalid {
+        path: origin.into(),
+        line,
+        key,
+        message: err.message().trim().to_string(),
+    }
+}
+
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == key))
+        .map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/x/config.toml"))
+    }
+
+    #[test]
+    fn default_file_parses_to_defaults() {
+        assert_eq!(parse(DEFAULT_CONFIG_TOML).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = parse("[model]\nchat = \"a\"\ncontext_sise = 5\n").unwrap_err().to_string();
+        assert!(err.starts_with("/x/config.toml:3: key `context_sise`: unknown field"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_file_line_and_key() {
+        let err = parse("[generation]\n\ntemperature = \"hot\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("/x/config.toml:3: key `temperature`:"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_value_names_file_line_and_key() {
+        let err = parse("[model]\ncontext_size = 12\n").unwrap_err().to_string();
+        assert_eq!(err, "/x/config.toml:2: key `context_size`: must be between 256 and 1048576");
+    }
+
+    #[test]
+    fn first_load_writes_commented_default_privately() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("config.toml");
+        let config = Config::load_or_create(&path).unwrap();
+        assert_eq!(config, Config::default());
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert!(written.lines().any(|l| l.starts_with('#')));
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,149 @@
+//! One turn of a conversation: save the question, build the prompt, save the reply, keep the KV cache warm.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{ChatMessage, Completion, Engine, Role, StopReason};
+use crate::session::{Session, SessionError, SessionStore, Turn};
+
+/// How many sessions keep a saved KV cache on disk (the most recently used ones).
+const KV_STATES_KEPT: usize = 3;
+
+/// What a saved KV cache is valid for: the same model file and context settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CacheKey {
+    model_path: PathBuf,
+    model_bytes: u64,
+    context_size: u32,
+    attention: String,
+}
+
+/// A session bound to an engine.
+pub struct Conversation<'a> {
+    engine: &'a Engine,
+    store: &'a SessionStore,
+    pub session: Session,
+    system_prompt: String,
+    cache_key: CacheKey,
+}
+
+impl<'a> Conversation<'a> {
+    pub fn new(engine: &'a Engine, store: &'a SessionStore, session: Session, system_prompt: &str) -> Self {
+        let info = engine.info();
+        let cache_key = CacheKey {
+            model_path: info.path.clone(),
+            model_bytes: std::fs::metadata(&info.path).map_or(0, |m| m.len()),
+            context_size: info.context_size,
+            attention: "full".into(),
+        };
+        Self { engine, store, session, system_prompt: system_prompt.to_string(), cache_key }
+    }
+
+    fn key_path(kv: &Path) -> PathBuf {
+        kv.with_extension("kv.json")
+    }
+
+    /// Restores the session's saved KV cache when this model and these settings made it.
+    /// Returns the number of restored tokens; `None` means the next turn re-reads the history.
+    pub fn restore_cache(&self) -> Option<usize> {
+        let kv = self.store.kv_state_path(self.session.id());
+        let key: CacheKey = serde_json::from_slice(&std::fs::read(Self::key_path(&kv)).ok()?).ok()?;
+        if key != self.cache_key || !kv.is_file() {
+            return None;
+        }
+        match self.engine.load_state(&kv) {
+            Ok(tokens) => Some(tokens),
+            Err(e) => {
+                tracing::warn!("ignoring saved KV cache: {e}");
+                None
+            }
+        }
+    }
+
+    /// The prompt for a reply to the conversation so far (which ends with the user's turn).
+    pub fn messages(&self) -> Vec<ChatMessage> {
+        let mut messages = vec![ChatMessage::new(Role::System, self.system_prompt.clone())];
+        messages.extend(
+            self.session
+                .turns
+                .iter()
+                .filter(|t| t.role != Role::System)
+                .map(|t| ChatMessage::new(t.role, t.text.clone())),
+        );
+        messages
+    }
+
+    fn new_turn(&self, role: Role, text: String) -> Turn {
+        Turn {
+            id: SessionStore::next_turn_id(&self.session),
+            time: Utc::now(),
+            role,
+            text,
+            model: None,
+            stats: None,
+            stop: None,
+            interrupted: false,
+        }
+    }
+
+    /// Saves the user's message (fsynced) before any reply is generated.
+    pub fn add_user_turn(&mut self, text: &str) -> Result<Turn, SessionError> {
+        let turn = self.new_turn(Role::User, text.to_string());
+        self.store.append(&mut self.session, turn.clone())?;
+        Ok(turn)
+    }
+
+    /// Saves the reply; a cancelled one is marked interrupted. Then keeps the KV cache for next time.
+    pub fn add_reply(&mut self, completion: &Completion) -> Result<Turn, SessionError> {
+        let mut turn = self.new_turn(Role::Assistant, completion.text.clone());
+        turn.model = Some(self.engine.info().name.clone());
+        turn.stats = Some(completion.stats.clone());
+        turn.stop = Some(completion.stop);
+        turn.interrupted = completion.stop == StopReason::Cancelled;
+        self.store.append(&mut self.session, turn.clone())?;
+        self.save_cache();
+        Ok(turn)
+    }
+
+    /// Saves what was streamed of a reply that failed part-way, marked interrupted.
+    pub fn add_partial_reply(&mut self, text: &str) -> Result<Option<Turn>, SessionError> {
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let mut turn = self.new_turn(Role::Assistant, text.to_string());
+        turn.model = Some(self.engine.info().name.clone());
+        turn.interrupted = true;
+        self.store.append(&mut self.session, turn.clone())?;
+        Ok(Some(turn))
+    }
+
+    fn save_cache(&self) {
+        let kv = self.store.kv_state_path(self.session.id());
+        let saved = self.engine.save_state(&kv).map_err(|e| e.to_string()).and_then(|_| {
+            let key = serde_json::to_vec(&self.cache_key).expect("key serialises");
+            crate::paths::write_private_atomic(&Self::key_path(&kv), &key).map_err(|e| e.to_string())
+        });
+        if let Err(e) = saved {
+            tracing::warn!("could not save the KV cache of {}: {e}", self.session.id());
+        }
+        prune_kv_states(self.store.dir());
+    }
+}
+
+/// Keeps only the most recently written KV caches: they are large and only a speed-up.
+fn prune_kv_states(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut states: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "kv"))
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    states.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, path) in states.into_iter().skip(KV_STATES_KEPT) {
+        let _ = std::fs::remove_file(Conversation::key_path(&path));
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -1,0 +1,278 @@
+//! The local model engine: one thread owns llama.cpp's model and context; everyone else talks to it over channels.
+
+mod backend;
+mod prompt;
+pub mod sampling;
+pub mod utf8;
+mod worker;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio_util::sync::CancellationToken;
+
+pub use backend::{backend as backend_handle, system_info};
+pub use sampling::SamplingParams;
+
+use crate::models::ChatModel;
+
+/// How to load a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngineSettings {
+    pub model: ChatModel,
+    /// A built-in template name that overrides the model's own (from the config).
+    pub template_override: Option<String>,
+    pub context_size: u32,
+    /// 0 uses every core.
+    pub threads: u32,
+    pub batch_size: u32,
+}
+
+/// Who said a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+/// One message of a conversation as the model sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self { role, content: content.into() }
+    }
+}
+
+/// A request for one reply.
+#[derive(Debug, Clone)]
+pub struct GenerateRequest {
+    /// The whole conversation, oldest first, ending with the user's new message.
+    pub messages: Vec<ChatMessage>,
+    pub sampling: SamplingParams,
+    pub max_tokens: u32,
+    /// Cancelling stops generation within one decode step.
+    pub cancel: CancellationToken,
+}
+
+/// What the engine reports while it answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GenerationEvent {
+    /// Prompt tokens decoded so far, for a progress indicator.
+    Prefill { done: usize, total: usize },
+    /// A piece of the reply: always whole UTF-8 characters.
+    Piece(String),
+    /// The reply is complete (or was stopped).
+    Finished(Completion),
+    /// The request failed; the conversation is unchanged.
+    Failed(String),
+}
+
+/// Why generation stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The model ended its turn.
+    EndOfTurn,
+    /// The reply reached `max_tokens`.
+    MaxTokens,
+    /// The caller cancelled.
+    Cancelled,
+    /// The context window is full.
+    ContextFull,
+}
+
+/// Measurements of one turn.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TurnStats {
+    /// Time from the request to the first generated token.
+    pub ttft_ms: f64,
+    /// Prompt tokens decoded for this turn (the rest were already in the KV cache).
+    pub prefill_tokens: usize,
+    /// All prompt tokens, cached or not.
+    pub prompt_tokens: usize,
+    pub prefill_tps: f64,
+    pub decode_tps: f64,
+    pub generated_tokens: usize,
+    /// Tokens in the KV cache after the turn.
+    pub context_used: usize,
+    pub context_size: usize,
+    /// Oldest messages left out of the prompt because the conversation no longer fit.
+    #[serde(default)]
+    pub dropped_messages: usize,
+}
+
+/// A finished reply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub text: String,
+    pub stop: StopReason,
+    pub stats: TurnStats,
+}
+
+/// Facts about the loaded model.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelInfo {
+    pub name: String,
+    pub path: PathBuf,
+    pub architecture: String,
+    pub description: String,
+    pub layers: u32,
+    pub train_context: u32,
+    pub context_size: u32,
+    /// `model` when the file's own template is used, else the built-in name.
+    pub template: String,
+    /// Native sliding-window size, 0 when the model has none.
+    pub sliding_window: u32,
+    pub size_bytes: u64,
+    pub parameters: u64,
+}
+
+/// Why the engine could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("model file {0} does not exist")]
+    MissingModel(PathBuf),
+    #[error("llama.cpp could not load {path}: the file is corrupt, truncated or not a supported GGUF model")]
+    LoadFailed { path: PathBuf },
+    #[error("could not create a llama.cpp context of {context} tokens: {reason}")]
+    Context { context: u32, reason: String },
+    #[error("{0}")]
+    Template(String),
+    #[error("the message is {tokens} tokens but the context holds {context}: shorten it or raise model.context_size")]
+    PromptTooLong { tokens: usize, context: usize },
+    #[error("llama.cpp failed: {0}")]
+    Llama(String),
+    #[error("the engine thread has stopped")]
+    Stopped,
+}
+
+enum Command {
+    Generate(Box<GenerateRequest>, UnboundedSender<GenerationEvent>),
+    SaveState(PathBuf, mpsc::SyncSender<Result<usize, EngineError>>),
+    LoadState(PathBuf, mpsc::SyncSender<Result<usize, EngineError>>),
+    Tokenize(String, mpsc::SyncSender<usize>),
+    Reset,
+}
+
+/// A handle to the engine thread. Dropping it stops the thread.
+pub struct Engine {
+    commands: Option<mpsc::Sender<Command>>,
+    info: ModelInfo,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Loads the model on a new thread and waits until it is ready.
+    pub fn load(settings: EngineSettings) -> Result<Self, EngineError> {
+        if !settings.model.path.is_file() {
+            return Err(EngineError::MissingModel(settings.model.path.clone()));
+        }
+        let (commands, inbox) = mpsc::channel();
+        let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name("mneme-engine".into())
+            .spawn(move || worker::run(settings, inbox, ready_tx))
+            .map_err(|e| EngineError::Llama(e.to_string()))?;
+        match ready_rx.recv() {
+            Ok(Ok(info)) => Ok(Self { commands: Some(commands), info, thread: Some(thread) }),
+            Ok(Err(err)) => {
+                let _ = thread.join();
+                Err(err)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(EngineError::Stopped)
+            }
+        }
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    fn send(&self, command: Command) -> Result<(), EngineError> {
+        self.commands.as_ref().ok_or(EngineError::Stopped)?.send(command).map_err(|_| EngineError::Stopped)
+    }
+
+    /// Starts a reply; events arrive on the returned receiver, ending with `Finished` or `Failed`.
+    pub fn generate(&self, request: GenerateRequest) -> UnboundedReceiver<GenerationEvent> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        if self.send(Command::Generate(Box::new(request), tx.clone())).is_err() {
+            let _ = tx.send(GenerationEvent::Failed(EngineError::Stopped.to_string()));
+        }
+        rx
+    }
+
+    /// Generates a whole reply, calling `on_piece` for each piece as it streams.
+    pub fn generate_blocking(
+        &self,
+        request: GenerateRequest,
+        mut on_piece: impl FnMut(&str),
+    ) -> Result<Completion, EngineError> {
+        let mut events = self.generate(request);
+        while let Some(event) = events.blocking_recv() {
+            match event {
+                GenerationEvent::Piece(piece) => on_piece(&piece),
+                GenerationEvent::Prefill { .. } => {}
+                GenerationEvent::Finished(done) => return Ok(done),
+                GenerationEvent::Failed(msg) => return Err(EngineError::Llama(msg)),
+            }
+        }
+        Err(EngineError::Stopped)
+    }
+
+    /// Saves the KV cache and its tokens to `path` (atomically).
+    pub fn save_state(&self, path: &Path) -> Result<usize, EngineError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(Command::SaveState(path.to_path_buf(), tx))?;
+        rx.recv().map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Restores a KV cache saved by `save_state`; returns the number of cached tokens.
+    pub fn load_state(&self, path: &Path) -> Result<usize, EngineError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(Command::LoadState(path.to_path_buf(), tx))?;
+        rx.recv().map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Counts the tokens of `text` with the model's tokenizer.
+    pub fn count_tokens(&self, text: &str) -> Result<usize, EngineError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(Command::Tokenize(text.to_string(), tx))?;
+        rx.recv().map_err(|_| EngineError::Stopped)
+    }
+
+    /// Empties the KV cache.
+    pub fn reset(&self) -> Result<(), EngineError> {
+        self.send(Command::Reset)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.commands.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

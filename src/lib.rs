@@ -1,0 +1,11 @@
+//! mneme: a terminal chat assistant with long-term memory, running a local GGUF model.
+
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod conversation;
+pub mod engine;
+pub mod logging;
+pub mod models;
+pub mod paths;
+pub mod session;

@@ -1,0 +1,146 @@
+//! Where mneme keeps things: the private data dir, the shared models dir, the config and the logs.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Environment variable that overrides the data dir (same as `--data-dir`).
+pub const DATA_DIR_ENV: &str = "MNEME_HOME";
+/// Environment variable that overrides the shared models dir.
+pub const MODELS_DIR_ENV: &str = "MNEME_MODELS_DIR";
+
+/// The resolved locations for one run of mneme.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// Private per-user data: sessions, memory database, logs. Created 0700.
+    pub data_dir: PathBuf,
+    /// Models fetched from packages, shared by every data dir.
+    pub models_dir: PathBuf,
+    /// The TOML config file.
+    pub config_file: PathBuf,
+}
+
+impl Paths {
+    /// Resolves the locations from explicit options, the environment and the platform defaults.
+    pub fn resolve(data_dir: Option<PathBuf>, config_file: Option<PathBuf>) -> io::Result<Self> {
+        let dirs = directories::ProjectDirs::from("", "", "mneme");
+        let data_dir = match data_dir {
+            Some(dir) => dir,
+            None => dirs
+                .as_ref()
+                .map(|d| d.data_dir().to_path_buf())
+                .ok_or_else(|| io::Error::other("no home directory: pass --data-dir"))?,
+        };
+        let models_dir = match std::env::var_os(MODELS_DIR_ENV) {
+            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+            _ => dirs
+                .as_ref()
+                .map(|d| d.cache_dir().join("models"))
+                .unwrap_or_else(|| data_dir.join("models")),
+        };
+        let config_file = config_file.unwrap_or_else(|| data_dir.join("config.toml"));
+        Ok(Self { data_dir, models_dir, config_file })
+    }
+
+    /// Session transcripts live here.
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.data_dir.join("sessions")
+    }
+
+    /// The LanceDB memory store.
+    pub fn memory_dir(&self) -> PathBuf {
+        self.data_dir.join("memory")
+    }
+
+    /// Log files.
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.join("logs")
+    }
+
+    /// Creates the data dir (0700) with its sub-dirs; tightens an existing one that is too open.
+    pub fn ensure_data_dir(&self) -> io::Result<()> {
+        ensure_private_dir(&self.data_dir)?;
+        ensure_private_dir(&self.sessions_dir())?;
+        ensure_private_dir(&self.log_dir())?;
+        Ok(())
+    }
+}
+
+/// Creates `dir` (and parents) and makes it readable by its owner only.
+pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let mode = fs::metadata(dir)?.permissions().mode() & 0o777;
+    if mode != 0o700 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Opens `path` for appending, creating it 0600.
+pub fn open_private_append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).read(true).mode(0o600).open(path)
+}
+
+/// Writes `bytes` to `path` atomically (temp file, fsync, rename) with mode 0600.
+pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = temp_sibling(path);
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)?;
+        sync_parent(path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A temporary name next to `path`, unique to this process.
+pub fn temp_sibling(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Fsyncs the directory holding `path`, so a rename or a new file survives a crash.
+pub fn sync_parent(path: &Path) -> io::Result<()> {
+    if let Some(parent) = path.parent() {
+        File::open(parent)?.sync_all()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_dir_is_created_private_and_tightened() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("home");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        let paths = Paths::resolve(Some(dir.clone()), None).unwrap();
+        paths.ensure_data_dir().unwrap();
+        for d in [dir.clone(), paths.sessions_dir(), paths.log_dir()] {
+            assert_eq!(fs::metadata(&d).unwrap().permissions().mode() & 0o777, 0o700, "{d:?}");
+        }
+    }
+
+    #[test]
+    fn atomic_write_is_private_and_leaves_no_temp_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("state.json");
+        write_private_atomic(&file, b"{}").unwrap();
+        assert_eq!(fs::read(&file).unwrap(), b"{}");
+        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+}

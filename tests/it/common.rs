@@ -1,0 +1,65 @@
+//! Helpers shared by the integration tests: temp data dirs and running the real `mneme` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A fresh private data dir for one test.
+pub struct DataDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl DataDir {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `mneme --data-dir <this dir> ARGS...`
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mneme"));
+        cmd.arg("--data-dir").arg(self.path()).args(args);
+        cmd.env_remove("MNEME_HOME");
+        cmd
+    }
+
+    /// Runs and returns the output; panics with stderr if the exit code differs from `expect_ok`.
+    pub fn run(&self, args: &[&str], expect_ok: bool) -> Output {
+        let out = self.cmd(args).output().expect("run mneme");
+        assert_eq!(
+            out.status.success(),
+            expect_ok,
+            "mneme {args:?}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Runs and parses stdout as JSON.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args, true);
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let path = self.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+/// The default models dir (the same place the binary looks), where `make test` fetched the models.
+pub fn models_dir() -> PathBuf {
+    let paths = mneme::paths::Paths::resolve(Some(PathBuf::from("/unused")), None).unwrap();
+    paths.models_dir
+}
+
+/// The default chat model's file.
+pub fn chat_model_path() -> PathBuf {
+    let catalog = mneme::models::Catalog::new(&models_dir());
+    catalog.resolve_chat("smollm2-135m").expect("models fetched by `make test`").path
+}
