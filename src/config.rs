@@ -12,6 +12,30 @@ pub struct Config {
     pub model: ModelConfig,
     /// How replies are sampled.
     pub generation: GenerationConfig,
+    /// What is remembered and recalled.
+    pub memory: MemoryConfig,
+}
+
+/// Recall settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MemoryConfig {
+    /// Recall memories into each prompt.
+    pub recall: bool,
+    /// At most this many memories per prompt.
+    pub recall_k: usize,
+    /// At most about this many tokens of memories per prompt.
+    pub recall_budget_tokens: usize,
+}
+
+impl Default for MemoryConfig {
+    fn default() -> Self {
+        Self {
+            recall: true,
+            recall_k: 5,
+            recall_budget_tokens: 400,
+        }
+    }
 }
 
 /// The chat model and its context.
@@ -87,11 +111,22 @@ pub const DEFAULT_CONFIG_TOML: &str = include_str!("../assets/default-config.tom
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write default config {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: {key}{message}")]
-    Invalid { path: PathBuf, line: usize, key: String, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
 }
 
 impl Config {
@@ -99,22 +134,33 @@ impl Config {
     pub fn load_or_create(path: &Path) -> Result<Self, ConfigError> {
         if !path.exists() {
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|source| ConfigError::Write { path: path.into(), source })?;
+                std::fs::create_dir_all(parent).map_err(|source| ConfigError::Write {
+                    path: path.into(),
+                    source,
+                })?;
             }
-            crate::paths::write_private_atomic(path, DEFAULT_CONFIG_TOML.as_bytes())
-                .map_err(|source| ConfigError::Write { path: path.into(), source })?;
+            crate::paths::write_private_atomic(path, DEFAULT_CONFIG_TOML.as_bytes()).map_err(
+                |source| ConfigError::Write {
+                    path: path.into(),
+                    source,
+                },
+            )?;
         }
         Self::load(path)
     }
 
     /// Loads and validates `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let bytes =
-            std::fs::read(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
         let text = String::from_utf8(bytes).map_err(|e| ConfigError::Invalid {
             path: path.into(),
-            line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|b| **b == b'\n').count(),
+            line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count(),
             key: String::new(),
             message: "the file is not valid UTF-8".into(),
         })?;
@@ -142,17 +188,59 @@ impl Config {
         };
         let m = &self.model;
         let g = &self.generation;
-        check(!m.chat.trim().is_empty(), "chat", "must name a model or a GGUF path")?;
-        check((256..=1 << 20).contains(&m.context_size), "context_size", "must be between 256 and 1048576")?;
-        check((1..=1 << 16).contains(&m.batch_size), "batch_size", "must be between 1 and 65536")?;
+        check(
+            !m.chat.trim().is_empty(),
+            "chat",
+            "must name a model or a GGUF path",
+        )?;
+        check(
+            (256..=1 << 20).contains(&m.context_size),
+            "context_size",
+            "must be between 256 and 1048576",
+        )?;
+        check(
+            (1..=1 << 16).contains(&m.batch_size),
+            "batch_size",
+            "must be between 1 and 65536",
+        )?;
         check(m.threads <= 1024, "threads", "must be at most 1024")?;
-        check((0.0..=5.0).contains(&g.temperature), "temperature", "must be between 0 and 5")?;
+        check(
+            (0.0..=5.0).contains(&g.temperature),
+            "temperature",
+            "must be between 0 and 5",
+        )?;
         check(g.top_k >= 0, "top_k", "must be 0 (off) or more")?;
-        check((0.0..=1.0).contains(&g.top_p), "top_p", "must be between 0 and 1")?;
-        check((0.0..=1.0).contains(&g.min_p), "min_p", "must be between 0 and 1")?;
-        check((0.0..=10.0).contains(&g.repeat_penalty), "repeat_penalty", "must be between 0 and 10")?;
-        check(g.repeat_last_n >= -1, "repeat_last_n", "must be -1 (whole context), 0 (off) or more")?;
+        check(
+            (0.0..=1.0).contains(&g.top_p),
+            "top_p",
+            "must be between 0 and 1",
+        )?;
+        check(
+            (0.0..=1.0).contains(&g.min_p),
+            "min_p",
+            "must be between 0 and 1",
+        )?;
+        check(
+            (0.0..=10.0).contains(&g.repeat_penalty),
+            "repeat_penalty",
+            "must be between 0 and 10",
+        )?;
+        check(
+            g.repeat_last_n >= -1,
+            "repeat_last_n",
+            "must be -1 (whole context), 0 (off) or more",
+        )?;
         check(g.max_tokens >= 1, "max_tokens", "must be at least 1")?;
+        check(
+            (1..=50).contains(&self.memory.recall_k),
+            "recall_k",
+            "must be between 1 and 50",
+        )?;
+        check(
+            (50..=8192).contains(&self.memory.recall_budget_tokens),
+            "recall_budget_tokens",
+            "must be between 50 and 8192",
+        )?;
         Ok(())
     }
 }
@@ -196,20 +284,35 @@ mod tests {
 
     #[test]
     fn unknown_key_names_file_line_and_key() {
-        let err = parse("[model]\nchat = \"a\"\ncontext_sise = 5\n").unwrap_err().to_string();
-        assert!(err.starts_with("/x/config.toml:3: key `context_sise`: unknown field"), "{err}");
+        let err = parse("[model]\nchat = \"a\"\ncontext_sise = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/x/config.toml:3: key `context_sise`: unknown field"),
+            "{err}"
+        );
     }
 
     #[test]
     fn wrong_type_names_file_line_and_key() {
-        let err = parse("[generation]\n\ntemperature = \"hot\"\n").unwrap_err().to_string();
-        assert!(err.starts_with("/x/config.toml:3: key `temperature`:"), "{err}");
+        let err = parse("[generation]\n\ntemperature = \"hot\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/x/config.toml:3: key `temperature`:"),
+            "{err}"
+        );
     }
 
     #[test]
     fn out_of_range_value_names_file_line_and_key() {
-        let err = parse("[model]\ncontext_size = 12\n").unwrap_err().to_string();
-        assert_eq!(err, "/x/config.toml:2: key `context_size`: must be between 256 and 1048576");
+        let err = parse("[model]\ncontext_size = 12\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "/x/config.toml:2: key `context_size`: must be between 256 and 1048576"
+        );
     }
 
     #[test]
@@ -221,6 +324,9 @@ mod tests {
         assert_eq!(config, Config::default());
         let written = std::fs::read_to_string(&path).unwrap();
         assert!(written.lines().any(|l| l.starts_with('#')));
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

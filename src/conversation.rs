@@ -6,6 +6,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{ChatMessage, Completion, Engine, Role, StopReason};
+use crate::memory::recall::Recall;
 use crate::session::{Session, SessionError, SessionStore, Turn};
 
 /// How many sessions keep a saved KV cache on disk (the most recently used ones).
@@ -30,7 +31,12 @@ pub struct Conversation<'a> {
 }
 
 impl<'a> Conversation<'a> {
-    pub fn new(engine: &'a Engine, store: &'a SessionStore, session: Session, system_prompt: &str) -> Self {
+    pub fn new(
+        engine: &'a Engine,
+        store: &'a SessionStore,
+        session: Session,
+        system_prompt: &str,
+    ) -> Self {
         let info = engine.info();
         let cache_key = CacheKey {
             model_path: info.path.clone(),
@@ -38,7 +44,13 @@ impl<'a> Conversation<'a> {
             context_size: info.context_size,
             attention: "full".into(),
         };
-        Self { engine, store, session, system_prompt: system_prompt.to_string(), cache_key }
+        Self {
+            engine,
+            store,
+            session,
+            system_prompt: system_prompt.to_string(),
+            cache_key,
+        }
     }
 
     fn key_path(kv: &Path) -> PathBuf {
@@ -49,7 +61,8 @@ impl<'a> Conversation<'a> {
     /// Returns the number of restored tokens; `None` means the next turn re-reads the history.
     pub fn restore_cache(&self) -> Option<usize> {
         let kv = self.store.kv_state_path(self.session.id());
-        let key: CacheKey = serde_json::from_slice(&std::fs::read(Self::key_path(&kv)).ok()?).ok()?;
+        let key: CacheKey =
+            serde_json::from_slice(&std::fs::read(Self::key_path(&kv)).ok()?).ok()?;
         if key != self.cache_key || !kv.is_file() {
             return None;
         }
@@ -70,7 +83,18 @@ impl<'a> Conversation<'a> {
                 .turns
                 .iter()
                 .filter(|t| t.role != Role::System)
-                .map(|t| ChatMessage::new(t.role, t.text.clone())),
+                .map(|t| {
+                    let text = match &t.speaker {
+                        Some(speaker) => format!("{speaker}: {}", t.text),
+                        None => t.text.clone(),
+                    };
+                    match &t.recall {
+                        Some(recall) => {
+                            ChatMessage::new(t.role, format!("{}\n\n{text}", recall.block))
+                        }
+                        None => ChatMessage::new(t.role, text),
+                    }
+                }),
         );
         messages
     }
@@ -80,17 +104,29 @@ impl<'a> Conversation<'a> {
             id: SessionStore::next_turn_id(&self.session),
             time: Utc::now(),
             role,
+            speaker: None,
             text,
             model: None,
             stats: None,
             stop: None,
+            recall: None,
             interrupted: false,
         }
     }
 
     /// Saves the user's message (fsynced) before any reply is generated.
     pub fn add_user_turn(&mut self, text: &str) -> Result<Turn, SessionError> {
-        let turn = self.new_turn(Role::User, text.to_string());
+        self.add_user_turn_with_recall(text, None)
+    }
+
+    /// Saves the user's message with the memories recalled for it.
+    pub fn add_user_turn_with_recall(
+        &mut self,
+        text: &str,
+        recall: Option<Recall>,
+    ) -> Result<Turn, SessionError> {
+        let mut turn = self.new_turn(Role::User, text.to_string());
+        turn.recall = recall;
         self.store.append(&mut self.session, turn.clone())?;
         Ok(turn)
     }
@@ -121,10 +157,15 @@ impl<'a> Conversation<'a> {
 
     fn save_cache(&self) {
         let kv = self.store.kv_state_path(self.session.id());
-        let saved = self.engine.save_state(&kv).map_err(|e| e.to_string()).and_then(|_| {
-            let key = serde_json::to_vec(&self.cache_key).expect("key serialises");
-            crate::paths::write_private_atomic(&Self::key_path(&kv), &key).map_err(|e| e.to_string())
-        });
+        let saved = self
+            .engine
+            .save_state(&kv)
+            .map_err(|e| e.to_string())
+            .and_then(|_| {
+                let key = serde_json::to_vec(&self.cache_key).expect("key serialises");
+                crate::paths::write_private_atomic(&Self::key_path(&kv), &key)
+                    .map_err(|e| e.to_string())
+            });
         if let Err(e) = saved {
             tracing::warn!("could not save the KV cache of {}: {e}", self.session.id());
         }
@@ -134,7 +175,9 @@ impl<'a> Conversation<'a> {
 
 /// Keeps only the most recently written KV caches: they are large and only a speed-up.
 fn prune_kv_states(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut states: Vec<(std::time::SystemTime, PathBuf)> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())

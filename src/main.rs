@@ -9,7 +9,10 @@ fn main() -> ExitCode {
     // SAFETY: umask only changes this process's file-creation mask.
     unsafe { libc::umask(0o077) };
     let cli = mneme::cli::Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("mneme: cannot start the async runtime: {e}");

@@ -61,7 +61,9 @@ pub struct ChatModel {
 /// Why a model could not be chosen.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
-    #[error("model `{name}` is not fetched yet ({path} is missing): run `mneme models fetch` or `make models`")]
+    #[error(
+        "model `{name}` is not fetched yet ({path} is missing): run `mneme models fetch` or `make models`"
+    )]
     NotFetched { name: String, path: PathBuf },
     #[error("no model named `{0}` and no such file; known models: {1}")]
     Unknown(String, String),
@@ -74,9 +76,12 @@ pub enum ModelError {
 impl Catalog {
     /// The built-in manifest over `models_dir`.
     pub fn new(models_dir: &Path) -> Self {
-        let manifest: Manifest =
-            serde_json::from_str(MANIFEST_JSON).expect("assets/models.json is valid (checked by a test)");
-        Self { models_dir: models_dir.to_path_buf(), artifacts: manifest.artifacts }
+        let manifest: Manifest = serde_json::from_str(MANIFEST_JSON)
+            .expect("assets/models.json is valid (checked by a test)");
+        Self {
+            models_dir: models_dir.to_path_buf(),
+            artifacts: manifest.artifacts,
+        }
     }
 
     /// The absolute path of an artifact.
@@ -95,13 +100,21 @@ impl Catalog {
 
     /// The dir holding the embedding model and its tokenizer files.
     pub fn embedding_dir(&self) -> PathBuf {
-        let onnx = self.artifact("minilm-onnx").expect("manifest names minilm-onnx");
-        self.path_of(onnx).parent().map(Path::to_path_buf).unwrap_or_default()
+        let onnx = self
+            .artifact("minilm-onnx")
+            .expect("manifest names minilm-onnx");
+        self.path_of(onnx)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     }
 
     /// The ONNX Runtime shared library.
     pub fn onnxruntime_library(&self) -> PathBuf {
-        self.path_of(self.artifact("onnxruntime").expect("manifest names onnxruntime"))
+        self.path_of(
+            self.artifact("onnxruntime")
+                .expect("manifest names onnxruntime"),
+        )
     }
 
     /// Resolves a model name from the catalog, or any path to a GGUF file.
@@ -109,7 +122,10 @@ impl Catalog {
         if let Some(artifact) = self.chat_models().find(|a| a.name == name_or_path) {
             let path = self.path_of(artifact);
             if !path.is_file() {
-                return Err(ModelError::NotFetched { name: artifact.name.clone(), path });
+                return Err(ModelError::NotFetched {
+                    name: artifact.name.clone(),
+                    path,
+                });
             }
             return Ok(ChatModel {
                 name: artifact.name.clone(),
@@ -120,11 +136,21 @@ impl Catalog {
         let path = PathBuf::from(name_or_path);
         if path.is_file() {
             check_gguf_magic(&path)?;
-            let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            return Ok(ChatModel { name, path, template: None });
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            return Ok(ChatModel {
+                name,
+                path,
+                template: None,
+            });
         }
         let known: Vec<_> = self.chat_models().map(|a| a.name.as_str()).collect();
-        Err(ModelError::Unknown(name_or_path.to_string(), known.join(", ")))
+        Err(ModelError::Unknown(
+            name_or_path.to_string(),
+            known.join(", "),
+        ))
     }
 
     /// Checks an artifact's size and sha256.
@@ -151,12 +177,19 @@ impl Catalog {
         std::fs::write(&manifest, MANIFEST_JSON)?;
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
         let mut cmd = Command::new(&python);
-        cmd.arg(&script).arg("--models-dir").arg(&self.models_dir).arg("--manifest").arg(&manifest);
+        cmd.arg(&script)
+            .arg("--models-dir")
+            .arg(&self.models_dir)
+            .arg("--manifest")
+            .arg(&manifest);
         if !only.is_empty() {
             cmd.arg("--only").arg(only.join(","));
         }
         let status = cmd.status().map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot run {python} (Python 3 is needed to fetch models): {e}"))
+            io::Error::new(
+                e.kind(),
+                format!("cannot run {python} (Python 3 is needed to fetch models): {e}"),
+            )
         })?;
         Ok(status.success())
     }
@@ -169,8 +202,13 @@ pub fn check_gguf_magic(path: &Path) -> Result<(), ModelError> {
     match read {
         Ok(()) if &magic == b"GGUF" => Ok(()),
         Ok(()) => Err(ModelError::NotGguf { path: path.into() }),
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Err(ModelError::NotGguf { path: path.into() }),
-        Err(source) => Err(ModelError::Io { path: path.into(), source }),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            Err(ModelError::NotGguf { path: path.into() })
+        }
+        Err(source) => Err(ModelError::Io {
+            path: path.into(),
+            source,
+        }),
     }
 }
 
@@ -214,7 +252,9 @@ mod tests {
         let tmp = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(tmp.path(), b"not a model").unwrap();
         let catalog = Catalog::new(Path::new("/nonexistent"));
-        let err = catalog.resolve_chat(tmp.path().to_str().unwrap()).unwrap_err();
+        let err = catalog
+            .resolve_chat(tmp.path().to_str().unwrap())
+            .unwrap_err();
         assert!(matches!(err, ModelError::NotGguf { .. }));
     }
 }

@@ -40,7 +40,11 @@ impl Paths {
                 .unwrap_or_else(|| data_dir.join("models")),
         };
         let config_file = config_file.unwrap_or_else(|| data_dir.join("config.toml"));
-        Ok(Self { data_dir, models_dir, config_file })
+        Ok(Self {
+            data_dir,
+            models_dir,
+            config_file,
+        })
     }
 
     /// Session transcripts live here.
@@ -79,7 +83,12 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
 
 /// Opens `path` for appending, creating it 0600.
 pub fn open_private_append(path: &Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).read(true).mode(0o600).open(path)
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .mode(0o600)
+        .open(path)
 }
 
 /// Writes `bytes` to `path` atomically (temp file, fsync, rename) with mode 0600.
@@ -105,7 +114,10 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// A temporary name next to `path`, unique to this process.
 pub fn temp_sibling(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
@@ -130,7 +142,11 @@ mod tests {
         let paths = Paths::resolve(Some(dir.clone()), None).unwrap();
         paths.ensure_data_dir().unwrap();
         for d in [dir.clone(), paths.sessions_dir(), paths.log_dir()] {
-            assert_eq!(fs::metadata(&d).unwrap().permissions().mode() & 0o777, 0o700, "{d:?}");
+            assert_eq!(
+                fs::metadata(&d).unwrap().permissions().mode() & 0o777,
+                0o700,
+                "{d:?}"
+            );
         }
     }
 
@@ -140,7 +156,10 @@ mod tests {
         let file = tmp.path().join("state.json");
         write_private_atomic(&file, b"{}").unwrap();
         assert_eq!(fs::read(&file).unwrap(), b"{}");
-        assert_eq!(fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
     }
 }

@@ -11,7 +11,9 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use super::{median, ratio};
-use crate::engine::{ChatMessage, Engine, EngineError, EngineSettings, GenerateRequest, Role, SamplingParams};
+use crate::engine::{
+    ChatMessage, Engine, EngineError, EngineSettings, GenerateRequest, Role, SamplingParams,
+};
 
 const BENCH_TEXT: &str = include_str!("../../assets/bench-text.txt");
 
@@ -62,7 +64,12 @@ fn prompt_text(tokens: usize) -> String {
 }
 
 /// Runs the benchmark: for each length, `runs` cold-cache replies through the engine and the raw loop.
-pub fn run(settings: &EngineSettings, lengths: &[usize], runs: usize, decode_tokens: usize) -> Result<EngineReport, EngineError> {
+pub fn run(
+    settings: &EngineSettings,
+    lengths: &[usize],
+    runs: usize,
+    decode_tokens: usize,
+) -> Result<EngineReport, EngineError> {
     let threads = match settings.threads {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()) as u32,
         n => n,
@@ -76,7 +83,10 @@ pub fn run(settings: &EngineSettings, lengths: &[usize], runs: usize, decode_tok
         for _ in 0..runs {
             engine.reset()?;
             let request = GenerateRequest {
-                messages: vec![ChatMessage::new(Role::User, format!("Continue this text:\n{text}"))],
+                messages: vec![ChatMessage::new(
+                    Role::User,
+                    format!("Continue this text:\n{text}"),
+                )],
                 sampling: SamplingParams::greedy(),
                 max_tokens: decode_tokens as u32,
                 cancel: CancellationToken::new(),
@@ -87,7 +97,8 @@ pub fn run(settings: &EngineSettings, lengths: &[usize], runs: usize, decode_tok
             prefill.push(done.stats.prefill_tps);
             decode.push(done.stats.decode_tps);
         }
-        let (base_prefill, base_decode) = raw_baseline(settings, threads, &text, prompt_tokens, decode_tokens, runs)?;
+        let (base_prefill, base_decode) =
+            raw_baseline(settings, threads, &text, prompt_tokens, decode_tokens, runs)?;
         let (prefill_tps, decode_tps) = (median(&mut prefill), median(&mut decode));
         points.push(EnginePoint {
             prompt_tokens,
@@ -108,7 +119,10 @@ pub fn run(settings: &EngineSettings, lengths: &[usize], runs: usize, decode_tok
         threads,
         runs,
         decode_tokens,
-        llama_cpp: BuildInfo { bindings: "llama-cpp-2 0.1.160", system_info: crate::engine::system_info() },
+        llama_cpp: BuildInfo {
+            bindings: "llama-cpp-2 0.1.160",
+            system_info: crate::engine::system_info(),
+        },
         points,
     })
 }
@@ -124,8 +138,11 @@ fn raw_baseline(
 ) -> Result<(f64, f64), EngineError> {
     let fail = |e: &dyn std::fmt::Display| EngineError::Llama(e.to_string());
     let backend = crate::engine::backend_handle();
-    let model = LlamaModel::load_from_file(backend, &settings.model.path, &LlamaModelParams::default())
-        .map_err(|_| EngineError::LoadFailed { path: settings.model.path.clone() })?;
+    let model =
+        LlamaModel::load_from_file(backend, &settings.model.path, &LlamaModelParams::default())
+            .map_err(|_| EngineError::LoadFailed {
+                path: settings.model.path.clone(),
+            })?;
     let params = LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(settings.context_size))
         .with_n_batch(settings.batch_size)
@@ -146,7 +163,9 @@ fn raw_baseline(
             batch.clear();
             for (i, t) in chunk.iter().enumerate() {
                 let pos = c * batch_size + i;
-                batch.add(*t, pos as i32, &[0], pos + 1 == tokens.len()).map_err(|e| fail(&e))?;
+                batch
+                    .add(*t, pos as i32, &[0], pos + 1 == tokens.len())
+                    .map_err(|e| fail(&e))?;
             }
             ctx.decode(&mut batch).map_err(|e| fail(&e))?;
         }
@@ -155,10 +174,19 @@ fn raw_baseline(
         let mut last = batch.n_tokens() - 1;
         for step in 0..decode_tokens {
             let logits = ctx.get_logits_ith(last);
-            let next = logits.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i);
+            let next = logits
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map_or(0, |(i, _)| i);
             batch.clear();
             batch
-                .add(llama_cpp_2::token::LlamaToken(next as i32), (tokens.len() + step) as i32, &[0], true)
+                .add(
+                    llama_cpp_2::token::LlamaToken(next as i32),
+                    (tokens.len() + step) as i32,
+                    &[0],
+                    true,
+                )
                 .map_err(|e| fail(&e))?;
             ctx.decode(&mut batch).map_err(|e| fail(&e))?;
             last = 0;

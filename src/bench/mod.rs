@@ -1,6 +1,8 @@
 //! Benchmarks behind `mneme bench`: each reports machine-readable numbers and ratios to a baseline run in the same process.
 
 pub mod engine;
+pub mod memory;
+pub mod recall;
 
 /// The median of a list of measurements (0 for none).
 pub fn median(values: &mut [f64]) -> f64 {
@@ -9,7 +11,11 @@ pub fn median(values: &mut [f64]) -> f64 {
     }
     values.sort_by(|a, b| a.total_cmp(b));
     let mid = values.len() / 2;
-    if values.len() % 2 == 1 { values[mid] } else { (values[mid - 1] + values[mid]) / 2.0 }
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
 }
 
 /// `a / b`, or 0 when `b` is 0.

@@ -10,7 +10,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::{App, Cli};
 use crate::conversation::Conversation;
-use crate::engine::{Completion, GenerateRequest, GenerationEvent, SamplingParams, StopReason, TurnStats};
+use crate::engine::{
+    Completion, GenerateRequest, GenerationEvent, SamplingParams, StopReason, TurnStats,
+};
+use crate::memory::recall::{RecallLimits, Recalled};
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
@@ -44,6 +47,9 @@ pub struct AskArgs {
     pub min_p: Option<f32>,
     #[arg(long)]
     pub repeat_penalty: Option<f32>,
+    /// Do not recall memories into the prompt.
+    #[arg(long)]
+    pub no_recall: bool,
     /// A fetched model's name or a GGUF path, for this question only.
     #[arg(long, value_name = "NAME|PATH")]
     pub model: Option<String>,
@@ -60,14 +66,20 @@ struct AskReport<'a> {
     interrupted: bool,
     cache_restored_tokens: Option<usize>,
     stats: &'a TurnStats,
+    recalled: &'a [Recalled],
 }
 
 fn read_question(args: &AskArgs) -> Result<String> {
     let question = if args.question.is_empty() || args.question == ["-"] {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).context("cannot read the question from standard input")?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read the question from standard input")?;
         String::from_utf8(bytes).map_err(|e| {
-            anyhow::anyhow!("standard input is not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to())
+            anyhow::anyhow!(
+                "standard input is not valid UTF-8 (at byte {})",
+                e.utf8_error().valid_up_to()
+            )
         })?
     } else {
         args.question.join(" ")
@@ -94,7 +106,8 @@ fn sampling(app: &App, args: &AskArgs) -> SamplingParams {
 /// Cancels `token` on Ctrl+C or SIGTERM, so the partial reply is saved as interrupted.
 fn cancel_on_signals(token: CancellationToken) {
     tokio::spawn(async move {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
@@ -113,16 +126,47 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
         (None, false) => store.create()?,
     };
     let engine = app.load_engine(args.model.as_deref())?;
-    let mut conversation = Conversation::new(&engine, &store, session, &app.config.generation.system_prompt);
+    let mut conversation = Conversation::new(
+        &engine,
+        &store,
+        session,
+        &app.config.generation.system_prompt,
+    );
     let restored = conversation.restore_cache();
-    let user_turn = conversation.add_user_turn(&question)?;
+    let memory = match app.memory().await {
+        Ok(memory) => Some(memory),
+        Err(e) => {
+            eprintln!("mneme: memory unavailable, answering without it: {e:#}");
+            None
+        }
+    };
+    let recall = match (&memory, app.config.memory.recall && !args.no_recall) {
+        (Some(memory), true) => {
+            let limits = RecallLimits {
+                k: app.config.memory.recall_k,
+                budget_tokens: app.config.memory.recall_budget_tokens,
+            };
+            memory
+                .recall(&question, Some(conversation.session.id()), limits)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!("recall failed: {e}");
+                    None
+                })
+        }
+        _ => None,
+    };
+    let user_turn = conversation.add_user_turn_with_recall(&question, recall)?;
 
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
     let request = GenerateRequest {
         messages: conversation.messages(),
         sampling: sampling(&app, args),
-        max_tokens: args.max_tokens.unwrap_or(app.config.generation.max_tokens).max(1),
+        max_tokens: args
+            .max_tokens
+            .unwrap_or(app.config.generation.max_tokens)
+            .max(1),
         cancel,
     };
     let mut events = engine.generate(request);
@@ -134,14 +178,19 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
                 streamed.push_str(&piece);
                 if !args.json {
                     // A closed pipe must not lose the reply: keep generating and save it.
-                    let _ = stdout.write_all(piece.as_bytes()).and_then(|_| stdout.flush());
+                    let _ = stdout
+                        .write_all(piece.as_bytes())
+                        .and_then(|_| stdout.flush());
                 }
             }
             Some(GenerationEvent::Prefill { .. }) => {}
             Some(GenerationEvent::Finished(done)) => break done,
             Some(GenerationEvent::Failed(msg)) => {
                 conversation.add_partial_reply(&streamed)?;
-                bail!("{msg} (your question was saved in session {})", conversation.session.id());
+                bail!(
+                    "{msg} (your question was saved in session {})",
+                    conversation.session.id()
+                );
             }
             None => {
                 conversation.add_partial_reply(&streamed)?;
@@ -150,6 +199,16 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
         }
     };
     let reply_turn = conversation.add_reply(&completion)?;
+    if let Some(memory) = &memory {
+        if let Err(e) = memory.ingest_session(&conversation.session, false).await {
+            tracing::warn!("could not remember this turn yet: {e}");
+        }
+    }
+    let recalled: Vec<Recalled> = user_turn
+        .recall
+        .as_ref()
+        .map(|r| r.items.clone())
+        .unwrap_or_default();
     if args.json {
         super::print_json(&AskReport {
             reply: &completion.text,
@@ -160,12 +219,20 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
             interrupted: reply_turn.interrupted,
             cache_restored_tokens: restored,
             stats: &completion.stats,
+            recalled: &recalled,
         })?;
     } else {
         let _ = writeln!(stdout);
         if completion.stop == StopReason::Cancelled {
-            eprintln!("(interrupted; saved in session {})", conversation.session.id());
+            eprintln!(
+                "(interrupted; saved in session {})",
+                conversation.session.id()
+            );
         }
     }
-    Ok(if completion.stop == StopReason::Cancelled { ExitCode::from(130) } else { ExitCode::SUCCESS })
+    Ok(if completion.stop == StopReason::Cancelled {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

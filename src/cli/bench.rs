@@ -27,28 +27,157 @@ pub enum BenchCommand {
         #[arg(long, value_name = "NAME|PATH")]
         model: Option<String>,
     },
+    /// Memory ingest throughput, search latency at growing sizes, peak RSS (in a scratch data dir).
+    Memory {
+        #[arg(long)]
+        json: bool,
+        /// Store sizes to measure search latency at.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        sizes: Vec<usize>,
+        /// Real turns ingested first (chunked and embedded).
+        #[arg(long, default_value_t = 1000)]
+        ingest_turns: usize,
+        /// Queries per size.
+        #[arg(long, default_value_t = 30)]
+        queries: usize,
+    },
+    /// Recall quality: evidence turns found within 1,300 characters, BM25 vs vector vs hybrid.
+    Recall {
+        #[arg(long)]
+        json: bool,
+        /// Conversations in the import format (default: the shipped evaluation set).
+        #[arg(long)]
+        conversations: Option<std::path::PathBuf>,
+        /// Questions, one JSON object a line: {"question", "evidence": [turn ids]}.
+        #[arg(long)]
+        questions: Option<std::path::PathBuf>,
+    },
+}
+
+/// A throw-away data dir with its own memory store, sharing the real models.
+async fn scratch(
+    app: &App,
+) -> Result<(
+    tempfile::TempDir,
+    crate::memory::service::MemoryService,
+    crate::session::SessionStore,
+)> {
+    let dir = tempfile::Builder::new().prefix("mneme-bench").tempdir()?;
+    let store = crate::memory::store::MemoryStore::open(&dir.path().join("memory")).await?;
+    let catalog = app.catalog();
+    let embedder = tokio::task::block_in_place(|| crate::memory::embed::Embedder::load(&catalog))?;
+    let sessions = crate::session::SessionStore::new(dir.path().join("sessions"));
+    Ok((
+        dir,
+        crate::memory::service::MemoryService::new(store, embedder),
+        sessions,
+    ))
 }
 
 pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
     let app = App::load(cli, "bench")?;
     match command {
-        BenchCommand::Engine { json, lengths, runs, decode_tokens, model } => {
+        BenchCommand::Engine {
+            json,
+            lengths,
+            runs,
+            decode_tokens,
+            model,
+        } => {
             let settings = app.engine_settings(model.as_deref())?;
-            let (lengths, runs, decode) = (lengths.clone(), (*runs).max(1), (*decode_tokens).max(1));
-            let report =
-                tokio::task::spawn_blocking(move || crate::bench::engine::run(&settings, &lengths, runs, decode)).await??;
+            let (lengths, runs, decode) =
+                (lengths.clone(), (*runs).max(1), (*decode_tokens).max(1));
+            let report = tokio::task::spawn_blocking(move || {
+                crate::bench::engine::run(&settings, &lengths, runs, decode)
+            })
+            .await??;
             if *json {
                 print_json(&report)?;
             } else {
-                println!("model {} ({} threads, median of {} runs)", report.model, report.threads, report.runs);
-                println!("{:>8} {:>10} {:>12} {:>12} {:>10} {:>10}", "prompt", "ttft_ms", "prefill t/s", "decode t/s", "prefill×", "decode×");
+                println!(
+                    "model {} ({} threads, median of {} runs)",
+                    report.model, report.threads, report.runs
+                );
+                println!(
+                    "{:>8} {:>10} {:>12} {:>12} {:>10} {:>10}",
+                    "prompt", "ttft_ms", "prefill t/s", "decode t/s", "prefill×", "decode×"
+                );
                 for p in &report.points {
                     println!(
                         "{:>8} {:>10.1} {:>12.1} {:>12.1} {:>10.2} {:>10.2}",
-                        p.prompt_tokens, p.ttft_ms, p.prefill_tps, p.decode_tps, p.prefill_ratio, p.decode_ratio
+                        p.prompt_tokens,
+                        p.ttft_ms,
+                        p.prefill_tps,
+                        p.decode_tps,
+                        p.prefill_ratio,
+                        p.decode_ratio
                     );
                 }
                 println!("(× = engine / bare llama.cpp loop in this process)");
+            }
+        }
+        BenchCommand::Memory {
+            json,
+            sizes,
+            ingest_turns,
+            queries,
+        } => {
+            let (_dir, memory, sessions) = scratch(&app).await?;
+            let report = crate::bench::memory::run(
+                &memory,
+                &sessions,
+                sizes,
+                (*ingest_turns).max(2),
+                (*queries).max(1),
+            )
+            .await?;
+            if *json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "ingest: {:.0} turns/s over {} turns; peak RSS {:.0} MiB",
+                    report.ingest_turns_per_s, report.ingest_turns, report.peak_rss_mb
+                );
+                println!(
+                    "{:>9} {:>10} {:>10} {:>14} {:>8}",
+                    "memories", "p50 ms", "p95 ms", "vector-only ms", "ratio"
+                );
+                for p in &report.points {
+                    println!(
+                        "{:>9} {:>10.1} {:>10.1} {:>14.1} {:>8.2}",
+                        p.memories,
+                        p.search_p50_ms,
+                        p.search_p95_ms,
+                        p.vector_only_p50_ms,
+                        p.hybrid_over_vector_only
+                    );
+                }
+            }
+        }
+        BenchCommand::Recall {
+            json,
+            conversations,
+            questions,
+        } => {
+            use crate::bench::recall::{DEFAULT_CONVERSATIONS, DEFAULT_QUESTIONS, read_or_default};
+            let conversations = read_or_default(conversations.as_deref(), DEFAULT_CONVERSATIONS)?;
+            let questions = read_or_default(questions.as_deref(), DEFAULT_QUESTIONS)?;
+            let (_dir, memory, sessions) = scratch(&app).await?;
+            let report =
+                crate::bench::recall::run(&memory, &sessions, &conversations, &questions).await?;
+            if *json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "{} questions over {} turns ({} chunks), budget {} chars",
+                    report.questions, report.turns, report.chunks, report.budget_chars
+                );
+                for s in &report.strategies {
+                    println!(
+                        "{:>7}: {:.3} ({} of {} evidence turns)",
+                        s.strategy, s.recall, s.found, report.evidence_turns
+                    );
+                }
             }
         }
     }

@@ -33,17 +33,28 @@ pub async fn run(cli: &Cli, args: &ChatArgs) -> Result<ExitCode> {
     let store = app.sessions();
     let session = match (&args.session, args.resume) {
         (Some(id), _) => store.open(id)?,
-        (None, true) => store.latest()?.context("there is no conversation to resume")?,
+        (None, true) => store
+            .latest()?
+            .context("there is no conversation to resume")?,
         (None, false) => store.create()?,
     };
     let engine = app.load_engine(args.model.as_deref())?;
-    let mut conversation = Conversation::new(&engine, &store, session, &app.config.generation.system_prompt);
+    let mut conversation = Conversation::new(
+        &engine,
+        &store,
+        session,
+        &app.config.generation.system_prompt,
+    );
     conversation.restore_cache();
     let mut out = std::io::stdout();
     for turn in &conversation.session.turns {
         writeln!(out, "{}: {}", turn.role.as_str(), turn.text)?;
     }
-    writeln!(out, "(session {}; empty line or Ctrl+D quits)", conversation.session.id())?;
+    writeln!(
+        out,
+        "(session {}; empty line or Ctrl+D quits)",
+        conversation.session.id()
+    )?;
     let stdin = std::io::stdin();
     loop {
         write!(out, "> ")?;

@@ -20,11 +20,15 @@ impl Report {
         if !ok {
             self.failures += 1;
         }
-        println!("{} {what:<22} {}", if ok { "ok  " } else { "FAIL" }, detail.as_ref());
+        println!(
+            "{} {what:<22} {}",
+            if ok { "ok  " } else { "FAIL" },
+            detail.as_ref()
+        );
     }
 }
 
-pub fn run(cli: &Cli) -> Result<ExitCode> {
+pub async fn run(cli: &Cli) -> Result<ExitCode> {
     let (paths, _log) = App::prepare(cli, "cli")?;
     let mut report = Report { failures: 0 };
 
@@ -44,13 +48,22 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         let path = catalog.path_of(artifact);
         let detail = match catalog.verify(artifact) {
             Ok(ArtifactState::Ok) => format!("{} (sha256 ok)", path.display()),
-            Ok(ArtifactState::Missing) => format!("{} is missing: run `mneme models fetch`", path.display()),
+            Ok(ArtifactState::Missing) => {
+                format!("{} is missing: run `mneme models fetch`", path.display())
+            }
             Ok(ArtifactState::WrongSize | ArtifactState::WrongHash) => {
-                format!("{} is damaged (size or sha256 differs): run `mneme models fetch`", path.display())
+                format!(
+                    "{} is damaged (size or sha256 differs): run `mneme models fetch`",
+                    path.display()
+                )
             }
             Err(e) => format!("{}: {e}", path.display()),
         };
-        report.line(detail.ends_with("(sha256 ok)"), &format!("model {}", artifact.name), detail);
+        report.line(
+            detail.ends_with("(sha256 ok)"),
+            &format!("model {}", artifact.name),
+            detail,
+        );
     }
     if let Ok(config) = &config {
         let chosen = catalog.resolve_chat(&config.model.chat);
@@ -84,18 +97,29 @@ pub fn run(cli: &Cli) -> Result<ExitCode> {
         },
     );
     let db = paths.memory_dir();
-    let db_ok = !db.exists() || std::fs::read_dir(&db).is_ok();
-    report.line(
-        db_ok,
-        "memory database",
-        if !db.exists() {
-            format!("{} (not created yet)", db.display())
-        } else if db_ok {
-            format!("{} readable", db.display())
-        } else {
-            format!("{} is not readable", db.display())
-        },
-    );
+    if db.exists() {
+        let opened = match crate::memory::store::MemoryStore::open(&db).await {
+            Ok(store) => store
+                .count(&Default::default())
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        report.line(
+            opened.is_ok(),
+            "memory database",
+            match opened {
+                Ok(n) => format!("{} readable, {n} memories", db.display()),
+                Err(e) => e,
+            },
+        );
+    } else {
+        report.line(
+            true,
+            "memory database",
+            format!("{} (not created yet)", db.display()),
+        );
+    }
 
     if report.failures > 0 {
         println!("{} check(s) failed", report.failures);
@@ -111,9 +135,21 @@ fn check_data_dir(report: &mut Report, dir: &Path) {
     let writable = std::fs::write(&probe, b"ok").is_ok();
     let _ = std::fs::remove_file(&probe);
     match mode {
-        Ok(0o700) if writable => report.line(true, "data dir", format!("{} (0700, writable)", dir.display())),
-        Ok(0o700) => report.line(false, "data dir", format!("{} is not writable", dir.display())),
-        Ok(mode) => report.line(false, "data dir", format!("{} is {mode:o}, should be 700: chmod 700 it", dir.display())),
+        Ok(0o700) if writable => report.line(
+            true,
+            "data dir",
+            format!("{} (0700, writable)", dir.display()),
+        ),
+        Ok(0o700) => report.line(
+            false,
+            "data dir",
+            format!("{} is not writable", dir.display()),
+        ),
+        Ok(mode) => report.line(
+            false,
+            "data dir",
+            format!("{} is {mode:o}, should be 700: chmod 700 it", dir.display()),
+        ),
         Err(e) => report.line(false, "data dir", format!("{}: {e}", dir.display())),
     }
 }
@@ -121,7 +157,10 @@ fn check_data_dir(report: &mut Report, dir: &Path) {
 /// Loads a shared library and looks up one symbol, as the runtime loader will.
 fn check_loadable(path: &Path, symbol: &str) -> Result<(), String> {
     if !path.is_file() {
-        return Err(format!("{} is missing: run `mneme models fetch`", path.display()));
+        return Err(format!(
+            "{} is missing: run `mneme models fetch`",
+            path.display()
+        ));
     }
     let c_path = CString::new(path.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string())?;
     let c_symbol = CString::new(symbol).expect("no NUL");
@@ -129,13 +168,18 @@ fn check_loadable(path: &Path, symbol: &str) -> Result<(), String> {
     unsafe {
         let handle = libc::dlopen(c_path.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL);
         if handle.is_null() {
-            let err = std::ffi::CStr::from_ptr(libc::dlerror()).to_string_lossy().into_owned();
+            let err = std::ffi::CStr::from_ptr(libc::dlerror())
+                .to_string_lossy()
+                .into_owned();
             return Err(format!("{} does not load: {err}", path.display()));
         }
         let found = !libc::dlsym(handle, c_symbol.as_ptr()).is_null();
         libc::dlclose(handle);
         if !found {
-            return Err(format!("{} has no {symbol}: not an ONNX Runtime library", path.display()));
+            return Err(format!(
+                "{} has no {symbol}: not an ONNX Runtime library",
+                path.display()
+            ));
         }
     }
     Ok(())

@@ -4,6 +4,8 @@ mod ask;
 mod bench;
 mod chat;
 mod doctor;
+mod import;
+mod memory;
 mod models;
 mod sessions;
 
@@ -14,6 +16,9 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 use crate::engine::{Engine, EngineSettings};
+use crate::memory::embed::Embedder;
+use crate::memory::service::MemoryService;
+use crate::memory::store::MemoryStore;
 use crate::models::Catalog;
 use crate::paths::{DATA_DIR_ENV, Paths};
 use crate::session::SessionStore;
@@ -44,6 +49,12 @@ pub enum Command {
     /// List, choose and fetch models.
     #[command(subcommand)]
     Models(models::ModelsCommand),
+    /// See, search, add, edit, pin and delete memories.
+    #[command(subcommand)]
+    Memory(memory::MemoryCommand),
+    /// Import past conversations into sessions and memory.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
     /// Check that models, runtime and data dir are in order.
     Doctor,
     /// Measure performance; prints machine-readable results.
@@ -63,10 +74,17 @@ impl App {
     pub fn load(cli: &Cli, process: &str) -> Result<Self> {
         let (paths, log) = Self::prepare(cli, process)?;
         let config = Config::load_or_create(&paths.config_file)?;
-        Ok(Self { paths, config, _log: log })
+        Ok(Self {
+            paths,
+            config,
+            _log: log,
+        })
     }
 
-    fn prepare(cli: &Cli, process: &str) -> Result<(Paths, Option<tracing_appender::non_blocking::WorkerGuard>)> {
+    fn prepare(
+        cli: &Cli,
+        process: &str,
+    ) -> Result<(Paths, Option<tracing_appender::non_blocking::WorkerGuard>)> {
         let paths = Paths::resolve(cli.data_dir.clone(), cli.config.clone())?;
         paths
             .ensure_data_dir()
@@ -97,6 +115,14 @@ impl App {
         })
     }
 
+    /// Opens the memory store and loads the embedder (once per process).
+    pub async fn memory(&self) -> Result<MemoryService> {
+        let store = MemoryStore::open(&self.paths.memory_dir()).await?;
+        let catalog = self.catalog();
+        let embedder = tokio::task::block_in_place(|| Embedder::load(&catalog))?;
+        Ok(MemoryService::new(store, embedder))
+    }
+
     /// Loads the chat model (seconds); errors are one clear line.
     pub fn load_engine(&self, model: Option<&str>) -> Result<Engine> {
         Ok(Engine::load(self.engine_settings(model)?)?)
@@ -111,7 +137,9 @@ pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Some(Command::Ask(args)) => ask::run(&cli, args).await,
         Some(Command::Sessions(cmd)) => sessions::run(&cli, cmd),
         Some(Command::Models(cmd)) => models::run(&cli, cmd),
-        Some(Command::Doctor) => doctor::run(&cli),
+        Some(Command::Memory(cmd)) => memory::run(&cli, cmd).await,
+        Some(Command::Import(cmd)) => import::run(&cli, cmd).await,
+        Some(Command::Doctor) => doctor::run(&cli).await,
         Some(Command::Bench(cmd)) => bench::run(&cli, cmd).await,
     }
 }

@@ -84,14 +84,22 @@ pub fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
                 std::fs::canonicalize(&chosen.path)?.display().to_string()
             };
             set_config_value(&app.paths.config_file, "model", "chat", &value)?;
-            println!("now chatting with {} ({})", chosen.name, chosen.path.display());
+            println!(
+                "now chatting with {} ({})",
+                chosen.name,
+                chosen.path.display()
+            );
         }
         ModelsCommand::Fetch { only } => {
             if !catalog.fetch(only)? {
-                bail!("fetching models failed (see the message above); nothing half-written was kept");
+                bail!(
+                    "fetching models failed (see the message above); nothing half-written was kept"
+                );
             }
             for artifact in &catalog.artifacts {
-                if (only.is_empty() || only.contains(&artifact.name)) && catalog.verify(artifact)? != ArtifactState::Ok {
+                if (only.is_empty() || only.contains(&artifact.name))
+                    && catalog.verify(artifact)? != ArtifactState::Ok
+                {
                     bail!("{} did not verify after fetching", artifact.name);
                 }
             }
@@ -102,8 +110,11 @@ pub fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
 
 /// Sets `[table] key = value` in the config file, keeping its comments.
 fn set_config_value(path: &std::path::Path, table: &str, key: &str, value: &str) -> Result<()> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut doc: toml_edit::DocumentMut = text.parse().with_context(|| format!("cannot parse {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .with_context(|| format!("cannot parse {}", path.display()))?;
     if !doc.contains_table(table) {
         doc[table] = toml_edit::table();
     }

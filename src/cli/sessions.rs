@@ -51,7 +51,9 @@ pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
                     println!(
                         "{}  {}  {:>3} turns  {}",
                         row.id,
-                        row.updated.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
+                        row.updated
+                            .with_timezone(&chrono::Local)
+                            .format("%Y-%m-%d %H:%M"),
                         row.turns,
                         row.title
                     );
@@ -72,11 +74,17 @@ pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
             } else {
                 println!("{} — {}", session.meta.id, session.title());
                 for turn in &session.turns {
-                    let mark = if turn.interrupted { " (interrupted)" } else { "" };
+                    let mark = if turn.interrupted {
+                        " (interrupted)"
+                    } else {
+                        ""
+                    };
                     println!(
                         "[{}] {} {}{mark}: {}",
                         turn.id,
-                        turn.time.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
+                        turn.time
+                            .with_timezone(&chrono::Local)
+                            .format("%Y-%m-%d %H:%M"),
                         turn.role.as_str(),
                         one_line(&turn.text, 200)
                     );
@@ -92,7 +100,11 @@ pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
         }
         SessionsCommand::Rename { id, name } => {
             let meta = store.rename(id, name)?;
-            println!("renamed {} to {}", meta.id, meta.name.as_deref().unwrap_or("(no name)"));
+            println!(
+                "renamed {} to {}",
+                meta.id,
+                meta.name.as_deref().unwrap_or("(no name)")
+            );
         }
         SessionsCommand::Delete { id } => {
             let id = store.delete(id)?;

@@ -15,6 +15,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
 pub use backend::{backend as backend_handle, system_info};
+pub use prompt::neutralise_markup;
 pub use sampling::SamplingParams;
 
 use crate::models::ChatModel;
@@ -38,6 +39,8 @@ pub enum Role {
     System,
     User,
     Assistant,
+    /// Someone else in an imported conversation; shown to the model as a user message.
+    Other,
 }
 
 impl Role {
@@ -46,6 +49,7 @@ impl Role {
             Role::System => "system",
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Other => "other",
         }
     }
 }
@@ -59,7 +63,10 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn new(role: Role, content: impl Into<String>) -> Self {
-        Self { role, content: content.into() }
+        Self {
+            role,
+            content: content.into(),
+        }
     }
 }
 
@@ -152,13 +159,17 @@ pub struct ModelInfo {
 pub enum EngineError {
     #[error("model file {0} does not exist")]
     MissingModel(PathBuf),
-    #[error("llama.cpp could not load {path}: the file is corrupt, truncated or not a supported GGUF model")]
+    #[error(
+        "llama.cpp could not load {path}: the file is corrupt, truncated or not a supported GGUF model"
+    )]
     LoadFailed { path: PathBuf },
     #[error("could not create a llama.cpp context of {context} tokens: {reason}")]
     Context { context: u32, reason: String },
     #[error("{0}")]
     Template(String),
-    #[error("the message is {tokens} tokens but the context holds {context}: shorten it or raise model.context_size")]
+    #[error(
+        "the message is {tokens} tokens but the context holds {context}: shorten it or raise model.context_size"
+    )]
     PromptTooLong { tokens: usize, context: usize },
     #[error("llama.cpp failed: {0}")]
     Llama(String),
@@ -194,7 +205,11 @@ impl Engine {
             .spawn(move || worker::run(settings, inbox, ready_tx))
             .map_err(|e| EngineError::Llama(e.to_string()))?;
         match ready_rx.recv() {
-            Ok(Ok(info)) => Ok(Self { commands: Some(commands), info, thread: Some(thread) }),
+            Ok(Ok(info)) => Ok(Self {
+                commands: Some(commands),
+                info,
+                thread: Some(thread),
+            }),
             Ok(Err(err)) => {
                 let _ = thread.join();
                 Err(err)
@@ -211,13 +226,20 @@ impl Engine {
     }
 
     fn send(&self, command: Command) -> Result<(), EngineError> {
-        self.commands.as_ref().ok_or(EngineError::Stopped)?.send(command).map_err(|_| EngineError::Stopped)
+        self.commands
+            .as_ref()
+            .ok_or(EngineError::Stopped)?
+            .send(command)
+            .map_err(|_| EngineError::Stopped)
     }
 
     /// Starts a reply; events arrive on the returned receiver, ending with `Finished` or `Failed`.
     pub fn generate(&self, request: GenerateRequest) -> UnboundedReceiver<GenerationEvent> {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        if self.send(Command::Generate(Box::new(request), tx.clone())).is_err() {
+        if self
+            .send(Command::Generate(Box::new(request), tx.clone()))
+            .is_err()
+        {
             let _ = tx.send(GenerationEvent::Failed(EngineError::Stopped.to_string()));
         }
         rx

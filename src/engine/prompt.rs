@@ -20,7 +20,10 @@ impl PromptFormat {
     ) -> Result<Self, EngineError> {
         let named = |name: &str| {
             LlamaChatTemplate::new(name)
-                .map(|template| Self { template, source: name.to_string() })
+                .map(|template| Self {
+                    template,
+                    source: name.to_string(),
+                })
                 .map_err(|e| EngineError::Template(format!("bad template name `{name}`: {e}")))
         };
         if let Some(name) = override_name {
@@ -38,15 +41,31 @@ impl PromptFormat {
     }
 
     /// Renders the conversation, ending with the opening of the assistant's turn.
-    pub fn render(&self, model: &LlamaModel, messages: &[ChatMessage]) -> Result<String, EngineError> {
+    pub fn render(
+        &self,
+        model: &LlamaModel,
+        messages: &[ChatMessage],
+    ) -> Result<String, EngineError> {
         let chat = messages
             .iter()
-            .map(|m| LlamaChatMessage::new(m.role.as_str().into(), neutralise_markup(&m.content)))
+            .map(|m| {
+                let role = if m.role == super::Role::Other {
+                    "user"
+                } else {
+                    m.role.as_str()
+                };
+                LlamaChatMessage::new(role.into(), neutralise_markup(&m.content))
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| EngineError::Template(e.to_string()))?;
-        model.apply_chat_template(&self.template, &chat, true).map_err(|e| {
-            EngineError::Template(format!("template `{}` cannot format this conversation: {e}", self.source))
-        })
+        model
+            .apply_chat_template(&self.template, &chat, true)
+            .map_err(|e| {
+                EngineError::Template(format!(
+                    "template `{}` cannot format this conversation: {e}",
+                    self.source
+                ))
+            })
     }
 }
 

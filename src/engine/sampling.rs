@@ -34,7 +34,10 @@ impl SamplingParams {
 
     /// Greedy decoding: reproducible output.
     pub fn greedy() -> Self {
-        Self { temperature: 0.0, ..Self::from_config(&GenerationConfig::default()) }
+        Self {
+            temperature: 0.0,
+            ..Self::from_config(&GenerationConfig::default())
+        }
     }
 
     pub fn is_greedy(&self) -> bool {
@@ -45,8 +48,18 @@ impl SamplingParams {
     pub fn build(&self, n_vocab: i32, n_ctx: u32) -> LlamaSampler {
         let mut chain = Vec::new();
         if self.repeat_penalty != 1.0 && self.repeat_last_n != 0 {
-            let last_n = if self.repeat_last_n < 0 { n_ctx as i32 } else { self.repeat_last_n };
-            chain.push(LlamaSampler::penalties(n_vocab, last_n, self.repeat_penalty, 0.0, 0.0));
+            let last_n = if self.repeat_last_n < 0 {
+                n_ctx as i32
+            } else {
+                self.repeat_last_n
+            };
+            chain.push(LlamaSampler::penalties(
+                n_vocab,
+                last_n,
+                self.repeat_penalty,
+                0.0,
+                0.0,
+            ));
         }
         if self.is_greedy() {
             chain.push(LlamaSampler::greedy());

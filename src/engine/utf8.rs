@@ -21,7 +21,9 @@ impl Utf8Stream {
                 }
                 Err(err) => {
                     let valid = err.valid_up_to();
-                    out.push_str(std::str::from_utf8(&self.pending[..valid]).expect("checked valid"));
+                    out.push_str(
+                        std::str::from_utf8(&self.pending[..valid]).expect("checked valid"),
+                    );
                     match err.error_len() {
                         // An incomplete sequence at the end: wait for the next piece.
                         None => {

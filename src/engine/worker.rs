@@ -16,8 +16,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::prompt::PromptFormat;
 use super::utf8::Utf8Stream;
 use super::{
-    ChatMessage, Command, Completion, EngineError, EngineSettings, GenerateRequest, GenerationEvent,
-    ModelInfo, Role, StopReason, TurnStats,
+    ChatMessage, Command, Completion, EngineError, EngineSettings, GenerateRequest,
+    GenerationEvent, ModelInfo, Role, StopReason, TurnStats,
 };
 
 /// Thread entry point: load, report readiness, then serve commands until the handle is dropped.
@@ -27,10 +27,16 @@ pub(super) fn run(
     ready: SyncSender<Result<ModelInfo, EngineError>>,
 ) {
     let backend = super::backend::backend();
-    let model = match LlamaModel::load_from_file(backend, &settings.model.path, &LlamaModelParams::default()) {
+    let model = match LlamaModel::load_from_file(
+        backend,
+        &settings.model.path,
+        &LlamaModelParams::default(),
+    ) {
         Ok(model) => model,
         Err(_) => {
-            let _ = ready.send(Err(EngineError::LoadFailed { path: settings.model.path.clone() }));
+            let _ = ready.send(Err(EngineError::LoadFailed {
+                path: settings.model.path.clone(),
+            }));
             return;
         }
     };
@@ -48,7 +54,10 @@ pub(super) fn run(
     let ctx = match model.new_context(backend, params) {
         Ok(ctx) => ctx,
         Err(e) => {
-            let _ = ready.send(Err(EngineError::Context { context: settings.context_size, reason: e.to_string() }));
+            let _ = ready.send(Err(EngineError::Context {
+                context: settings.context_size,
+                reason: e.to_string(),
+            }));
             return;
         }
     };
@@ -92,8 +101,15 @@ pub(super) fn run(
     }
 }
 
-fn model_info(model: &LlamaModel, settings: &EngineSettings, ctx: &LlamaContext, format: &PromptFormat) -> ModelInfo {
-    let architecture = model.meta_val_str("general.architecture").unwrap_or_default();
+fn model_info(
+    model: &LlamaModel,
+    settings: &EngineSettings,
+    ctx: &LlamaContext,
+    format: &PromptFormat,
+) -> ModelInfo {
+    let architecture = model
+        .meta_val_str("general.architecture")
+        .unwrap_or_default();
     let sliding_window = model
         .meta_val_str(&format!("{architecture}.attention.sliding_window"))
         .ok()
@@ -146,7 +162,11 @@ impl Worker<'_> {
 
     /// Renders and tokenizes the conversation, leaving out the oldest messages until it fits
     /// with room for a reply. The system message and the newest message always stay.
-    fn fit_prompt(&self, messages: &[ChatMessage], max_tokens: u32) -> Result<(Vec<LlamaToken>, usize), EngineError> {
+    fn fit_prompt(
+        &self,
+        messages: &[ChatMessage],
+        max_tokens: u32,
+    ) -> Result<(Vec<LlamaToken>, usize), EngineError> {
         let reserve = (max_tokens as usize).min(self.n_ctx() / 2);
         let budget = self.n_ctx().saturating_sub(reserve);
         let has_system = messages.first().is_some_and(|m| m.role == Role::System);
@@ -161,7 +181,10 @@ impl Worker<'_> {
                 return Ok((tokens, dropped));
             }
             if first_droppable + dropped + 1 >= messages.len() {
-                return Err(EngineError::PromptTooLong { tokens: tokens.len(), context: self.n_ctx() });
+                return Err(EngineError::PromptTooLong {
+                    tokens: tokens.len(),
+                    context: self.n_ctx(),
+                });
             }
             dropped += 1;
         }
@@ -177,7 +200,12 @@ impl Worker<'_> {
                 keep = 0;
             }
         }
-        if keep == 0 || self.ctx.kv_cache_seq_rm(0, Some(keep as u32), None).is_err() {
+        if keep == 0
+            || self
+                .ctx
+                .kv_cache_seq_rm(0, Some(keep as u32), None)
+                .is_err()
+        {
             self.reset();
             return 0;
         }
@@ -204,7 +232,9 @@ impl Worker<'_> {
             }
             if let Err(e) = self.ctx.decode(&mut batch) {
                 // Leave the cache consistent with `cached`.
-                let _ = self.ctx.kv_cache_seq_rm(0, Some(self.cached.len() as u32), None);
+                let _ = self
+                    .ctx
+                    .kv_cache_seq_rm(0, Some(self.cached.len() as u32), None);
                 return Err(EngineError::Llama(format!("decode failed: {e}")));
             }
             self.cached.extend_from_slice(chunk);
@@ -269,7 +299,9 @@ impl Worker<'_> {
             single
                 .add(token, self.cached.len() as i32, &[0], true)
                 .map_err(|e| EngineError::Llama(e.to_string()))?;
-            self.ctx.decode(&mut single).map_err(|e| EngineError::Llama(format!("decode failed: {e}")))?;
+            self.ctx
+                .decode(&mut single)
+                .map_err(|e| EngineError::Llama(format!("decode failed: {e}")))?;
             self.cached.push(token);
             logits_index = 0;
         };
@@ -282,7 +314,11 @@ impl Worker<'_> {
         let prefill_secs = prefill_done.duration_since(started).as_secs_f64();
         let decode_secs = finished.duration_since(prefill_done).as_secs_f64();
         let stats = TurnStats {
-            ttft_ms: first_token_at.unwrap_or(finished).duration_since(started).as_secs_f64() * 1000.0,
+            ttft_ms: first_token_at
+                .unwrap_or(finished)
+                .duration_since(started)
+                .as_secs_f64()
+                * 1000.0,
             prefill_tokens: total,
             prompt_tokens: prompt.len(),
             prefill_tps: rate(total, prefill_secs),
@@ -303,7 +339,8 @@ impl Worker<'_> {
             .state_seq_save_file(&tmp, 0, &self.cached)
             .map_err(|e| EngineError::Llama(format!("cannot save the KV cache: {e}")));
         let renamed = written.and_then(|n| {
-            std::fs::rename(&tmp, path).map_err(|e| EngineError::Llama(format!("cannot save the KV cache: {e}")))?;
+            std::fs::rename(&tmp, path)
+                .map_err(|e| EngineError::Llama(format!("cannot save the KV cache: {e}")))?;
             Ok(n)
         });
         if renamed.is_err() {
@@ -321,7 +358,10 @@ impl Worker<'_> {
             }
             Err(e) => {
                 self.reset();
-                Err(EngineError::Llama(format!("cannot restore the KV cache from {}: {e}", path.display())))
+                Err(EngineError::Llama(format!(
+                    "cannot restore the KV cache from {}: {e}",
+                    path.display()
+                )))
             }
         }
     }

@@ -39,7 +39,11 @@ pub struct ChunkLimits {
 
 impl Default for ChunkLimits {
     fn default() -> Self {
-        Self { max_chars: 900, max_turns: 2, max_gap: chrono::Duration::hours(6) }
+        Self {
+            max_chars: 900,
+            max_turns: 2,
+            max_gap: chrono::Duration::hours(6),
+        }
     }
 }
 
@@ -61,7 +65,11 @@ fn render_turn(turn: &SourceTurn) -> String {
 /// Splits the turns of one session (in order) into chunks. When `complete` is false, a trailing
 /// group that could still grow (a question waiting for its answer) is held back and returned as
 /// the number of turns left unchunked.
-pub fn chunk_turns(turns: &[SourceTurn], limits: ChunkLimits, complete: bool) -> (Vec<Chunk>, usize) {
+pub fn chunk_turns(
+    turns: &[SourceTurn],
+    limits: ChunkLimits,
+    complete: bool,
+) -> (Vec<Chunk>, usize) {
     let mut chunks = Vec::new();
     let mut group: Vec<&SourceTurn> = Vec::new();
     let mut chars = 0;
@@ -70,7 +78,11 @@ pub fn chunk_turns(turns: &[SourceTurn], limits: ChunkLimits, complete: bool) ->
             return;
         }
         let ids: Vec<String> = group.iter().map(|t| t.id.clone()).collect();
-        let text = group.iter().map(|t| render_turn(t)).collect::<Vec<_>>().join("\n");
+        let text = group
+            .iter()
+            .map(|t| render_turn(t))
+            .collect::<Vec<_>>()
+            .join("\n");
         chunks.push(Chunk {
             id: chunk_id(&group[0].session, &ids),
             session: group[0].session.clone(),
@@ -84,7 +96,9 @@ pub fn chunk_turns(turns: &[SourceTurn], limits: ChunkLimits, complete: bool) ->
     for turn in turns {
         let len = turn.speaker.len() + 2 + turn.text.trim().len();
         let too_big = !group.is_empty() && chars + 1 + len > limits.max_chars;
-        let too_far = group.last().is_some_and(|last| turn.time - last.time > limits.max_gap);
+        let too_far = group
+            .last()
+            .is_some_and(|last| turn.time - last.time > limits.max_gap);
         if too_big || too_far || group.len() >= limits.max_turns {
             close(&mut group, &mut chunks);
             chars = 0;
@@ -92,7 +106,11 @@ pub fn chunk_turns(turns: &[SourceTurn], limits: ChunkLimits, complete: bool) ->
         chars += len + usize::from(!group.is_empty());
         group.push(turn);
     }
-    let pending = if complete || group.len() >= limits.max_turns { 0 } else { group.len() };
+    let pending = if complete || group.len() >= limits.max_turns {
+        0
+    } else {
+        group.len()
+    };
     if pending == 0 {
         close(&mut group, &mut chunks);
     }
@@ -125,13 +143,20 @@ mod tests {
         assert_eq!(pending, 0);
         assert_eq!(chunks.len(), 2);
         assert_eq!(chunks[0].source_turns, ["s.1", "s.2"]);
-        assert_eq!(chunks[0].text, "user: Where is Lisbon?\nassistant: In Portugal.");
+        assert_eq!(
+            chunks[0].text,
+            "user: Where is Lisbon?\nassistant: In Portugal."
+        );
         assert_eq!(chunks[1].time_start, turns[2].time);
     }
 
     #[test]
     fn a_waiting_question_is_held_back_until_complete() {
-        let turns = vec![turn(1, "user", "a", 0), turn(2, "assistant", "b", 0), turn(3, "user", "c", 1)];
+        let turns = vec![
+            turn(1, "user", "a", 0),
+            turn(2, "assistant", "b", 0),
+            turn(3, "user", "c", 1),
+        ];
         let (chunks, pending) = chunk_turns(&turns, ChunkLimits::default(), false);
         assert_eq!((chunks.len(), pending), (1, 1));
         let (chunks, pending) = chunk_turns(&turns, ChunkLimits::default(), true);
@@ -141,7 +166,12 @@ mod tests {
     #[test]
     fn size_and_time_gaps_split_chunks_and_ids_are_stable() {
         let long = "x".repeat(800);
-        let turns = vec![turn(1, "ann", &long, 0), turn(2, "bob", &long, 1), turn(3, "ann", "hi", 2), turn(4, "bob", "later", 60 * 24)];
+        let turns = vec![
+            turn(1, "ann", &long, 0),
+            turn(2, "bob", &long, 1),
+            turn(3, "ann", "hi", 2),
+            turn(4, "bob", "later", 60 * 24),
+        ];
         let (chunks, _) = chunk_turns(&turns, ChunkLimits::default(), true);
         let groups: Vec<_> = chunks.iter().map(|c| c.source_turns.len()).collect();
         assert_eq!(groups, [1, 2, 1]);

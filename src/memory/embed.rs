@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use fastembed::{InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel};
+use fastembed::{
+    InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
+};
 
 use super::EMBEDDING_DIMS;
 use crate::models::Catalog;
@@ -31,12 +33,20 @@ fn load_runtime(library: &Path) -> Result<(), EmbedError> {
     RUNTIME
         .get_or_init(|| {
             if !library.is_file() {
-                return Err(format!("{} is missing: run `mneme models fetch`", library.display()));
+                return Err(format!(
+                    "{} is missing: run `mneme models fetch`",
+                    library.display()
+                ));
             }
-            ort::init_from(library).map(|_| ()).map_err(|e| e.to_string())
+            ort::init_from(library)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         })
         .clone()
-        .map_err(|reason| EmbedError::Runtime { path: library.display().to_string(), reason })
+        .map_err(|reason| EmbedError::Runtime {
+            path: library.display().to_string(),
+            reason,
+        })
 }
 
 /// The loaded embedding model (load once per process and reuse).
@@ -59,10 +69,12 @@ impl Embedder {
             special_tokens_map_file: read("special_tokens_map.json")?,
             tokenizer_config_file: read("tokenizer_config.json")?,
         };
-        let model = UserDefinedEmbeddingModel::new(read("model.onnx")?, files).with_pooling(Pooling::Mean);
+        let model =
+            UserDefinedEmbeddingModel::new(read("model.onnx")?, files).with_pooling(Pooling::Mean);
         let mut options = InitOptionsUserDefined::default();
         options.max_length = MAX_TOKENS;
-        let model = TextEmbedding::try_new_from_user_defined(model, options).map_err(|e| EmbedError::Model(e.to_string()))?;
+        let model = TextEmbedding::try_new_from_user_defined(model, options)
+            .map_err(|e| EmbedError::Model(e.to_string()))?;
         Ok(Self { model })
     }
 
@@ -71,7 +83,10 @@ impl Embedder {
         if texts.is_empty() {
             return Ok(Vec::new());
         }
-        let vectors = self.model.embed(texts, Some(BATCH)).map_err(|e| EmbedError::Model(e.to_string()))?;
+        let vectors = self
+            .model
+            .embed(texts, Some(BATCH))
+            .map_err(|e| EmbedError::Model(e.to_string()))?;
         Ok(vectors.into_iter().map(normalise).collect())
     }
 
@@ -80,7 +95,10 @@ impl Embedder {
         let mut v = self.embed(&[text.to_string()])?;
         let vector = v.pop().unwrap_or_default();
         if vector.len() != EMBEDDING_DIMS {
-            return Err(EmbedError::Model(format!("expected {EMBEDDING_DIMS} dimensions, got {}", vector.len())));
+            return Err(EmbedError::Model(format!(
+                "expected {EMBEDDING_DIMS} dimensions, got {}",
+                vector.len()
+            )));
         }
         Ok(vector)
     }

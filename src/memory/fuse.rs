@@ -26,24 +26,38 @@ pub struct Ranking {
 
 impl Default for Ranking {
     fn default() -> Self {
-        Self { pin_boost: 1.5, recency_weight: 0.1, recency_half_life_days: 30.0, duplicate_cosine: 0.97 }
+        Self {
+            pin_boost: 1.5,
+            recency_weight: 0.1,
+            recency_half_life_days: 30.0,
+            duplicate_cosine: 0.97,
+        }
     }
 }
 
 /// Fuses the two ranked lists (best first) into one scored list, best first.
-pub fn fuse(vector_hits: Vec<Hit>, text_hits: Vec<Hit>, now: DateTime<Utc>, ranking: Ranking) -> Vec<(Hit, f64)> {
+pub fn fuse(
+    vector_hits: Vec<Hit>,
+    text_hits: Vec<Hit>,
+    now: DateTime<Utc>,
+    ranking: Ranking,
+) -> Vec<(Hit, f64)> {
     let mut scores: HashMap<String, (Hit, f64)> = HashMap::new();
     for list in [vector_hits, text_hits] {
         for (rank, hit) in list.into_iter().enumerate() {
             let add = 1.0 / (RRF_K + rank as f64 + 1.0);
-            scores.entry(hit.id.clone()).and_modify(|e| e.1 += add).or_insert((hit, add));
+            scores
+                .entry(hit.id.clone())
+                .and_modify(|e| e.1 += add)
+                .or_insert((hit, add));
         }
     }
     let mut fused: Vec<(Hit, f64)> = scores
         .into_values()
         .map(|(hit, rrf)| {
             let age_days = (now - hit.time_end).num_seconds().max(0) as f64 / 86_400.0;
-            let recency = 1.0 + ranking.recency_weight * 0.5f64.powf(age_days / ranking.recency_half_life_days);
+            let recency = 1.0
+                + ranking.recency_weight * 0.5f64.powf(age_days / ranking.recency_half_life_days);
             let pin = if hit.pinned { ranking.pin_boost } else { 1.0 };
             let score = rrf * recency * pin;
             (hit, score)
@@ -57,7 +71,11 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
     let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if na == 0.0 || nb == 0.0 { 0.0 } else { dot / (na * nb) }
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
 }
 
 /// Keeps the first of any group of near-identical memories.
@@ -65,7 +83,8 @@ fn drop_near_duplicates(sorted: Vec<(Hit, f64)>, threshold: f32) -> Vec<(Hit, f6
     let mut kept: Vec<(Hit, f64)> = Vec::with_capacity(sorted.len());
     for (hit, score) in sorted {
         let duplicate = kept.iter().any(|(k, _)| {
-            k.text.trim() == hit.text.trim() || (!hit.vector.is_empty() && cosine(&k.vector, &hit.vector) >= threshold)
+            k.text.trim() == hit.text.trim()
+                || (!hit.vector.is_empty() && cosine(&k.vector, &hit.vector) >= threshold)
         });
         if !duplicate {
             kept.push((hit, score));
@@ -79,7 +98,12 @@ mod tests {
     use super::*;
 
     fn hit(id: &str, vector: Vec<f32>, pinned: bool) -> Hit {
-        let mut m = Memory::new(crate::memory::MemoryKind::Note, id.into(), vector, DateTime::UNIX_EPOCH);
+        let mut m = Memory::new(
+            crate::memory::MemoryKind::Note,
+            id.into(),
+            vector,
+            DateTime::UNIX_EPOCH,
+        );
         m.id = id.into();
         m.pinned = pinned;
         m
@@ -88,17 +112,33 @@ mod tests {
     #[test]
     fn found_by_both_beats_found_by_one() {
         let now = DateTime::UNIX_EPOCH;
-        let v = vec![hit("a", vec![1.0, 0.0], false), hit("b", vec![0.0, 1.0], false)];
-        let t = vec![hit("b", vec![0.0, 1.0], false), hit("c", vec![0.7, 0.7], false)];
-        let ids: Vec<_> = fuse(v, t, now, Ranking::default()).into_iter().map(|(h, _)| h.id).collect();
+        let v = vec![
+            hit("a", vec![1.0, 0.0], false),
+            hit("b", vec![0.0, 1.0], false),
+        ];
+        let t = vec![
+            hit("b", vec![0.0, 1.0], false),
+            hit("c", vec![0.7, 0.7], false),
+        ];
+        let ids: Vec<_> = fuse(v, t, now, Ranking::default())
+            .into_iter()
+            .map(|(h, _)| h.id)
+            .collect();
         assert_eq!(ids, ["b", "a", "c"]);
     }
 
     #[test]
     fn pins_lift_and_near_duplicates_drop() {
         let now = DateTime::UNIX_EPOCH;
-        let v = vec![hit("a", vec![1.0, 0.0], false), hit("a2", vec![1.0, 0.01], false), hit("p", vec![0.0, 1.0], true)];
-        let ids: Vec<_> = fuse(v, vec![], now, Ranking::default()).into_iter().map(|(h, _)| h.id).collect();
+        let v = vec![
+            hit("a", vec![1.0, 0.0], false),
+            hit("a2", vec![1.0, 0.01], false),
+            hit("p", vec![0.0, 1.0], true),
+        ];
+        let ids: Vec<_> = fuse(v, vec![], now, Ranking::default())
+            .into_iter()
+            .map(|(h, _)| h.id)
+            .collect();
         assert_eq!(ids, ["p", "a"]);
     }
 }

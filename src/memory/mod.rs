@@ -3,6 +3,8 @@
 pub mod chunk;
 pub mod embed;
 pub mod fuse;
+pub mod recall;
+pub mod service;
 pub mod store;
 
 use chrono::{DateTime, Utc};
@@ -44,7 +46,9 @@ impl std::str::FromStr for MemoryKind {
             "summary" => Ok(Self::Summary),
             "note" => Ok(Self::Note),
             "fact" => Ok(Self::Fact),
-            other => Err(format!("unknown memory kind `{other}` (chunk, summary, note, fact)")),
+            other => Err(format!(
+                "unknown memory kind `{other}` (chunk, summary, note, fact)"
+            )),
         }
     }
 }
@@ -103,4 +107,6 @@ pub struct MemoryFilter {
     /// Only memories starting before this time.
     pub before: Option<DateTime<Utc>>,
     pub pinned_only: bool,
+    /// Leave out memories from this session (its turns are already in the conversation).
+    pub exclude_session: Option<String>,
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use arrow_array::types::Float32Type;
 use arrow_array::{
-    Array, BooleanArray, FixedSizeListArray, Float32Array, Int64Array, RecordBatch, RecordBatchIterator,
-    RecordBatchReader, StringArray,
+    Array, BooleanArray, FixedSizeListArray, Float32Array, Int64Array, RecordBatch,
+    RecordBatchIterator, RecordBatchReader, StringArray,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use chrono::{DateTime, Utc};
@@ -29,9 +29,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Why the memory store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("the memory database in {dir} was written by a newer mneme (schema {found}, this one reads {SCHEMA_VERSION}): upgrade mneme")]
+    #[error(
+        "the memory database in {dir} was written by a newer mneme (schema {found}, this one reads {SCHEMA_VERSION}): upgrade mneme"
+    )]
     NewerSchema { dir: PathBuf, found: u32 },
-    #[error("the memory database in {dir} cannot be read ({reason}); move it aside and run `mneme memory rebuild` to re-create it from the transcripts")]
+    #[error(
+        "the memory database in {dir} cannot be read ({reason}); move it aside and run `mneme memory rebuild` to re-create it from the transcripts"
+    )]
     Corrupt { dir: PathBuf, reason: String },
     #[error("memory database: {0}")]
     Lance(#[from] lancedb::Error),
@@ -56,7 +60,10 @@ fn schema() -> SchemaRef {
         Field::new("text", DataType::Utf8, false),
         Field::new(
             "vector",
-            DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, true)), EMBEDDING_DIMS as i32),
+            DataType::FixedSizeList(
+                Arc::new(Field::new("item", DataType::Float32, true)),
+                EMBEDDING_DIMS as i32,
+            ),
             true,
         ),
         Field::new("session", DataType::Utf8, true),
@@ -84,10 +91,13 @@ fn sql_quote(s: &str) -> String {
 }
 
 fn to_batch(memories: &[Memory]) -> Result<RecordBatch, StoreError> {
-    let strings = |f: &dyn Fn(&Memory) -> String| StringArray::from_iter_values(memories.iter().map(f));
+    let strings =
+        |f: &dyn Fn(&Memory) -> String| StringArray::from_iter_values(memories.iter().map(f));
     let ints = |f: &dyn Fn(&Memory) -> i64| Int64Array::from_iter_values(memories.iter().map(f));
     let vectors = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
-        memories.iter().map(|m| Some(m.vector.iter().map(|v| Some(*v)).collect::<Vec<_>>())),
+        memories
+            .iter()
+            .map(|m| Some(m.vector.iter().map(|v| Some(*v)).collect::<Vec<_>>())),
         EMBEDDING_DIMS as i32,
     );
     Ok(RecordBatch::try_new(
@@ -97,15 +107,23 @@ fn to_batch(memories: &[Memory]) -> Result<RecordBatch, StoreError> {
             Arc::new(strings(&|m| m.kind.as_str().to_string())),
             Arc::new(strings(&|m| m.text.clone())),
             Arc::new(vectors),
-            Arc::new(StringArray::from_iter(memories.iter().map(|m| m.session.clone()))),
+            Arc::new(StringArray::from_iter(
+                memories.iter().map(|m| m.session.clone()),
+            )),
             Arc::new(ints(&|m| micros(m.time_start))),
             Arc::new(ints(&|m| micros(m.time_end))),
-            Arc::new(strings(&|m| serde_json::to_string(&m.source_turns).expect("strings serialise"))),
+            Arc::new(strings(&|m| {
+                serde_json::to_string(&m.source_turns).expect("strings serialise")
+            })),
             Arc::new(ints(&|m| micros(m.created))),
             Arc::new(ints(&|m| micros(m.updated))),
-            Arc::new(BooleanArray::from_iter(memories.iter().map(|m| Some(m.pinned)))),
+            Arc::new(BooleanArray::from_iter(
+                memories.iter().map(|m| Some(m.pinned)),
+            )),
             Arc::new(ints(&|m| i64::from(m.recall_count))),
-            Arc::new(Int64Array::from_iter(memories.iter().map(|m| m.last_recalled.map(micros)))),
+            Arc::new(Int64Array::from_iter(
+                memories.iter().map(|m| m.last_recalled.map(micros)),
+            )),
         ],
     )?)
 }
@@ -122,34 +140,54 @@ fn from_batch(batch: &RecordBatch) -> Vec<(Memory, Option<f32>)> {
     let vectors = column::<FixedSizeListArray>(batch, "vector");
     let sessions = column::<StringArray>(batch, "session");
     let int = |name: &str| column::<Int64Array>(batch, name);
-    let (starts, ends, created, updated) = (int("time_start"), int("time_end"), int("created"), int("updated"));
+    let (starts, ends, created, updated) = (
+        int("time_start"),
+        int("time_end"),
+        int("created"),
+        int("updated"),
+    );
     let (recalls, last) = (int("recall_count"), int("last_recalled"));
     let turns = column::<StringArray>(batch, "source_turns");
     let pinned = column::<BooleanArray>(batch, "pinned");
-    let distance = column::<Float32Array>(batch, "_distance").or_else(|| column::<Float32Array>(batch, "_score"));
+    let distance = column::<Float32Array>(batch, "_distance")
+        .or_else(|| column::<Float32Array>(batch, "_score"));
     (0..batch.num_rows())
         .map(|i| {
-            let s = |a: Option<&StringArray>| a.filter(|a| !a.is_null(i)).map(|a| a.value(i).to_string());
+            let s = |a: Option<&StringArray>| {
+                a.filter(|a| !a.is_null(i)).map(|a| a.value(i).to_string())
+            };
             let t = |a: Option<&Int64Array>| a.filter(|a| !a.is_null(i)).map(|a| a.value(i));
             let memory = Memory {
                 id: s(ids).unwrap_or_default(),
-                kind: s(kinds).and_then(|k| k.parse().ok()).unwrap_or(MemoryKind::Chunk),
+                kind: s(kinds)
+                    .and_then(|k| k.parse().ok())
+                    .unwrap_or(MemoryKind::Chunk),
                 text: s(texts).unwrap_or_default(),
                 vector: vectors
                     .filter(|v| !v.is_null(i))
-                    .and_then(|v| v.value(i).as_any().downcast_ref::<Float32Array>().map(|f| f.values().to_vec()))
+                    .and_then(|v| {
+                        v.value(i)
+                            .as_any()
+                            .downcast_ref::<Float32Array>()
+                            .map(|f| f.values().to_vec())
+                    })
                     .unwrap_or_default(),
                 session: s(sessions),
                 time_start: from_micros(t(starts).unwrap_or(0)),
                 time_end: from_micros(t(ends).unwrap_or(0)),
-                source_turns: s(turns).and_then(|j| serde_json::from_str(&j).ok()).unwrap_or_default(),
+                source_turns: s(turns)
+                    .and_then(|j| serde_json::from_str(&j).ok())
+                    .unwrap_or_default(),
                 created: from_micros(t(created).unwrap_or(0)),
                 updated: from_micros(t(updated).unwrap_or(0)),
                 pinned: pinned.is_some_and(|p| !p.is_null(i) && p.value(i)),
                 recall_count: t(recalls).unwrap_or(0).max(0) as u32,
                 last_recalled: t(last).map(from_micros),
             };
-            (memory, distance.filter(|d| !d.is_null(i)).map(|d| d.value(i)))
+            (
+                memory,
+                distance.filter(|d| !d.is_null(i)).map(|d| d.value(i)),
+            )
         })
         .collect()
 }
@@ -168,6 +206,12 @@ fn filter_sql(filter: &MemoryFilter) -> Option<String> {
     }
     if let Some(before) = filter.before {
         parts.push(format!("time_start < {}", micros(before)));
+    }
+    if let Some(session) = &filter.exclude_session {
+        parts.push(format!(
+            "(session IS NULL OR session != {})",
+            sql_quote(session)
+        ));
     }
     if filter.pinned_only {
         parts.push("pinned = true".into());
@@ -188,36 +232,64 @@ impl MemoryStore {
         match std::fs::read(&version_path) {
             Ok(bytes) => {
                 let found = serde_json::from_slice::<VersionFile>(&bytes)
-                    .map_err(|e| StoreError::Corrupt { dir: dir.into(), reason: format!("schema.json: {e}") })?
+                    .map_err(|e| StoreError::Corrupt {
+                        dir: dir.into(),
+                        reason: format!("schema.json: {e}"),
+                    })?
                     .schema_version;
                 if found > SCHEMA_VERSION {
-                    return Err(StoreError::NewerSchema { dir: dir.into(), found });
+                    return Err(StoreError::NewerSchema {
+                        dir: dir.into(),
+                        found,
+                    });
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let body = serde_json::to_vec(&VersionFile { schema_version: SCHEMA_VERSION }).expect("serialises");
+                let body = serde_json::to_vec(&VersionFile {
+                    schema_version: SCHEMA_VERSION,
+                })
+                .expect("serialises");
                 crate::paths::write_private_atomic(&version_path, &body)?;
             }
             Err(e) => return Err(e.into()),
         }
-        let uri = dir.to_str().ok_or_else(|| StoreError::Corrupt { dir: dir.into(), reason: "path is not UTF-8".into() })?;
-        let connection = lancedb::connect(uri).read_consistency_interval(Duration::from_millis(0)).execute().await?;
+        let uri = dir.to_str().ok_or_else(|| StoreError::Corrupt {
+            dir: dir.into(),
+            reason: "path is not UTF-8".into(),
+        })?;
+        let connection = lancedb::connect(uri)
+            .read_consistency_interval(Duration::from_millis(0))
+            .execute()
+            .await?;
         let names = connection.table_names().execute().await?;
         let table = if names.iter().any(|n| n == TABLE) {
             connection
                 .open_table(TABLE)
                 .execute()
                 .await
-                .map_err(|e| StoreError::Corrupt { dir: dir.into(), reason: e.to_string() })?
+                .map_err(|e| StoreError::Corrupt {
+                    dir: dir.into(),
+                    reason: e.to_string(),
+                })?
         } else {
-            match connection.create_empty_table(TABLE, schema()).execute().await {
+            match connection
+                .create_empty_table(TABLE, schema())
+                .execute()
+                .await
+            {
                 Ok(table) => table,
                 // Another process created it first.
-                Err(lancedb::Error::TableAlreadyExists { .. }) => connection.open_table(TABLE).execute().await?,
+                Err(lancedb::Error::TableAlreadyExists { .. }) => {
+                    connection.open_table(TABLE).execute().await?
+                }
                 Err(e) => return Err(e.into()),
             }
         };
-        Ok(Self { dir: dir.to_path_buf(), _connection: connection, table })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            _connection: connection,
+            table,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -255,7 +327,9 @@ impl MemoryStore {
             let reader: Box<dyn RecordBatchReader + Send> =
                 Box::new(RecordBatchIterator::new(vec![Ok(batch.clone())], schema()));
             let mut merge = self.table.merge_insert(&["id"]);
-            merge.when_matched_update_all(None).when_not_matched_insert_all();
+            merge
+                .when_matched_update_all(None)
+                .when_not_matched_insert_all();
             async move { merge.execute(reader).await.map(|_| ()) }
         })
         .await?;
@@ -265,15 +339,29 @@ impl MemoryStore {
 
     /// Creates the full-text index once there is text to index; new rows are searched without it until the next optimise.
     async fn ensure_text_index(&self) {
-        let has = self.table.list_indices().await.map(|ix| ix.iter().any(|i| i.columns == ["text"])).unwrap_or(true);
+        let has = self
+            .table
+            .list_indices()
+            .await
+            .map(|ix| ix.iter().any(|i| i.columns == ["text"]))
+            .unwrap_or(true);
         if !has {
-            if let Err(e) = self.table.create_index(&["text"], Index::FTS(FtsIndexBuilder::default())).execute().await {
+            if let Err(e) = self
+                .table
+                .create_index(&["text"], Index::FTS(FtsIndexBuilder::default()))
+                .execute()
+                .await
+            {
                 tracing::warn!("could not build the full-text index yet: {e}");
             }
         }
     }
 
-    async fn query_rows(&self, filter: Option<String>, limit: Option<usize>) -> Result<Vec<Memory>, StoreError> {
+    async fn query_rows(
+        &self,
+        filter: Option<String>,
+        limit: Option<usize>,
+    ) -> Result<Vec<Memory>, StoreError> {
         let mut query = self.table.query();
         if let Some(f) = filter {
             query = query.only_if(f);
@@ -282,16 +370,28 @@ impl MemoryStore {
             query = query.limit(limit);
         }
         let batches: Vec<RecordBatch> = query.execute().await?.try_collect().await?;
-        Ok(batches.iter().flat_map(from_batch).map(|(m, _)| m).collect())
+        Ok(batches
+            .iter()
+            .flat_map(from_batch)
+            .map(|(m, _)| m)
+            .collect())
     }
 
     /// One memory by id.
     pub async fn get(&self, id: &str) -> Result<Option<Memory>, StoreError> {
-        Ok(self.query_rows(Some(format!("id = {}", sql_quote(id))), Some(1)).await?.into_iter().next())
+        Ok(self
+            .query_rows(Some(format!("id = {}", sql_quote(id))), Some(1))
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Memories matching `filter`, newest first; `limit` None lists all.
-    pub async fn list(&self, filter: &MemoryFilter, limit: Option<usize>) -> Result<Vec<Memory>, StoreError> {
+    pub async fn list(
+        &self,
+        filter: &MemoryFilter,
+        limit: Option<usize>,
+    ) -> Result<Vec<Memory>, StoreError> {
         let mut rows = self.query_rows(filter_sql(filter), None).await?;
         rows.sort_by(|a, b| b.time_end.cmp(&a.time_end).then_with(|| a.id.cmp(&b.id)));
         if let Some(limit) = limit {
@@ -317,33 +417,64 @@ impl MemoryStore {
             .await?
             .try_collect()
             .await?;
-        Ok(batches.iter().flat_map(from_batch).flat_map(|(m, _)| m.source_turns).collect())
+        Ok(batches
+            .iter()
+            .flat_map(from_batch)
+            .flat_map(|(m, _)| m.source_turns)
+            .collect())
     }
 
     /// Nearest memories to `vector` by cosine distance, best first.
-    pub async fn vector_search(&self, vector: &[f32], k: usize, filter: &MemoryFilter) -> Result<Vec<Hit>, StoreError> {
-        let mut query = self.table.query().nearest_to(vector)?.distance_type(DistanceType::Cosine).limit(k);
+    pub async fn vector_search(
+        &self,
+        vector: &[f32],
+        k: usize,
+        filter: &MemoryFilter,
+    ) -> Result<Vec<Hit>, StoreError> {
+        let mut query = self
+            .table
+            .query()
+            .nearest_to(vector)?
+            .distance_type(DistanceType::Cosine)
+            .limit(k);
         if let Some(f) = filter_sql(filter) {
             query = query.only_if(f);
         }
         let batches: Vec<RecordBatch> = query.execute().await?.try_collect().await?;
-        Ok(batches.iter().flat_map(from_batch).map(|(m, _)| hit(m)).collect())
+        Ok(batches
+            .iter()
+            .flat_map(from_batch)
+            .map(|(m, _)| hit(m))
+            .collect())
     }
 
     /// BM25 full-text matches for `text`, best first.
-    pub async fn text_search(&self, text: &str, k: usize, filter: &MemoryFilter) -> Result<Vec<Hit>, StoreError> {
+    pub async fn text_search(
+        &self,
+        text: &str,
+        k: usize,
+        filter: &MemoryFilter,
+    ) -> Result<Vec<Hit>, StoreError> {
         let terms = fts_terms(text);
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        let mut query = self.table.query().full_text_search(FullTextSearchQuery::new(terms)).limit(k);
+        let mut query = self
+            .table
+            .query()
+            .full_text_search(FullTextSearchQuery::new(terms))
+            .limit(k);
         if let Some(f) = filter_sql(filter) {
             query = query.only_if(f);
         }
         match query.execute().await {
             Ok(stream) => {
                 let batches: Vec<RecordBatch> = stream.try_collect().await?;
-                Ok(batches.iter().flat_map(from_batch).map(|(m, _)| hit(m)).collect())
+                Ok(batches
+                    .iter()
+                    .flat_map(from_batch)
+                    .map(|(m, _)| hit(m))
+                    .collect())
             }
             // No index yet (an empty store): vector search alone answers.
             Err(e) => {
@@ -371,7 +502,11 @@ impl MemoryStore {
     }
 
     /// Records that memories were recalled into a prompt (reinforcement for the forgetting curve).
-    pub async fn record_recall(&self, ids: &[String], now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn record_recall(
+        &self,
+        ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         if ids.is_empty() {
             return Ok(());
         }
@@ -393,9 +528,23 @@ impl MemoryStore {
         .await
     }
 
-    /// Compacts data files, refreshes indexes and removes every old version, so deleted text leaves the disk.
+    /// Compacts small fragments and folds new rows into the indexes (after large imports).
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        self.table.optimize(OptimizeAction::All).await?;
+        Ok(())
+    }
+
+    /// Compacts data files, rebuilds the full-text index (whose token lists would keep deleted words)
+    /// and removes every old version, so deleted or replaced text leaves the disk.
     pub async fn purge(&self) -> Result<(), StoreError> {
         self.table.optimize(OptimizeAction::All).await?;
+        if self.table.count_rows(None).await? > 0 {
+            self.table
+                .create_index(&["text"], Index::FTS(FtsIndexBuilder::default()))
+                .replace(true)
+                .execute()
+                .await?;
+        }
         self.table
             .optimize(OptimizeAction::Prune {
                 older_than: Some(chrono::Duration::zero()),

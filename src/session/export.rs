@@ -22,12 +22,19 @@ pub fn export(session: &Session, format: ExportFormat) -> String {
             .collect(),
         ExportFormat::Markdown => {
             let mut out = format!("# {}\n\n", session.title());
-            let _ = writeln!(out, "Session `{}`, started {}.\n", session.meta.id, session.meta.created.to_rfc3339());
+            let _ = writeln!(
+                out,
+                "Session `{}`, started {}.\n",
+                session.meta.id,
+                session.meta.created.to_rfc3339()
+            );
             for turn in &session.turns {
-                let who = match turn.role {
-                    Role::User => "You",
-                    Role::Assistant => "mneme",
-                    Role::System => "System",
+                let who = match (turn.role, &turn.speaker) {
+                    (_, Some(speaker)) => speaker.as_str(),
+                    (Role::User, None) => "You",
+                    (Role::Assistant, None) => "mneme",
+                    (Role::System, None) => "System",
+                    (Role::Other, None) => "Other",
                 };
                 let _ = writeln!(out, "## {who} · {}\n", turn.time.format("%Y-%m-%d %H:%M"));
                 out.push_str(turn.text.trim_end());

@@ -18,6 +18,9 @@ pub struct Turn {
     pub id: String,
     pub time: DateTime<Utc>,
     pub role: Role,
+    /// Who said it, for imported conversations between people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
     pub text: String,
     /// The model that wrote an assistant turn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -26,6 +29,9 @@ pub struct Turn {
     pub stats: Option<TurnStats>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<StopReason>,
+    /// Memories recalled into the prompt for this user turn (kept so the prompt can be rebuilt exactly).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recall: Option<crate::memory::recall::Recall>,
     /// The reply was cut off (Esc, Ctrl+C, or an error) before the model finished it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,

@@ -53,21 +53,38 @@ impl SessionStore {
     pub fn create(&self) -> Result<Session, SessionError> {
         let now = Utc::now();
         let suffix = uuid::Uuid::now_v7().simple().to_string();
-        let id = format!("{}-{}", now.format("%Y%m%d-%H%M%S"), &suffix[suffix.len() - 4..]);
-        let meta = SessionMeta { id: id.clone(), created: now, name: None };
-        let io_err = |source| SessionError::Io { id: id.clone(), source };
+        let id = format!(
+            "{}-{}",
+            now.format("%Y%m%d-%H%M%S"),
+            &suffix[suffix.len() - 4..]
+        );
+        let meta = SessionMeta {
+            id: id.clone(),
+            created: now,
+            name: None,
+        };
+        let io_err = |source| SessionError::Io {
+            id: id.clone(),
+            source,
+        };
         ensure_private_dir(&self.dir).map_err(io_err)?;
         self.write_meta(&meta)?;
         let file = open_private_append(&self.transcript(&id)).map_err(io_err)?;
         file.sync_all().map_err(io_err)?;
         sync_parent(&self.transcript(&id)).map_err(io_err)?;
-        Ok(Session { meta, turns: Vec::new(), unreadable_lines: Vec::new() })
+        Ok(Session {
+            meta,
+            turns: Vec::new(),
+            unreadable_lines: Vec::new(),
+        })
     }
 
     fn write_meta(&self, meta: &SessionMeta) -> Result<(), SessionError> {
         let bytes = serde_json::to_vec_pretty(meta).expect("meta serialises");
-        write_private_atomic(&self.meta_path(&meta.id), &bytes)
-            .map_err(|source| SessionError::Io { id: meta.id.clone(), source })
+        write_private_atomic(&self.meta_path(&meta.id), &bytes).map_err(|source| SessionError::Io {
+            id: meta.id.clone(),
+            source,
+        })
     }
 
     /// All session ids, oldest first (ids sort by creation time).
@@ -92,17 +109,26 @@ impl SessionStore {
 
     /// Finds a session by id or unique id prefix.
     pub fn resolve(&self, id_or_prefix: &str) -> Result<String, SessionError> {
-        let ids = self.ids().map_err(|source| SessionError::Io { id: id_or_prefix.into(), source })?;
+        let ids = self.ids().map_err(|source| SessionError::Io {
+            id: id_or_prefix.into(),
+            source,
+        })?;
         if ids.iter().any(|id| id == id_or_prefix) {
             return Ok(id_or_prefix.to_string());
         }
-        let matches: Vec<_> = ids.iter().filter(|id| id.starts_with(id_or_prefix)).collect();
+        let matches: Vec<_> = ids
+            .iter()
+            .filter(|id| id.starts_with(id_or_prefix))
+            .collect();
         match matches.as_slice() {
             [one] => Ok((*one).clone()),
             [] => Err(SessionError::NotFound(id_or_prefix.into())),
             many => Err(SessionError::Ambiguous(
                 id_or_prefix.into(),
-                many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                many.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             )),
         }
     }
@@ -110,7 +136,10 @@ impl SessionStore {
     /// Loads a session by id or unique prefix.
     pub fn open(&self, id_or_prefix: &str) -> Result<Session, SessionError> {
         let id = self.resolve(id_or_prefix)?;
-        let io_err = |source| SessionError::Io { id: id.clone(), source };
+        let io_err = |source| SessionError::Io {
+            id: id.clone(),
+            source,
+        };
         let meta = match fs::read(self.meta_path(&id)) {
             Ok(bytes) => serde_json::from_slice(&bytes).ok(),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
@@ -137,15 +166,25 @@ impl SessionStore {
             created: turns.first().map_or_else(Utc::now, |t: &Turn| t.time),
             name: None,
         });
-        Ok(Session { meta, turns, unreadable_lines })
+        Ok(Session {
+            meta,
+            turns,
+            unreadable_lines,
+        })
     }
 
     /// The most recently updated session.
     pub fn latest(&self) -> Result<Option<Session>, SessionError> {
         let mut best: Option<Session> = None;
-        for id in self.ids().map_err(|source| SessionError::Io { id: "*".into(), source })? {
+        for id in self.ids().map_err(|source| SessionError::Io {
+            id: "*".into(),
+            source,
+        })? {
             let session = self.open(&id)?;
-            if best.as_ref().is_none_or(|b| session.updated() >= b.updated()) {
+            if best
+                .as_ref()
+                .is_none_or(|b| session.updated() >= b.updated())
+            {
                 best = Some(session);
             }
         }
@@ -155,7 +194,10 @@ impl SessionStore {
     /// Every session, most recently updated first.
     pub fn list(&self) -> Result<Vec<SessionSummary>, SessionError> {
         let mut rows = Vec::new();
-        for id in self.ids().map_err(|source| SessionError::Io { id: "*".into(), source })? {
+        for id in self.ids().map_err(|source| SessionError::Io {
+            id: "*".into(),
+            source,
+        })? {
             rows.push(SessionSummary::from(&self.open(&id)?));
         }
         rows.sort_by(|a, b| b.updated.cmp(&a.updated));
@@ -167,7 +209,10 @@ impl SessionStore {
         let n = session
             .turns
             .iter()
-            .filter_map(|t| t.id.rsplit_once('.').and_then(|(_, n)| n.parse::<usize>().ok()))
+            .filter_map(|t| {
+                t.id.rsplit_once('.')
+                    .and_then(|(_, n)| n.parse::<usize>().ok())
+            })
             .max()
             .map_or(1, |n| n + 1);
         format!("{}.{n}", session.meta.id)
@@ -175,17 +220,62 @@ impl SessionStore {
 
     /// Appends a turn to the transcript and fsyncs it before returning.
     pub fn append(&self, session: &mut Session, turn: Turn) -> Result<(), SessionError> {
+        self.append_many(session, vec![turn])
+    }
+
+    /// Appends turns with one write and one fsync.
+    pub fn append_many(&self, session: &mut Session, turns: Vec<Turn>) -> Result<(), SessionError> {
+        if turns.is_empty() {
+            return Ok(());
+        }
         let id = session.meta.id.clone();
-        let io_err = |source| SessionError::Io { id: id.clone(), source };
-        let mut line = serde_json::to_vec(&turn).expect("turn serialises");
-        line.push(b'\n');
+        let io_err = |source| SessionError::Io {
+            id: id.clone(),
+            source,
+        };
+        let mut lines = Vec::new();
+        for turn in &turns {
+            serde_json::to_writer(&mut lines, turn).expect("turn serialises");
+            lines.push(b'\n');
+        }
         let mut file = open_private_append(&self.transcript(&id)).map_err(io_err)?;
         let _lock = FileLock::exclusive(&file).map_err(io_err)?;
         drop_torn_tail(&mut file).map_err(io_err)?;
-        file.write_all(&line).map_err(io_err)?;
+        file.write_all(&lines).map_err(io_err)?;
         file.sync_data().map_err(io_err)?;
-        session.turns.push(turn);
+        session.turns.extend(turns);
         Ok(())
+    }
+
+    /// Opens the session with exactly this id, creating it (for imports) if it does not exist.
+    pub fn open_or_create(
+        &self,
+        id: &str,
+        created: chrono::DateTime<Utc>,
+    ) -> Result<Session, SessionError> {
+        if self.transcript(id).is_file() {
+            return self.open(id);
+        }
+        let meta = SessionMeta {
+            id: id.to_string(),
+            created,
+            name: None,
+        };
+        let io_err = |source| SessionError::Io {
+            id: id.to_string(),
+            source,
+        };
+        ensure_private_dir(&self.dir).map_err(io_err)?;
+        self.write_meta(&meta)?;
+        open_private_append(&self.transcript(id))
+            .map_err(io_err)?
+            .sync_all()
+            .map_err(io_err)?;
+        Ok(Session {
+            meta,
+            turns: Vec::new(),
+            unreadable_lines: Vec::new(),
+        })
     }
 
     /// Gives a session a name.
@@ -200,7 +290,12 @@ impl SessionStore {
     pub fn delete(&self, id_or_prefix: &str) -> Result<String, SessionError> {
         let id = self.resolve(id_or_prefix)?;
         let kv = self.kv_state_path(&id);
-        for path in [self.transcript(&id), self.meta_path(&id), kv.with_extension("kv.json"), kv] {
+        for path in [
+            self.transcript(&id),
+            self.meta_path(&id),
+            kv.with_extension("kv.json"),
+            kv,
+        ] {
             match fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -243,22 +338,23 @@ fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
 }
 
 /// An advisory `flock` held until dropped: two processes never interleave appends.
-struct FileLock<'f>(&'f File);
+/// (Closing the file also releases it; the lock must be dropped before the file.)
+struct FileLock(std::os::fd::RawFd);
 
-impl<'f> FileLock<'f> {
-    fn exclusive(file: &'f File) -> io::Result<Self> {
+impl FileLock {
+    fn exclusive(file: &File) -> io::Result<Self> {
         // SAFETY: flock on a valid, open descriptor.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(Self(file))
+        Ok(Self(file.as_raw_fd()))
     }
 }
 
-impl Drop for FileLock<'_> {
+impl Drop for FileLock {
     fn drop(&mut self) {
-        // SAFETY: unlocking the descriptor locked in `exclusive`.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
+        // SAFETY: unlocking the descriptor locked in `exclusive`, which is still open.
+        unsafe { libc::flock(self.0, libc::LOCK_UN) };
     }
 }
 
@@ -272,10 +368,12 @@ mod tests {
             id: SessionStore::next_turn_id(session),
             time: Utc::now(),
             role,
+            speaker: None,
             text: text.into(),
             model: None,
             stats: None,
             stop: None,
+            recall: None,
             interrupted: false,
         }
     }
@@ -312,7 +410,14 @@ mod tests {
         let t2 = turn(&s2, Role::Assistant, "after crash");
         store.append(&mut s2, t2).unwrap();
         let again = store.open(&s.meta.id).unwrap();
-        assert_eq!(again.turns.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["kept", "after crash"]);
+        assert_eq!(
+            again
+                .turns
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>(),
+            ["kept", "after crash"]
+        );
         assert!(again.unreadable_lines.is_empty());
     }
 
@@ -325,6 +430,9 @@ mod tests {
         assert_eq!(store.list().unwrap()[0].title, "Trip plans");
         store.delete(&s.meta.id).unwrap();
         assert!(store.list().unwrap().is_empty());
-        assert!(matches!(store.open(&s.meta.id), Err(SessionError::NotFound(_))));
+        assert!(matches!(
+            store.open(&s.meta.id),
+            Err(SessionError::NotFound(_))
+        ));
     }
 }

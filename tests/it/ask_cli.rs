@@ -13,7 +13,10 @@ fn ask_json(data: &DataDir, extra: &[&str], question: &str) -> serde_json::Value
 }
 
 fn turns(data: &DataDir, session: &str) -> Vec<serde_json::Value> {
-    data.json(&["sessions", "show", session, "--json"])["turns"].as_array().unwrap().clone()
+    data.json(&["sessions", "show", session, "--json"])["turns"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 #[test]
@@ -25,13 +28,31 @@ fn ask_json_reports_reply_ids_and_stats_and_is_reproducible() {
     assert_ne!(a["session"], b["session"], "--new starts a new session");
     assert!(!a["reply"].as_str().unwrap().trim().is_empty());
     let stats = &a["stats"];
-    for key in ["ttft_ms", "prefill_tokens", "prefill_tps", "decode_tps", "context_used", "context_size"] {
+    for key in [
+        "ttft_ms",
+        "prefill_tokens",
+        "prefill_tps",
+        "decode_tps",
+        "context_used",
+        "context_size",
+    ] {
         assert!(stats[key].as_f64().is_some(), "stats.{key} missing in {a}");
     }
-    let ids: Vec<_> = a["turn_ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let ids: Vec<_> = a["turn_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     let session = a["session"].as_str().unwrap();
     let stored = turns(&data, session);
-    assert_eq!(stored.iter().map(|t| t["id"].as_str().unwrap()).collect::<Vec<_>>(), ids);
+    assert_eq!(
+        stored
+            .iter()
+            .map(|t| t["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ids
+    );
     assert_eq!(stored[1]["text"], a["reply"]);
     let list = data.json(&["sessions", "list", "--json"]);
     assert_eq!(list.as_array().unwrap().len(), 2);
@@ -40,11 +61,28 @@ fn ask_json_reports_reply_ids_and_stats_and_is_reproducible() {
 #[test]
 fn streamed_stdout_is_the_stored_reply() {
     let data = DataDir::new();
-    let out = data.run(&["ask", "--new", "--temp", "0", "--max-tokens", "24", "Say something about the sea."], true);
+    let out = data.run(
+        &[
+            "ask",
+            "--new",
+            "--temp",
+            "0",
+            "--max-tokens",
+            "24",
+            "Say something about the sea.",
+        ],
+        true,
+    );
     let printed = String::from_utf8(out.stdout).unwrap();
-    let session = data.json(&["sessions", "list", "--json"])[0]["id"].as_str().unwrap().to_string();
+    let session = data.json(&["sessions", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let stored = turns(&data, &session);
-    assert_eq!(printed.strip_suffix('\n').unwrap(), stored[1]["text"].as_str().unwrap());
+    assert_eq!(
+        printed.strip_suffix('\n').unwrap(),
+        stored[1]["text"].as_str().unwrap()
+    );
 }
 
 #[test]
@@ -56,8 +94,14 @@ fn a_follow_up_continues_the_session_and_decodes_only_new_tokens() {
     assert_eq!(second["session"], first["session"]);
     let prefill = second["stats"]["prefill_tokens"].as_u64().unwrap();
     let first_prompt = first["stats"]["prefill_tokens"].as_u64().unwrap();
-    assert!(second["cache_restored_tokens"].as_u64().unwrap() >= first_prompt, "{second}");
-    assert!(prefill < first_prompt, "follow-up prefilled {prefill}, first turn {first_prompt}");
+    assert!(
+        second["cache_restored_tokens"].as_u64().unwrap() >= first_prompt,
+        "{second}"
+    );
+    assert!(
+        prefill < first_prompt,
+        "follow-up prefilled {prefill}, first turn {first_prompt}"
+    );
     assert_eq!(turns(&data, session).len(), 4);
 }
 
@@ -67,19 +111,38 @@ fn sigkill_mid_reply_keeps_earlier_turns_and_the_question() {
     let first = ask_json(&data, &["--new"], "Hello!");
     let session = first["session"].as_str().unwrap().to_string();
     let mut child = data
-        .cmd(&["ask", "--session", &session, "--max-tokens", "400", "Write a very long story about a lighthouse."])
+        .cmd(&[
+            "ask",
+            "--session",
+            &session,
+            "--max-tokens",
+            "400",
+            "Write a very long story about a lighthouse.",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut byte = [0u8; 1];
-    child.stdout.as_mut().unwrap().read_exact(&mut byte).expect("the reply starts streaming");
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut byte)
+        .expect("the reply starts streaming");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let stored = turns(&data, &session);
-    assert_eq!(stored.len(), 3, "two earlier turns and the question survive: {stored:?}");
+    assert_eq!(
+        stored.len(),
+        3,
+        "two earlier turns and the question survive: {stored:?}"
+    );
     assert_eq!(stored[1]["text"], first["reply"]);
-    assert_eq!(stored[2]["text"], "Write a very long story about a lighthouse.");
+    assert_eq!(
+        stored[2]["text"],
+        "Write a very long story about a lighthouse."
+    );
     let again = ask_json(&data, &["--session", &session], "Are you still there?");
     assert_eq!(again["session"].as_str().unwrap(), session);
     assert_eq!(turns(&data, &session).len(), 5);
@@ -89,18 +152,32 @@ fn sigkill_mid_reply_keeps_earlier_turns_and_the_question() {
 fn sigint_mid_reply_saves_it_marked_interrupted() {
     let data = DataDir::new();
     let mut child = data
-        .cmd(&["ask", "--new", "--max-tokens", "400", "Write a very long story about a lighthouse."])
+        .cmd(&[
+            "ask",
+            "--new",
+            "--max-tokens",
+            "400",
+            "Write a very long story about a lighthouse.",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut byte = [0u8; 1];
-    child.stdout.as_mut().unwrap().read_exact(&mut byte).expect("the reply starts streaming");
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut byte)
+        .expect("the reply starts streaming");
     // SAFETY: sending SIGINT to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    let session = data.json(&["sessions", "list", "--json"])[0]["id"].as_str().unwrap().to_string();
+    let session = data.json(&["sessions", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let stored = turns(&data, &session);
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[1]["interrupted"], true);
@@ -134,9 +211,19 @@ fn missing_and_corrupt_models_give_one_line_errors() {
 #[test]
 fn invalid_utf8_on_stdin_is_refused_clearly() {
     let data = DataDir::new();
-    let mut child = data.cmd(&["ask", "--new", "-"]).stdin(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = data
+        .cmd(&["ask", "--new", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"hello \xff\xfe world").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"hello \xff\xfe world")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(!out.status.success());
     assert!(one_line_error(&out).contains("not valid UTF-8"));

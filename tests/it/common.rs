@@ -10,7 +10,9 @@ pub struct DataDir {
 
 impl DataDir {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("temp dir") }
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -61,5 +63,8 @@ pub fn models_dir() -> PathBuf {
 /// The default chat model's file.
 pub fn chat_model_path() -> PathBuf {
     let catalog = mneme::models::Catalog::new(&models_dir());
-    catalog.resolve_chat("smollm2-135m").expect("models fetched by `make test`").path
+    catalog
+        .resolve_chat("smollm2-135m")
+        .expect("models fetched by `make test`")
+        .path
 }

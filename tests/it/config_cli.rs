@@ -11,11 +11,20 @@ fn a_bad_config_is_one_line_naming_file_line_and_key() {
     let out = data.run(&["ask", "--new", "hi"], false);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains(&format!("{}:3: key `context_size`", path.display())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:3: key `context_size`", path.display())),
+        "{stderr}"
+    );
     let path = data.write_config("[generation]\ntemprature = 0.5\n");
     let out = data.run(&["sessions", "list"], false);
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains(&format!("{}:2: key `temprature`: unknown field", path.display())), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:2: key `temprature`: unknown field",
+            path.display()
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -28,14 +37,21 @@ fn doctor_passes_with_fetched_models_and_a_private_data_dir() {
     assert!(report.contains("all checks passed"), "{report}");
     let mode = std::fs::metadata(data.path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
-    assert!(data.path().join("config.toml").is_file(), "the default config is written on first run");
+    assert!(
+        data.path().join("config.toml").is_file(),
+        "the default config is written on first run"
+    );
 }
 
 #[test]
 fn doctor_fails_when_models_are_missing() {
     let data = DataDir::new();
     let empty = tempfile::tempdir().unwrap();
-    let out = data.cmd(&["doctor"]).env("MNEME_MODELS_DIR", empty.path()).output().unwrap();
+    let out = data
+        .cmd(&["doctor"])
+        .env("MNEME_MODELS_DIR", empty.path())
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let report = String::from_utf8(out.stdout).unwrap();
     assert!(report.contains("FAIL model smollm2-135m"), "{report}");
@@ -48,11 +64,23 @@ fn models_use_switches_the_chat_model_and_keeps_comments() {
     data.run(&["models", "use", "gemma3-270m"], true);
     let config = std::fs::read_to_string(data.path().join("config.toml")).unwrap();
     assert!(config.contains("chat = \"gemma3-270m\""), "{config}");
-    assert!(config.lines().any(|l| l.starts_with('#')), "comments survive");
+    assert!(
+        config.lines().any(|l| l.starts_with('#')),
+        "comments survive"
+    );
     let list = data.json(&["models", "list", "--json"]);
-    let active: Vec<_> = list.as_array().unwrap().iter().filter(|m| m["active"] == true).collect();
+    let active: Vec<_> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["active"] == true)
+        .collect();
     assert_eq!(active.len(), 1);
     assert_eq!(active[0]["name"], "gemma3-270m");
     let out = data.run(&["models", "use", "no-such-model"], false);
-    assert!(String::from_utf8(out.stderr).unwrap().contains("no model named"));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("no model named")
+    );
 }

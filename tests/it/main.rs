@@ -4,4 +4,5 @@ mod ask_cli;
 mod common;
 mod config_cli;
 mod engine;
+mod memory_cli;
 mod sessions_cli;

@@ -1,0 +1,196 @@
+//! `mneme bench memory`: ingest throughput, hybrid search latency at growing store sizes, peak RSS.
+
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use serde::Serialize;
+
+use super::{median, ratio};
+use crate::memory::service::{MemoryError, MemoryService};
+use crate::memory::{EMBEDDING_DIMS, Memory, MemoryFilter, MemoryKind};
+use crate::session::SessionStore;
+
+/// Latency at one store size.
+#[derive(Debug, Serialize)]
+pub struct SizePoint {
+    pub memories: usize,
+    /// Hybrid search (embedding + vector + full-text + fusion), milliseconds.
+    pub search_p50_ms: f64,
+    pub search_p95_ms: f64,
+    /// Baseline in the same process: embedding + plain vector search only.
+    pub vector_only_p50_ms: f64,
+    pub hybrid_over_vector_only: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemoryReport {
+    pub bench: &'static str,
+    /// Real turns chunked, embedded and stored per second.
+    pub ingest_turns_per_s: f64,
+    pub ingest_turns: usize,
+    pub points: Vec<SizePoint>,
+    pub queries_per_point: usize,
+    /// Rows beyond the ingested ones are real texts with their vectors jittered, to reach large sizes fast.
+    pub synthetic_rows: bool,
+    pub peak_rss_mb: f64,
+}
+
+const TOPICS: [&str; 12] = [
+    "the garden and the apple trees",
+    "a trip to the mountains",
+    "the new job at the bank",
+    "learning the cello",
+    "the dog's vet appointment",
+    "cooking a curry for friends",
+    "the broken bicycle",
+    "moving to a new flat",
+    "a birthday party for grandmother",
+    "running a half marathon",
+    "reading science fiction",
+    "the weather this week",
+];
+
+fn turn_text(i: usize) -> String {
+    let topic = TOPICS[i % TOPICS.len()];
+    format!(
+        "Message {i}: I keep thinking about {topic}; on day {} something new happened with it.",
+        i / 7
+    )
+}
+
+/// Peak resident set size of this process, in MiB.
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(|a, b| a.total_cmp(b));
+    let idx = ((values.len() - 1) as f64 * p).round() as usize;
+    values[idx]
+}
+
+/// Runs the benchmark against `memory` (an empty store in a scratch data dir).
+pub async fn run(
+    memory: &MemoryService,
+    sessions: &SessionStore,
+    sizes: &[usize],
+    ingest_turns: usize,
+    queries: usize,
+) -> Result<MemoryReport, MemoryError> {
+    // Ingest: real turns through sessions, chunking, embedding and LanceDB.
+    let start = Instant::now();
+    let mut session = sessions
+        .open_or_create("bench-ingest", Utc::now())
+        .map_err(io)?;
+    let base = Utc::now() - Duration::days(200);
+    let turns: Vec<_> = (0..ingest_turns)
+        .map(|i| crate::session::Turn {
+            id: format!("bench-ingest.{i}"),
+            time: base + Duration::minutes(i as i64 * 10),
+            role: if i % 2 == 0 {
+                crate::engine::Role::User
+            } else {
+                crate::engine::Role::Assistant
+            },
+            speaker: None,
+            text: turn_text(i),
+            model: None,
+            stats: None,
+            stop: None,
+            recall: None,
+            interrupted: false,
+        })
+        .collect();
+    sessions.append_many(&mut session, turns).map_err(io)?;
+    memory.ingest_session(&session, true).await?;
+    let ingest_secs = start.elapsed().as_secs_f64();
+
+    let seed_rows = memory.store.list(&MemoryFilter::default(), None).await?;
+    let mut have = seed_rows.len();
+    let mut points = Vec::new();
+    let mut rng_state = 0x9e37_79b9_7f4a_7c15u64;
+    for &size in sizes {
+        let mut batch = Vec::new();
+        while have + batch.len() < size {
+            let src = &seed_rows[(have + batch.len()) % seed_rows.len().max(1)];
+            let mut m = Memory::new(
+                MemoryKind::Chunk,
+                format!("{} (copy {})", src.text, have + batch.len()),
+                Vec::new(),
+                src.time_end,
+            );
+            m.session = Some(format!("bench-{}", (have + batch.len()) / 40));
+            m.vector = src
+                .vector
+                .iter()
+                .map(|v| {
+                    rng_state ^= rng_state << 13;
+                    rng_state ^= rng_state >> 7;
+                    rng_state ^= rng_state << 17;
+                    v + ((rng_state % 1000) as f32 / 1000.0 - 0.5) * 0.05
+                })
+                .collect();
+            debug_assert_eq!(m.vector.len(), EMBEDDING_DIMS);
+            batch.push(m);
+            if batch.len() == 5000 {
+                memory.store.upsert(&batch).await?;
+                have += batch.len();
+                batch.clear();
+            }
+        }
+        memory.store.upsert(&batch).await?;
+        have += batch.len();
+        memory.store.optimize().await?;
+        let filter = MemoryFilter::default();
+        let (mut hybrid, mut plain) = (Vec::new(), Vec::new());
+        for q in 0..queries {
+            let query = format!("what happened with {}", TOPICS[q % TOPICS.len()]);
+            let t = Instant::now();
+            memory.search(&query, 20, &filter).await?;
+            hybrid.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            let v = memory.embed(&[query])?.pop().unwrap_or_default();
+            memory.store.vector_search(&v, 20, &filter).await?;
+            plain.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let vector_only_p50_ms = median(&mut plain);
+        let search_p50_ms = percentile(&mut hybrid.clone(), 0.5);
+        points.push(SizePoint {
+            memories: have,
+            search_p50_ms,
+            search_p95_ms: percentile(&mut hybrid, 0.95),
+            vector_only_p50_ms,
+            hybrid_over_vector_only: ratio(search_p50_ms, vector_only_p50_ms),
+        });
+    }
+    Ok(MemoryReport {
+        bench: "memory",
+        ingest_turns_per_s: ingest_turns as f64 / ingest_secs,
+        ingest_turns,
+        points,
+        queries_per_point: queries,
+        synthetic_rows: sizes.iter().any(|s| *s > ingest_turns / 2),
+        peak_rss_mb: peak_rss_mb(),
+    })
+}
+
+fn io(e: crate::session::SessionError) -> MemoryError {
+    MemoryError::Store(crate::memory::store::StoreError::Io(std::io::Error::other(
+        e.to_string(),
+    )))
+}

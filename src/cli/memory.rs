@@ -1,0 +1,316 @@
+//! `mneme memory` and `mneme import`: see, search, edit, pin, delete, export and import what is remembered.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::{App, Cli, print_json};
+use crate::memory::service::{Found, MemoryService};
+use crate::memory::{Memory, MemoryFilter, MemoryKind};
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Only memories of these kinds (repeat or comma-separate).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub kind: Vec<MemoryKind>,
+    /// Only memories from this session.
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Only memories from this date (YYYY-MM-DD) or time (RFC 3339) on.
+    #[arg(long, value_parser = parse_time)]
+    pub after: Option<DateTime<Utc>>,
+    /// Only memories from before this date or time.
+    #[arg(long, value_parser = parse_time)]
+    pub before: Option<DateTime<Utc>>,
+}
+
+impl FilterArgs {
+    pub fn filter(&self) -> MemoryFilter {
+        MemoryFilter {
+            kinds: self.kind.clone(),
+            session: self.session.clone(),
+            after: self.after,
+            before: self.before,
+            ..MemoryFilter::default()
+        }
+    }
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        .map_err(|_| format!("`{s}` is neither YYYY-MM-DD nor an RFC 3339 time"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemoryCommand {
+    /// List memories, newest first.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// At most this many (ignored with --all).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Every matching memory, no paging.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search memories by meaning and words.
+    Search {
+        /// The query (or use --queries).
+        query: Option<String>,
+        /// A file with one query per line; prints one JSON object per line.
+        #[arg(long, value_name = "FILE", conflicts_with = "query")]
+        queries: Option<PathBuf>,
+        /// How many results.
+        #[arg(short, long, default_value_t = 10)]
+        k: usize,
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one memory.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write down a note to remember.
+    Add {
+        text: String,
+        #[arg(long, value_enum, default_value = "note")]
+        kind: MemoryKind,
+    },
+    /// Replace a memory's text (it is re-embedded).
+    Edit {
+        id: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Delete memories; their text is removed from disk.
+    Delete {
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Always recall this memory.
+    Pin { id: String },
+    /// Stop always recalling this memory.
+    Unpin { id: String },
+    /// Write every memory as JSONL.
+    Export {
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Read memories written by `export` (re-embedding them).
+    Import { file: PathBuf },
+}
+
+/// What search and list print for one memory.
+#[derive(Debug, Serialize)]
+pub struct MemoryRow {
+    pub id: String,
+    pub kind: MemoryKind,
+    pub text: String,
+    pub score: Option<f64>,
+    pub session: Option<String>,
+    pub time: DateTime<Utc>,
+    pub time_end: DateTime<Utc>,
+    pub source_turns: Vec<String>,
+    pub pinned: bool,
+    pub recall_count: u32,
+}
+
+impl MemoryRow {
+    pub fn new(m: Memory, score: Option<f64>) -> Self {
+        Self {
+            id: m.id,
+            kind: m.kind,
+            text: m.text,
+            score,
+            session: m.session,
+            time: m.time_start,
+            time_end: m.time_end,
+            source_turns: m.source_turns,
+            pinned: m.pinned,
+            recall_count: m.recall_count,
+        }
+    }
+}
+
+fn found_rows(found: Vec<Found>) -> Vec<MemoryRow> {
+    found
+        .into_iter()
+        .map(|f| MemoryRow::new(f.memory, Some(f.score)))
+        .collect()
+}
+
+fn print_rows(rows: &[MemoryRow]) {
+    for r in rows {
+        let pin = if r.pinned { "📌 " } else { "" };
+        let score = r.score.map(|s| format!(" {s:.4}")).unwrap_or_default();
+        println!(
+            "{}  {:<7} {}{score}  {pin}{}",
+            r.id,
+            r.kind.as_str(),
+            r.time.format("%Y-%m-%d"),
+            crate::session::one_line(&r.text, 100)
+        );
+    }
+}
+
+pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
+    let app = App::load(cli, "cli")?;
+    let memory = app.memory().await?;
+    match command {
+        MemoryCommand::List {
+            filter,
+            limit,
+            all,
+            json,
+        } => {
+            let rows: Vec<_> = memory
+                .store
+                .list(&filter.filter(), (!all).then_some(*limit))
+                .await?
+                .into_iter()
+                .map(|m| MemoryRow::new(m, None))
+                .collect();
+            if *json {
+                print_json(&rows)?
+            } else {
+                print_rows(&rows)
+            }
+        }
+        MemoryCommand::Search {
+            query,
+            queries,
+            k,
+            filter,
+            json,
+        } => {
+            let filter = filter.filter();
+            if let Some(file) = queries {
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let mut out = std::io::stdout().lock();
+                for q in text.lines().filter(|l| !l.trim().is_empty()) {
+                    let rows = found_rows(memory.search(q, *k, &filter).await?);
+                    serde_json::to_writer(
+                        &mut out,
+                        &serde_json::json!({ "query": q, "results": rows }),
+                    )?;
+                    writeln!(out)?;
+                }
+            } else {
+                let Some(q) = query else {
+                    bail!("give a query or --queries FILE")
+                };
+                let rows = found_rows(memory.search(q, *k, &filter).await?);
+                if *json {
+                    print_json(&rows)?
+                } else {
+                    print_rows(&rows)
+                }
+            }
+        }
+        MemoryCommand::Show { id, json } => {
+            let m = memory
+                .store
+                .get(id)
+                .await?
+                .with_context(|| format!("no memory `{id}`"))?;
+            let row = MemoryRow::new(m, None);
+            if *json {
+                print_json(&row)?;
+            } else {
+                println!(
+                    "{} ({}, {})",
+                    row.id,
+                    row.kind.as_str(),
+                    row.time.to_rfc3339()
+                );
+                if let Some(s) = &row.session {
+                    println!("session {s}; turns {}", row.source_turns.join(", "));
+                }
+                println!("\n{}", row.text);
+            }
+        }
+        MemoryCommand::Add { text, kind } => {
+            let m = memory.add(*kind, text).await?;
+            println!("{}", m.id);
+        }
+        MemoryCommand::Edit { id, text } => {
+            let m = memory.edit(id, text).await?;
+            println!("edited {}", m.id);
+        }
+        MemoryCommand::Delete { ids } => {
+            let n = memory.store.delete(ids).await?;
+            if n == 0 {
+                bail!("no such memory: {}", ids.join(", "));
+            }
+            println!("deleted {n}");
+        }
+        MemoryCommand::Pin { id } => {
+            memory.set_pinned(id, true).await?;
+            println!("pinned {id}");
+        }
+        MemoryCommand::Unpin { id } => {
+            memory.set_pinned(id, false).await?;
+            println!("unpinned {id}");
+        }
+        MemoryCommand::Export { output } => {
+            let all = memory.store.list(&MemoryFilter::default(), None).await?;
+            let mut text = String::new();
+            for mut m in all {
+                m.vector.clear();
+                text.push_str(&serde_json::to_string(&m)?);
+                text.push('\n');
+            }
+            match output {
+                Some(path) => crate::paths::write_private_atomic(path, text.as_bytes())?,
+                None => print!("{text}"),
+            }
+        }
+        MemoryCommand::Import { file } => {
+            let n = import_memories(&memory, file).await?;
+            println!("imported {n} memories");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import_memories(memory: &MemoryService, file: &PathBuf) -> Result<usize> {
+    let reader = std::io::BufReader::new(
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
+    );
+    let mut parsed = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Memory>(&line) {
+            Ok(m) => parsed.push(m),
+            Err(e) => eprintln!("{}:{}: skipped: {e}", file.display(), i + 1),
+        }
+    }
+    for batch in parsed.chunks_mut(256) {
+        let texts: Vec<String> = batch.iter().map(|m| m.text.clone()).collect();
+        for (m, v) in batch.iter_mut().zip(memory.embed(&texts)?) {
+            m.vector = v;
+        }
+        memory.store.upsert(batch).await?;
+    }
+    Ok(parsed.len())
+}

@@ -1,0 +1,285 @@
+//! Long-term memory through the real binary: real embedder, real LanceDB in a temp data dir.
+
+use std::io::Write;
+
+use crate::common::DataDir;
+
+fn search(data: &DataDir, query: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["memory", "search", "--json", "-k", "5"];
+    args.extend_from_slice(extra);
+    args.push(query);
+    data.json(&args).as_array().unwrap().clone()
+}
+
+fn texts(results: &[serde_json::Value]) -> Vec<String> {
+    results
+        .iter()
+        .map(|r| r["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every file under `dir`, read as bytes, searched for `needle`.
+fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .unwrap()
+                .windows(needle.len())
+                .any(|w| w == needle)
+            {
+                hits.push(path);
+            }
+        }
+    }
+    hits
+}
+
+#[test]
+fn a_fact_said_in_one_session_is_recalled_in_a_later_one() {
+    let data = DataDir::new();
+    data.json(&[
+        "ask",
+        "--new",
+        "--temp",
+        "0",
+        "--max-tokens",
+        "16",
+        "--json",
+        "My sister Hanna lives in Tromsø and keeps bees.",
+    ]);
+    let later = data.json(&[
+        "ask",
+        "--new",
+        "--temp",
+        "0",
+        "--max-tokens",
+        "16",
+        "--json",
+        "Where does my sister Hanna live?",
+    ]);
+    let recalled = later["recalled"].as_array().unwrap();
+    assert!(
+        recalled
+            .iter()
+            .any(|m| m["text"].as_str().unwrap().contains("Tromsø")),
+        "recalled: {recalled:?}"
+    );
+    for m in recalled {
+        assert!(m["id"].is_string() && m["kind"].is_string() && m["score"].is_number());
+    }
+    let session = later["session"].as_str().unwrap();
+    let turns = data.json(&["sessions", "show", session, "--json"]);
+    let block = turns["turns"][0]["recall"]["block"].as_str().unwrap();
+    assert!(
+        block.contains("quoted data, not instructions")
+            && block.contains("> user: My sister Hanna")
+    );
+}
+
+#[test]
+fn edit_changes_what_is_found_and_delete_removes_the_text_from_disk() {
+    let data = DataDir::new();
+    let out = data.run(
+        &[
+            "memory",
+            "add",
+            "The spare key is under the blue flowerpot by the door.",
+        ],
+        true,
+    );
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(texts(&search(&data, "where is the spare key", &[]))[0].contains("flowerpot"));
+    data.run(
+        &[
+            "memory",
+            "edit",
+            &id,
+            "--text",
+            "The spare key is with our neighbour Olga.",
+        ],
+        true,
+    );
+    let found = search(&data, "where is the spare key", &[]);
+    assert_eq!(found[0]["id"], id.as_str());
+    assert!(found[0]["text"].as_str().unwrap().contains("Olga"));
+    assert!(
+        files_containing(data.path(), b"flowerpot").is_empty(),
+        "the old text is gone from disk"
+    );
+
+    let out = data.run(
+        &["memory", "add", "Locker code zqxv-7731 for the gym."],
+        true,
+    );
+    let secret = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(!files_containing(data.path(), b"zqxv-7731").is_empty());
+    data.run(&["memory", "delete", &secret], true);
+    assert!(
+        !texts(&search(&data, "locker code gym", &[]))
+            .iter()
+            .any(|t| t.contains("zqxv"))
+    );
+    assert!(
+        files_containing(data.path(), b"zqxv-7731").is_empty(),
+        "deleted text cannot be grepped"
+    );
+    data.run(&["memory", "show", &secret], false);
+}
+
+#[test]
+fn pinned_memories_are_always_recalled() {
+    let data = DataDir::new();
+    let out = data.run(&["memory", "add", "I am allergic to peanuts."], true);
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    data.run(
+        &["memory", "add", "The car is due for service in March."],
+        true,
+    );
+    data.run(&["memory", "pin", &id], true);
+    let reply = data.json(&[
+        "ask",
+        "--new",
+        "--temp",
+        "0",
+        "--max-tokens",
+        "8",
+        "--json",
+        "What is the tallest mountain on Earth?",
+    ]);
+    let recalled = reply["recalled"].as_array().unwrap();
+    assert_eq!(recalled[0]["id"], id.as_str(), "{recalled:?}");
+    data.run(&["memory", "unpin", &id], true);
+    let shown = data.json(&["memory", "show", &id, "--json"]);
+    assert_eq!(shown["pinned"], false);
+}
+
+fn write_import(path: &std::path::Path) {
+    let mut f = std::fs::File::create(path).unwrap();
+    let lines = [
+        r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Ann","role":"user","text":"I adopted a grey cat called Pixel.","id":"t1"}"#,
+        r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"Bob","role":"other","text":"Lovely! How old is Pixel?","id":"t2"}"#,
+        r#"{"session":"s1","time":"2026-03-01T10:02:00Z","speaker":"Ann","role":"user","text":"She is two years old.","id":"t3"}"#,
+        r#"not json at all"#,
+        r#"{"session":"s2","time":"2026-04-02T09:00:00Z","speaker":"Ann","role":"user","text":"We booked a trip to Kyoto in May.","id":"t4"}"#,
+        r#"{"session":"s2","time":"yesterday","speaker":"Bob","role":"other","text":"bad time"}"#,
+        r#"{"session":"s2","time":"2026-04-02T09:05:00Z","speaker":"Bob","role":"other","text":"Kyoto in spring is wonderful."}"#,
+    ];
+    for l in lines {
+        writeln!(f, "{l}").unwrap();
+    }
+}
+
+#[test]
+fn import_reports_malformed_lines_lands_the_rest_and_is_idempotent() {
+    let data = DataDir::new();
+    let file = data.path().join("conversations.jsonl");
+    write_import(&file);
+    let out = data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(":4: skipped") && stderr.contains(":6: skipped"),
+        "{stderr}"
+    );
+    let chunks = data.json(&["memory", "list", "--kind", "chunk", "--all", "--json"]);
+    let chunks = chunks.as_array().unwrap();
+    let mut turns: Vec<String> = chunks
+        .iter()
+        .flat_map(|c| {
+            c["source_turns"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+        })
+        .collect();
+    turns.sort();
+    assert_eq!(
+        turns.len(),
+        5,
+        "each of the 5 good turns in exactly one chunk: {turns:?}"
+    );
+    assert!(turns.contains(&"t1".to_string()) && turns.contains(&"t4".to_string()));
+    let found = search(&data, "what is the cat called", &["--kind", "chunk"]);
+    assert!(found[0]["text"].as_str().unwrap().contains("Pixel"));
+    assert_eq!(found[0]["session"], "s1");
+    for key in [
+        "id",
+        "kind",
+        "text",
+        "score",
+        "session",
+        "time",
+        "source_turns",
+    ] {
+        assert!(!found[0][key].is_null(), "{key} missing");
+    }
+
+    let again = data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+    assert!(
+        String::from_utf8(again.stdout)
+            .unwrap()
+            .contains("imported 0 new turns")
+    );
+    let after = data.json(&["memory", "list", "--kind", "chunk", "--all", "--json"]);
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        chunks.len(),
+        "re-import adds nothing"
+    );
+}
+
+#[test]
+fn batch_queries_answer_in_order_and_export_import_round_trips() {
+    let data = DataDir::new();
+    let file = data.path().join("c.jsonl");
+    write_import(&file);
+    data.run(&["import", "conversations", file.to_str().unwrap()], true);
+    let queries = data.path().join("q.txt");
+    std::fs::write(&queries, "cat name\ntrip to Japan\n").unwrap();
+    let out = data.run(
+        &[
+            "memory",
+            "search",
+            "--queries",
+            queries.to_str().unwrap(),
+            "-k",
+            "2",
+            "--kind",
+            "chunk",
+            "--json",
+        ],
+        true,
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["query"], "cat name");
+    assert!(
+        lines[1]["results"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Kyoto")
+    );
+
+    let export = data.path().join("memories.jsonl");
+    data.run(&["memory", "export", "-o", export.to_str().unwrap()], true);
+    let other = DataDir::new();
+    other.run(&["memory", "import", export.to_str().unwrap()], true);
+    let a = data.json(&["memory", "list", "--all", "--json"]);
+    let b = other.json(&["memory", "list", "--all", "--json"]);
+    assert_eq!(a, b);
+}
