@@ -13,7 +13,8 @@ pub enum ImportCommand {
     /// Import turns, one JSON object per line: session, time, speaker, role, text, optional id.
     Conversations {
         file: PathBuf,
-        /// Return only when every turn is embedded and searchable.
+        /// Return only when every turn is embedded and searchable. (Without a memory daemon the
+        /// import always embeds before returning, so this is what happens either way.)
         #[arg(long)]
         wait: bool,
     },

@@ -23,8 +23,16 @@ fn turns(data: &DataDir, session: &str) -> Vec<serde_json::Value> {
 fn ask_json_reports_reply_ids_and_stats_and_is_reproducible() {
     let data = DataDir::new();
     // Recall would put the first exchange into the second prompt: same prompt, same reply needs it off.
-    let a = ask_json(&data, &["--new", "--no-recall"], "What is the capital of France?");
-    let b = ask_json(&data, &["--new", "--no-recall"], "What is the capital of France?");
+    let a = ask_json(
+        &data,
+        &["--new", "--no-recall"],
+        "What is the capital of France?",
+    );
+    let b = ask_json(
+        &data,
+        &["--new", "--no-recall"],
+        "What is the capital of France?",
+    );
     assert_eq!(a["reply"], b["reply"], "greedy replies are identical");
     assert_ne!(a["session"], b["session"], "--new starts a new session");
     assert!(!a["reply"].as_str().unwrap().trim().is_empty());
