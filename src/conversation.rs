@@ -184,7 +184,7 @@ fn prune_kv_states(dir: &Path) {
         .filter(|p| p.extension().is_some_and(|x| x == "kv"))
         .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
         .collect();
-    states.sort_by(|a, b| b.0.cmp(&a.0));
+    states.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (_, path) in states.into_iter().skip(KV_STATES_KEPT) {
         let _ = std::fs::remove_file(Conversation::key_path(&path));
         let _ = std::fs::remove_file(&path);

@@ -95,7 +95,7 @@ pub async fn run(
     for q in &questions {
         let by_text = memory.store.text_search(&q.question, 50, &filter).await?;
         let vector = memory
-            .embed(&[q.question.clone()])?
+            .embed(std::slice::from_ref(&q.question))?
             .pop()
             .unwrap_or_default();
         let by_vector = memory.store.vector_search(&vector, 50, &filter).await?;

@@ -120,11 +120,7 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
     let app = App::load(cli, "ask")?;
     let question = read_question(args)?;
     let store = app.sessions();
-    let session = match (&args.session, args.resume) {
-        (Some(id), _) => store.open(id)?,
-        (None, true) => store.latest()?.context("there is no session to resume")?,
-        (None, false) => store.create()?,
-    };
+    let session = app.pick_session(args.session.as_deref(), args.resume)?;
     let engine = app.load_engine(args.model.as_deref())?;
     let mut conversation = Conversation::new(
         &engine,
@@ -199,10 +195,10 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
         }
     };
     let reply_turn = conversation.add_reply(&completion)?;
-    if let Some(memory) = &memory {
-        if let Err(e) = memory.ingest_session(&conversation.session, false).await {
-            tracing::warn!("could not remember this turn yet: {e}");
-        }
+    if let Some(memory) = &memory
+        && let Err(e) = memory.ingest_session(&conversation.session, false).await
+    {
+        tracing::warn!("could not remember this turn yet: {e}");
     }
     let recalled: Vec<Recalled> = user_turn
         .recall

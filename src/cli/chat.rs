@@ -3,7 +3,7 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 
@@ -31,13 +31,7 @@ pub struct ChatArgs {
 pub async fn run(cli: &Cli, args: &ChatArgs) -> Result<ExitCode> {
     let app = App::load(cli, "chat")?;
     let store = app.sessions();
-    let session = match (&args.session, args.resume) {
-        (Some(id), _) => store.open(id)?,
-        (None, true) => store
-            .latest()?
-            .context("there is no conversation to resume")?,
-        (None, false) => store.create()?,
-    };
+    let session = app.pick_session(args.session.as_deref(), args.resume)?;
     let engine = app.load_engine(args.model.as_deref())?;
     let mut conversation = Conversation::new(
         &engine,

@@ -123,6 +123,18 @@ impl App {
         Ok(MemoryService::new(store, embedder))
     }
 
+    /// The session a command continues: by id, the most recent (`resume`), or a new one.
+    pub fn pick_session(&self, id: Option<&str>, resume: bool) -> Result<crate::session::Session> {
+        let store = self.sessions();
+        Ok(match (id, resume) {
+            (Some(id), _) => store.open(id)?,
+            (None, true) => store
+                .latest()?
+                .context("there is no conversation to resume")?,
+            (None, false) => store.create()?,
+        })
+    }
+
     /// Loads the chat model (seconds); errors are one clear line.
     pub fn load_engine(&self, model: Option<&str>) -> Result<Engine> {
         Ok(Engine::load(self.engine_settings(model)?)?)

@@ -345,15 +345,14 @@ impl MemoryStore {
             .await
             .map(|ix| ix.iter().any(|i| i.columns == ["text"]))
             .unwrap_or(true);
-        if !has {
-            if let Err(e) = self
+        if !has
+            && let Err(e) = self
                 .table
                 .create_index(&["text"], Index::FTS(FtsIndexBuilder::default()))
                 .execute()
                 .await
-            {
-                tracing::warn!("could not build the full-text index yet: {e}");
-            }
+        {
+            tracing::warn!("could not build the full-text index yet: {e}");
         }
     }
 

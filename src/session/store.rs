@@ -58,25 +58,7 @@ impl SessionStore {
             now.format("%Y%m%d-%H%M%S"),
             &suffix[suffix.len() - 4..]
         );
-        let meta = SessionMeta {
-            id: id.clone(),
-            created: now,
-            name: None,
-        };
-        let io_err = |source| SessionError::Io {
-            id: id.clone(),
-            source,
-        };
-        ensure_private_dir(&self.dir).map_err(io_err)?;
-        self.write_meta(&meta)?;
-        let file = open_private_append(&self.transcript(&id)).map_err(io_err)?;
-        file.sync_all().map_err(io_err)?;
-        sync_parent(&self.transcript(&id)).map_err(io_err)?;
-        Ok(Session {
-            meta,
-            turns: Vec::new(),
-            unreadable_lines: Vec::new(),
-        })
+        self.open_or_create(&id, now)
     }
 
     fn write_meta(&self, meta: &SessionMeta) -> Result<(), SessionError> {
@@ -97,10 +79,10 @@ impl SessionStore {
         };
         for entry in entries {
             let name = entry?.file_name().to_string_lossy().into_owned();
-            if let Some(id) = name.strip_suffix(".jsonl") {
-                if !id.starts_with('.') {
-                    ids.push(id.to_string());
-                }
+            if let Some(id) = name.strip_suffix(".jsonl")
+                && !id.starts_with('.')
+            {
+                ids.push(id.to_string());
             }
         }
         ids.sort();
@@ -200,7 +182,7 @@ impl SessionStore {
         })? {
             rows.push(SessionSummary::from(&self.open(&id)?));
         }
-        rows.sort_by(|a, b| b.updated.cmp(&a.updated));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.updated));
         Ok(rows)
     }
 

@@ -114,20 +114,17 @@ fn a_follow_up_continues_the_session_and_decodes_only_new_tokens() {
     assert_eq!(turns(&data, session).len(), 4);
 }
 
-#[test]
-fn sigkill_mid_reply_keeps_earlier_turns_and_the_question() {
-    let data = DataDir::new();
-    let first = ask_json(&data, &["--new"], "Hello!");
-    let session = first["session"].as_str().unwrap().to_string();
+/// Starts a long streamed reply and returns once its first byte has arrived.
+fn spawn_streaming_ask(data: &DataDir, session_args: &[&str]) -> std::process::Child {
+    let mut args = vec!["ask"];
+    args.extend_from_slice(session_args);
+    args.extend_from_slice(&[
+        "--max-tokens",
+        "400",
+        "Write a very long story about a lighthouse.",
+    ]);
     let mut child = data
-        .cmd(&[
-            "ask",
-            "--session",
-            &session,
-            "--max-tokens",
-            "400",
-            "Write a very long story about a lighthouse.",
-        ])
+        .cmd(&args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -139,6 +136,15 @@ fn sigkill_mid_reply_keeps_earlier_turns_and_the_question() {
         .unwrap()
         .read_exact(&mut byte)
         .expect("the reply starts streaming");
+    child
+}
+
+#[test]
+fn sigkill_mid_reply_keeps_earlier_turns_and_the_question() {
+    let data = DataDir::new();
+    let first = ask_json(&data, &["--new"], "Hello!");
+    let session = first["session"].as_str().unwrap().to_string();
+    let mut child = spawn_streaming_ask(&data, &["--session", &session]);
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let stored = turns(&data, &session);
@@ -160,25 +166,7 @@ fn sigkill_mid_reply_keeps_earlier_turns_and_the_question() {
 #[test]
 fn sigint_mid_reply_saves_it_marked_interrupted() {
     let data = DataDir::new();
-    let mut child = data
-        .cmd(&[
-            "ask",
-            "--new",
-            "--max-tokens",
-            "400",
-            "Write a very long story about a lighthouse.",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut byte = [0u8; 1];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut byte)
-        .expect("the reply starts streaming");
+    let mut child = spawn_streaming_ask(&data, &["--new"]);
     // SAFETY: sending SIGINT to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
