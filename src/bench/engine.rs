@@ -1,9 +1,7 @@
 //! `mneme bench engine`: prefill/decode speed and time to first token of the engine, against a raw llama.cpp loop.
 
-use std::num::NonZeroU32;
 use std::time::Instant;
 
-use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
@@ -70,10 +68,7 @@ pub fn run(
     runs: usize,
     decode_tokens: usize,
 ) -> Result<EngineReport, EngineError> {
-    let threads = match settings.threads {
-        0 => std::thread::available_parallelism().map_or(2, |n| n.get()) as u32,
-        n => n,
-    };
+    let threads = settings.resolved_threads();
     let engine = Engine::load(settings.clone())?;
     let mut points = Vec::new();
     for &length in lengths {
@@ -98,7 +93,7 @@ pub fn run(
             decode.push(done.stats.decode_tps);
         }
         let (base_prefill, base_decode) =
-            raw_baseline(settings, threads, &text, prompt_tokens, decode_tokens, runs)?;
+            raw_baseline(settings, &text, prompt_tokens, decode_tokens, runs)?;
         let (prefill_tps, decode_tps) = (median(&mut prefill), median(&mut decode));
         points.push(EnginePoint {
             prompt_tokens,
@@ -130,7 +125,6 @@ pub fn run(
 /// The baseline: tokenize, batch-decode the prompt, then greedy single-token decodes, no channels or UTF-8 work.
 fn raw_baseline(
     settings: &EngineSettings,
-    threads: u32,
     text: &str,
     prompt_tokens: usize,
     decode_tokens: usize,
@@ -143,14 +137,9 @@ fn raw_baseline(
             .map_err(|_| EngineError::LoadFailed {
                 path: settings.model.path.clone(),
             })?;
-    let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(settings.context_size))
-        .with_n_batch(settings.batch_size)
-        .with_n_ubatch(settings.batch_size)
-        .with_n_threads(threads as i32)
-        .with_n_threads_batch(threads as i32)
-        .with_swa_full(false);
-    let mut ctx = model.new_context(backend, params).map_err(|e| fail(&e))?;
+    let mut ctx = model
+        .new_context(backend, settings.context_params())
+        .map_err(|e| fail(&e))?;
     let mut tokens = model.vocab().tokenize(text.as_bytes(), true, false);
     tokens.truncate(prompt_tokens.max(1));
     let (mut prefill, mut decode) = (Vec::new(), Vec::new());

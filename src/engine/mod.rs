@@ -32,6 +32,28 @@ pub struct EngineSettings {
     pub batch_size: u32,
 }
 
+impl EngineSettings {
+    /// CPU threads to use: the configured number, or every core for 0.
+    pub fn resolved_threads(&self) -> u32 {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()) as u32,
+            n => n,
+        }
+    }
+
+    /// llama.cpp context parameters for these settings (windowed layers get a window-sized cache).
+    pub fn context_params(&self) -> llama_cpp_2::context::params::LlamaContextParams {
+        let threads = self.resolved_threads() as i32;
+        llama_cpp_2::context::params::LlamaContextParams::default()
+            .with_n_ctx(std::num::NonZeroU32::new(self.context_size))
+            .with_n_batch(self.batch_size)
+            .with_n_ubatch(self.batch_size)
+            .with_n_threads(threads)
+            .with_n_threads_batch(threads)
+            .with_swa_full(false)
+    }
+}
+
 /// Who said a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

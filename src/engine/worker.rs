@@ -1,12 +1,10 @@
 //! The engine thread: owns the llama.cpp model and context, reuses the KV cache across turns, streams replies.
 
-use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Instant;
 
 use llama_cpp_2::context::LlamaContext;
-use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::model::params::LlamaModelParams;
@@ -40,17 +38,7 @@ pub(super) fn run(
             return;
         }
     };
-    let threads = match settings.threads {
-        0 => std::thread::available_parallelism().map_or(2, |n| n.get()) as i32,
-        n => n as i32,
-    };
-    let params = LlamaContextParams::default()
-        .with_n_ctx(NonZeroU32::new(settings.context_size))
-        .with_n_batch(settings.batch_size)
-        .with_n_ubatch(settings.batch_size)
-        .with_n_threads(threads)
-        .with_n_threads_batch(threads)
-        .with_swa_full(false);
+    let params = settings.context_params();
     let ctx = match model.new_context(backend, params) {
         Ok(ctx) => ctx,
         Err(e) => {

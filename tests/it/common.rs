@@ -47,6 +47,21 @@ impl DataDir {
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
     }
 
+    /// `ask --new --temp 0 --max-tokens N --json QUESTION`, parsed.
+    pub fn ask_new_json(&self, max_tokens: u32, question: &str) -> serde_json::Value {
+        let max = max_tokens.to_string();
+        self.json(&[
+            "ask",
+            "--new",
+            "--temp",
+            "0",
+            "--max-tokens",
+            &max,
+            "--json",
+            question,
+        ])
+    }
+
     pub fn write_config(&self, text: &str) -> PathBuf {
         let path = self.path().join("config.toml");
         std::fs::write(&path, text).unwrap();

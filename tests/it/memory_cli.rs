@@ -42,26 +42,8 @@ fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::Path
 #[test]
 fn a_fact_said_in_one_session_is_recalled_in_a_later_one() {
     let data = DataDir::new();
-    data.json(&[
-        "ask",
-        "--new",
-        "--temp",
-        "0",
-        "--max-tokens",
-        "16",
-        "--json",
-        "My sister Hanna lives in Tromsø and keeps bees.",
-    ]);
-    let later = data.json(&[
-        "ask",
-        "--new",
-        "--temp",
-        "0",
-        "--max-tokens",
-        "16",
-        "--json",
-        "Where does my sister Hanna live?",
-    ]);
+    data.ask_new_json(16, "My sister Hanna lives in Tromsø and keeps bees.");
+    let later = data.ask_new_json(16, "Where does my sister Hanna live?");
     let recalled = later["recalled"].as_array().unwrap();
     assert!(
         recalled
@@ -141,16 +123,7 @@ fn pinned_memories_are_always_recalled() {
         true,
     );
     data.run(&["memory", "pin", &id], true);
-    let reply = data.json(&[
-        "ask",
-        "--new",
-        "--temp",
-        "0",
-        "--max-tokens",
-        "8",
-        "--json",
-        "What is the tallest mountain on Earth?",
-    ]);
+    let reply = data.ask_new_json(8, "What is the tallest mountain on Earth?");
     let recalled = reply["recalled"].as_array().unwrap();
     assert_eq!(recalled[0]["id"], id.as_str(), "{recalled:?}");
     data.run(&["memory", "unpin", &id], true);

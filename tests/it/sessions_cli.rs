@@ -5,16 +5,7 @@ use crate::common::DataDir;
 #[test]
 fn sessions_export_rename_and_delete() {
     let data = DataDir::new();
-    let reply = data.json(&[
-        "ask",
-        "--new",
-        "--temp",
-        "0",
-        "--max-tokens",
-        "16",
-        "--json",
-        "Hi there",
-    ]);
+    let reply = data.ask_new_json(16, "Hi there");
     let id = reply["session"].as_str().unwrap();
     let md = data.run(&["sessions", "export", id, "--format", "markdown"], true);
     let md = String::from_utf8(md.stdout).unwrap();
