@@ -14,6 +14,44 @@ pub struct Config {
     pub generation: GenerationConfig,
     /// What is remembered and recalled.
     pub memory: MemoryConfig,
+    /// The background memory daemon.
+    pub daemon: DaemonConfig,
+}
+
+/// The memory daemon: when it starts, consolidates and tidies up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonConfig {
+    /// `ask` and the chat start the daemon when it is not running.
+    pub autostart: bool,
+    /// Local time of day (HH:MM) for the nightly consolidation.
+    pub consolidate_at: String,
+    /// On start-up, consolidate missed days up to this many days back.
+    pub catch_up_days: u32,
+    /// How often transcripts are checked for new turns, in milliseconds.
+    pub poll_ms: u64,
+    /// Minutes between compaction and pruning of old store versions.
+    pub upkeep_minutes: u64,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            autostart: true,
+            consolidate_at: "03:00".into(),
+            catch_up_days: 7,
+            poll_ms: 1000,
+            upkeep_minutes: 60,
+        }
+    }
+}
+
+impl DaemonConfig {
+    /// The consolidation time of day (validated at load).
+    pub fn consolidate_time(&self) -> chrono::NaiveTime {
+        chrono::NaiveTime::parse_from_str(&self.consolidate_at, "%H:%M")
+            .unwrap_or(chrono::NaiveTime::MIN)
+    }
 }
 
 /// Recall settings.
@@ -240,6 +278,23 @@ impl Config {
             (50..=8192).contains(&self.memory.recall_budget_tokens),
             "recall_budget_tokens",
             "must be between 50 and 8192",
+        )?;
+        let d = &self.daemon;
+        check(
+            chrono::NaiveTime::parse_from_str(&d.consolidate_at, "%H:%M").is_ok(),
+            "consolidate_at",
+            "must be a time of day like \"03:00\"",
+        )?;
+        check(
+            (100..=60_000).contains(&d.poll_ms),
+            "poll_ms",
+            "must be between 100 and 60000",
+        )?;
+        check(d.catch_up_days <= 366, "catch_up_days", "must be at most 366")?;
+        check(
+            (1..=10_080).contains(&d.upkeep_minutes),
+            "upkeep_minutes",
+            "must be between 1 and 10080",
         )?;
         Ok(())
     }

@@ -3,7 +3,9 @@
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod consolidate;
 pub mod conversation;
+pub mod daemon;
 pub mod engine;
 pub mod importer;
 pub mod logging;

@@ -57,6 +57,28 @@ impl Paths {
         self.data_dir.join("memory")
     }
 
+    /// The daemon's lock file: held by the single writer of the memory store, with its pid inside.
+    pub fn daemon_lock_file(&self) -> PathBuf {
+        self.data_dir.join("daemon.lock")
+    }
+
+    /// The daemon's Unix socket: in the data dir, or (when that path is too long for a socket
+    /// address) in the temp dir under a name derived from the data dir.
+    pub fn daemon_socket(&self) -> PathBuf {
+        let preferred = self.data_dir.join("daemon.sock");
+        if preferred.as_os_str().len() < 100 {
+            return preferred;
+        }
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(self.data_dir.as_os_str().as_encoded_bytes());
+        std::env::temp_dir().join(format!("mneme-{}.sock", &hex::encode(digest)[..16]))
+    }
+
+    /// What consolidation has done, day by day.
+    pub fn consolidation_file(&self) -> PathBuf {
+        self.data_dir.join("consolidation.json")
+    }
+
     /// Log files.
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")

@@ -8,7 +8,11 @@ use clap::Args;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::{App, Cli};
+use super::{App, Cli, writes};
+use crate::daemon::writes::WriteOp;
+
+/// How long `ask` waits for the daemon to apply a write before leaving it to finish alone.
+const WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 use crate::conversation::Conversation;
 use crate::engine::{
     Completion, GenerateRequest, GenerationEvent, SamplingParams, StopReason, TurnStats,
@@ -119,6 +123,7 @@ fn cancel_on_signals(token: CancellationToken) {
 pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
     let app = App::load(cli, "ask")?;
     let question = read_question(args)?;
+    app.ensure_daemon().await;
     let store = app.sessions();
     let session = app.pick_session(args.session.as_deref(), args.resume)?;
     let engine = app.load_engine(args.model.as_deref())?;
@@ -152,6 +157,15 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
         }
         _ => None,
     };
+    if let Some(recall) = &recall {
+        let op = WriteOp::RecordRecall {
+            ids: recall.items.iter().map(|i| i.id.clone()).collect(),
+            at: chrono::Utc::now(),
+        };
+        if let Err(e) = writes::send_within(&app, op, Some(WRITE_WAIT), memory.as_ref()).await {
+            tracing::warn!("could not record the recall: {e:#}");
+        }
+    }
     let user_turn = conversation.add_user_turn_with_recall(&question, recall)?;
 
     let cancel = CancellationToken::new();
@@ -195,10 +209,15 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
         }
     };
     let reply_turn = conversation.add_reply(&completion)?;
-    if let Some(memory) = &memory
-        && let Err(e) = memory.ingest_session(&conversation.session, false).await
+    // The daemon would find the new turns within a second; asking makes them searchable before we exit.
+    let op = WriteOp::Ingest {
+        sessions: vec![conversation.session.id().to_string()],
+        complete: false,
+    };
+    if memory.is_some()
+        && let Err(e) = writes::send_within(&app, op, Some(WRITE_WAIT), memory.as_ref()).await
     {
-        tracing::warn!("could not remember this turn yet: {e}");
+        tracing::warn!("could not remember this turn yet (the daemon will): {e:#}");
     }
     let recalled: Vec<Recalled> = user_turn
         .recall

@@ -7,21 +7,22 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 
 use super::{App, Cli};
+use crate::daemon::writes::WriteOp;
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// Import turns, one JSON object per line: session, time, speaker, role, text, optional id.
     Conversations {
         file: PathBuf,
-        /// Return only when every turn is embedded and searchable. (Without a memory daemon the
-        /// import always embeds before returning, so this is what happens either way.)
+        /// Return only when every turn is embedded and searchable. (Without a running memory
+        /// daemon the import always embeds before returning.)
         #[arg(long)]
         wait: bool,
     },
 }
 
 pub async fn run(cli: &Cli, command: &ImportCommand) -> Result<ExitCode> {
-    let ImportCommand::Conversations { file, wait: _ } = command;
+    let ImportCommand::Conversations { file, wait } = command;
     let app = App::load(cli, "cli")?;
     let reader = std::io::BufReader::new(
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
@@ -33,6 +34,29 @@ pub async fn run(cli: &Cli, command: &ImportCommand) -> Result<ExitCode> {
     let malformed = parsed.malformed.len();
     let stored = crate::importer::store(&app.sessions(), parsed)?;
     let (added, present, sessions) = (stored.added, stored.present, stored.sessions);
+    let summary = format!(
+        "imported {added} new turns in {} sessions ({present} already present); {malformed} malformed lines skipped",
+        sessions.len()
+    );
+    if app.ensure_daemon().await.is_some() {
+        if !*wait {
+            println!("{summary}; the memory daemon is embedding them (see `mneme daemon status`)");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let op = WriteOp::Ingest {
+            sessions: sessions.iter().map(|s| s.id().to_string()).collect(),
+            complete: true,
+        };
+        let report = super::writes::send(&app, op).await.context(
+            "the memory daemon did not finish embedding the import; the turns are saved, \
+             and it catches up when it runs again (`mneme daemon start`)",
+        )?;
+        println!(
+            "{summary}; every turn is in memory ({} chunks written for this request)",
+            report["chunks"]
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let memory = app.memory().await?;
     let progress = indicatif::ProgressBar::new(sessions.len() as u64).with_message("embedding");
     progress.set_style(
@@ -49,9 +73,6 @@ pub async fn run(cli: &Cli, command: &ImportCommand) -> Result<ExitCode> {
     if chunks > 0 {
         memory.store.optimize().await?;
     }
-    println!(
-        "imported {added} new turns in {} sessions ({present} already present), {chunks} new memory chunks; {malformed} malformed lines skipped",
-        sessions.len()
-    );
+    println!("{summary}; {chunks} new memory chunks");
     Ok(ExitCode::SUCCESS)
 }

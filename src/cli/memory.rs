@@ -10,7 +10,8 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{App, Cli, print_json};
-use crate::memory::service::{Found, MemoryService};
+use crate::daemon::writes::WriteOp;
+use crate::memory::service::Found;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
 
 #[derive(Debug, Args, Clone, Default)]
@@ -169,8 +170,16 @@ fn print_rows(rows: &[MemoryRow]) {
     }
 }
 
+/// A memory as a write returned it.
+fn written(value: serde_json::Value) -> Result<Memory> {
+    Ok(serde_json::from_value(value)?)
+}
+
 pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
     let app = App::load(cli, "cli")?;
+    if let Some(op) = write_op(command)? {
+        return apply_write(&app, command, op).await;
+    }
     let memory = app.memory().await?;
     match command {
         MemoryCommand::List {
@@ -246,29 +255,6 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
                 println!("\n{}", row.text);
             }
         }
-        MemoryCommand::Add { text, kind } => {
-            let m = memory.add(*kind, text).await?;
-            println!("{}", m.id);
-        }
-        MemoryCommand::Edit { id, text } => {
-            let m = memory.edit(id, text).await?;
-            println!("edited {}", m.id);
-        }
-        MemoryCommand::Delete { ids } => {
-            let n = memory.store.delete(ids).await?;
-            if n == 0 {
-                bail!("no such memory: {}", ids.join(", "));
-            }
-            println!("deleted {n}");
-        }
-        MemoryCommand::Pin { id } => {
-            memory.set_pinned(id, true).await?;
-            println!("pinned {id}");
-        }
-        MemoryCommand::Unpin { id } => {
-            memory.set_pinned(id, false).await?;
-            println!("unpinned {id}");
-        }
         MemoryCommand::Export { output } => {
             let all = memory.store.list(&MemoryFilter::default(), None).await?;
             let mut text = String::new();
@@ -282,15 +268,54 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
                 None => print!("{text}"),
             }
         }
-        MemoryCommand::Import { file } => {
-            let n = import_memories(&memory, file).await?;
-            println!("imported {n} memories");
-        }
+        _ => unreachable!("writes are applied above"),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn import_memories(memory: &MemoryService, file: &PathBuf) -> Result<usize> {
+/// The write a command makes, if it makes one.
+fn write_op(command: &MemoryCommand) -> Result<Option<WriteOp>> {
+    Ok(Some(match command {
+        MemoryCommand::Add { text, kind } => WriteOp::Add {
+            kind: *kind,
+            text: text.clone(),
+        },
+        MemoryCommand::Edit { id, text } => WriteOp::Edit {
+            id: id.clone(),
+            text: text.clone(),
+        },
+        MemoryCommand::Delete { ids } => WriteOp::Delete { ids: ids.clone() },
+        MemoryCommand::Pin { id } => WriteOp::Pin {
+            id: id.clone(),
+            pinned: true,
+        },
+        MemoryCommand::Unpin { id } => WriteOp::Pin {
+            id: id.clone(),
+            pinned: false,
+        },
+        MemoryCommand::Import { file } => WriteOp::Import {
+            memories: read_memories(file)?,
+        },
+        _ => return Ok(None),
+    }))
+}
+
+async fn apply_write(app: &App, command: &MemoryCommand, op: WriteOp) -> Result<ExitCode> {
+    let value = super::writes::send(app, op).await?;
+    match command {
+        MemoryCommand::Add { .. } => println!("{}", written(value)?.id),
+        MemoryCommand::Edit { .. } => println!("edited {}", written(value)?.id),
+        MemoryCommand::Delete { .. } => println!("deleted {}", value["deleted"]),
+        MemoryCommand::Pin { id } => println!("pinned {id}"),
+        MemoryCommand::Unpin { id } => println!("unpinned {id}"),
+        MemoryCommand::Import { .. } => println!("imported {} memories", value["imported"]),
+        _ => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads memories written by `export`; bad lines are reported and skipped.
+fn read_memories(file: &PathBuf) -> Result<Vec<Memory>> {
     let reader = std::io::BufReader::new(
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
     );
@@ -301,16 +326,12 @@ async fn import_memories(memory: &MemoryService, file: &PathBuf) -> Result<usize
             continue;
         }
         match serde_json::from_str::<Memory>(&line) {
-            Ok(m) => parsed.push(m),
+            Ok(mut m) => {
+                m.vector.clear();
+                parsed.push(m)
+            }
             Err(e) => eprintln!("{}:{}: skipped: {e}", file.display(), i + 1),
         }
     }
-    for batch in parsed.chunks_mut(256) {
-        let texts: Vec<String> = batch.iter().map(|m| m.text.clone()).collect();
-        for (m, v) in batch.iter_mut().zip(memory.embed(&texts)?) {
-            m.vector = v;
-        }
-        memory.store.upsert(batch).await?;
-    }
-    Ok(parsed.len())
+    Ok(parsed)
 }

@@ -3,11 +3,13 @@
 mod ask;
 mod bench;
 mod chat;
+mod daemon;
 mod doctor;
 mod import;
 mod memory;
 mod models;
 mod sessions;
+pub mod writes;
 
 use std::path::PathBuf;
 
@@ -55,6 +57,11 @@ pub enum Command {
     /// Import past conversations into sessions and memory.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Run, start, stop or ask about the background memory daemon.
+    #[command(subcommand)]
+    Daemon(daemon::DaemonCommand),
+    /// Summarise a day into memory now (the daemon does this nightly).
+    Consolidate(daemon::ConsolidateArgs),
     /// Check that models, runtime and data dir are in order.
     Doctor,
     /// Measure performance; prints machine-readable results.
@@ -104,15 +111,11 @@ impl App {
 
     /// Engine settings from the config, with an optional model chosen on the command line.
     pub fn engine_settings(&self, model: Option<&str>) -> Result<EngineSettings> {
-        let m = &self.config.model;
-        let model = self.catalog().resolve_chat(model.unwrap_or(&m.chat))?;
-        Ok(EngineSettings {
+        Ok(EngineSettings::from_config(
+            &self.catalog(),
+            &self.config.model,
             model,
-            template_override: Some(m.template.clone()).filter(|t| !t.is_empty()),
-            context_size: m.context_size,
-            threads: m.threads,
-            batch_size: m.batch_size,
-        })
+        )?)
     }
 
     /// Opens the memory store and loads the embedder (once per process).
@@ -135,6 +138,32 @@ impl App {
         })
     }
 
+    /// Starts the memory daemon if the config allows and none runs. Failure is not fatal:
+    /// transcripts are the daemon's queue, so it catches up whenever it next runs.
+    pub async fn ensure_daemon(&self) -> Option<crate::daemon::lifecycle::Started> {
+        if !self.config.daemon.autostart {
+            return None;
+        }
+        let paths = self.paths.clone();
+        let options = crate::daemon::lifecycle::StartOptions::default();
+        match tokio::task::spawn_blocking(move || {
+            crate::daemon::lifecycle::ensure_running(&paths, &options)
+        })
+        .await
+        {
+            Ok(Ok(started)) => Some(started),
+            Ok(Err(e)) => {
+                tracing::warn!("memory daemon unavailable: {e:#}");
+                eprintln!("mneme: the memory daemon could not start ({e:#}); carrying on, your turns are saved and will be remembered later");
+                None
+            }
+            Err(e) => {
+                tracing::warn!("memory daemon start panicked: {e}");
+                None
+            }
+        }
+    }
+
     /// Loads the chat model (seconds); errors are one clear line.
     pub fn load_engine(&self, model: Option<&str>) -> Result<Engine> {
         Ok(Engine::load(self.engine_settings(model)?)?)
@@ -151,6 +180,8 @@ pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Some(Command::Models(cmd)) => models::run(&cli, cmd),
         Some(Command::Memory(cmd)) => memory::run(&cli, cmd).await,
         Some(Command::Import(cmd)) => import::run(&cli, cmd).await,
+        Some(Command::Daemon(cmd)) => daemon::run(&cli, cmd).await,
+        Some(Command::Consolidate(args)) => daemon::consolidate(&cli, args).await,
         Some(Command::Doctor) => doctor::run(&cli).await,
         Some(Command::Bench(cmd)) => bench::run(&cli, cmd).await,
     }

@@ -1,7 +1,7 @@
 //! The local model engine: one thread owns llama.cpp's model and context; everyone else talks to it over channels.
 
 mod backend;
-mod prompt;
+pub mod prompt;
 pub mod sampling;
 pub mod utf8;
 mod worker;
@@ -33,6 +33,21 @@ pub struct EngineSettings {
 }
 
 impl EngineSettings {
+    /// Settings from the config, with an optional model chosen on the command line.
+    pub fn from_config(
+        catalog: &crate::models::Catalog,
+        config: &crate::config::ModelConfig,
+        model: Option<&str>,
+    ) -> Result<Self, crate::models::ModelError> {
+        Ok(Self {
+            model: catalog.resolve_chat(model.unwrap_or(&config.chat))?,
+            template_override: Some(config.template.clone()).filter(|t| !t.is_empty()),
+            context_size: config.context_size,
+            threads: config.threads,
+            batch_size: config.batch_size,
+        })
+    }
+
     /// CPU threads to use: the configured number, or every core for 0.
     pub fn resolved_threads(&self) -> u32 {
         match self.threads {

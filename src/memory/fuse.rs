@@ -20,6 +20,11 @@ pub struct Ranking {
     /// Extra weight for a memory from today, halving every `recency_half_life_days`.
     pub recency_weight: f64,
     pub recency_half_life_days: f64,
+    /// Forgetting curve for chunks: an unpinned chunk's weight falls from 1 towards this floor
+    /// (never to zero: nothing is forgotten outright).
+    pub forgetting_floor: f64,
+    /// Days for an un-recalled chunk's retention to halve; each recall multiplies it (reinforcement).
+    pub forgetting_half_life_days: f64,
     /// Cosine similarity above which a lower-ranked hit is a near-duplicate and dropped.
     pub duplicate_cosine: f32,
 }
@@ -30,6 +35,8 @@ impl Default for Ranking {
             pin_boost: 1.5,
             recency_weight: 0.1,
             recency_half_life_days: 30.0,
+            forgetting_floor: 0.85,
+            forgetting_half_life_days: 60.0,
             duplicate_cosine: 0.97,
         }
     }
@@ -59,7 +66,7 @@ pub fn fuse(
             let recency = 1.0
                 + ranking.recency_weight * 0.5f64.powf(age_days / ranking.recency_half_life_days);
             let pin = if hit.pinned { ranking.pin_boost } else { 1.0 };
-            let score = rrf * recency * pin;
+            let score = rrf * recency * pin * retention(&hit, now, ranking);
             (hit, score)
         })
         .collect();
@@ -67,7 +74,21 @@ pub fn fuse(
     drop_near_duplicates(fused, ranking.duplicate_cosine)
 }
 
-fn cosine(a: &[f32], b: &[f32]) -> f32 {
+/// How much of a chunk's ranking weight is left: an exponential forgetting curve whose clock
+/// restarts at each recall and whose half-life grows with every recall. Pinned memories, notes,
+/// facts and summaries do not fade.
+pub fn retention(hit: &Hit, now: DateTime<Utc>, ranking: Ranking) -> f64 {
+    if hit.pinned || hit.kind != super::MemoryKind::Chunk {
+        return 1.0;
+    }
+    let since = hit.last_recalled.unwrap_or(hit.time_end).max(hit.time_end);
+    let age_days = (now - since).num_seconds().max(0) as f64 / 86_400.0;
+    let half_life = ranking.forgetting_half_life_days * (1.0 + f64::from(hit.recall_count));
+    let kept = 0.5f64.powf(age_days / half_life);
+    ranking.forgetting_floor + (1.0 - ranking.forgetting_floor) * kept
+}
+
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
     let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
     let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -125,6 +146,25 @@ mod tests {
             .map(|(h, _)| h.id)
             .collect();
         assert_eq!(ids, ["b", "a", "c"]);
+    }
+
+    #[test]
+    fn unrecalled_chunks_fade_to_a_floor_and_recall_reinforces_them() {
+        let ranking = Ranking::default();
+        let t0 = DateTime::UNIX_EPOCH;
+        let mut chunk = hit("c", vec![1.0], false);
+        chunk.kind = crate::memory::MemoryKind::Chunk;
+        let year = t0 + chrono::Duration::days(365);
+        assert_eq!(retention(&chunk, t0, ranking), 1.0);
+        let faded = retention(&chunk, year, ranking);
+        assert!(faded < 0.9 && faded >= ranking.forgetting_floor, "{faded}");
+        chunk.recall_count = 3;
+        chunk.last_recalled = Some(t0 + chrono::Duration::days(300));
+        assert!(retention(&chunk, year, ranking) > 0.95);
+        chunk.pinned = true;
+        assert_eq!(retention(&chunk, year, ranking), 1.0);
+        let note = hit("n", vec![1.0], false);
+        assert_eq!(retention(&note, year, ranking), 1.0);
     }
 
     #[test]

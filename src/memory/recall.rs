@@ -105,10 +105,7 @@ impl MemoryService {
         if items.is_empty() {
             return Ok(None);
         }
-        let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
-        if let Err(e) = self.store.record_recall(&ids, Utc::now()).await {
-            tracing::warn!("could not record recall: {e}");
-        }
+        // Reading only: the caller sends `record_recall` to the store's single writer.
         Ok(Some(Recall { items, block }))
     }
 }

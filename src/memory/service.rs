@@ -4,7 +4,7 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-use super::chunk::{ChunkLimits, SourceTurn, chunk_turns};
+use super::chunk::{Chunk, ChunkLimits, SourceTurn, chunk_turns};
 use super::embed::{EmbedError, Embedder};
 use super::fuse::{Ranking, fuse};
 use super::store::{MemoryStore, StoreError};
@@ -21,6 +21,9 @@ pub enum MemoryError {
     #[error("no memory `{0}`")]
     NotFound(String),
 }
+
+/// Chunks per LanceDB commit when ingesting.
+pub const INGEST_BATCH: usize = 512;
 
 /// A scored search result.
 #[derive(Debug, Clone)]
@@ -77,6 +80,16 @@ impl MemoryService {
         session: &Session,
         complete: bool,
     ) -> Result<usize, MemoryError> {
+        let (chunks, _pending) = self.pending_chunks(session, complete).await?;
+        self.store_chunks(&chunks).await
+    }
+
+    /// The chunks `session` still needs, and how many turns are held back waiting for an answer.
+    pub async fn pending_chunks(
+        &self,
+        session: &Session,
+        complete: bool,
+    ) -> Result<(Vec<Chunk>, usize), MemoryError> {
         let covered = self.store.covered_turns(session.id()).await?;
         let fresh: Vec<SourceTurn> = session
             .turns
@@ -84,12 +97,15 @@ impl MemoryService {
             .filter(|t| !covered.contains(&t.id) && !t.text.trim().is_empty())
             .map(|t| source_turn(session.id(), t))
             .collect();
-        let (chunks, _pending) = chunk_turns(&fresh, self.limits, complete);
-        if chunks.is_empty() {
-            return Ok(0);
-        }
+        let (chunks, pending) = chunk_turns(&fresh, self.limits, complete);
+        Ok((chunks, pending))
+    }
+
+    /// Embeds and stores chunks, in commits of up to `INGEST_BATCH` so a long import makes few
+    /// fragments. Each commit is atomic: after a crash a chunk is either stored whole or not at all.
+    pub async fn store_chunks(&self, chunks: &[Chunk]) -> Result<usize, MemoryError> {
         let mut written = 0;
-        for batch in chunks.chunks(512) {
+        for batch in chunks.chunks(INGEST_BATCH) {
             let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
             let vectors = self.embed(&texts)?;
             let now = Utc::now();

@@ -533,6 +533,27 @@ impl MemoryStore {
         Ok(())
     }
 
+    /// Scheduled upkeep: compacts fragments, folds new rows into the indexes, and prunes versions
+    /// older than `keep` (readers in other processes may still be on a recent one).
+    pub async fn upkeep(&self, keep: chrono::Duration) -> Result<Upkeep, StoreError> {
+        let before = disk_bytes(&self.dir);
+        let versions_before = self.table.list_versions().await?.len();
+        self.table.optimize(OptimizeAction::All).await?;
+        self.table
+            .optimize(OptimizeAction::Prune {
+                older_than: Some(keep),
+                delete_unverified: Some(false),
+                error_if_tagged_old_versions: Some(false),
+            })
+            .await?;
+        Ok(Upkeep {
+            disk_bytes_before: before,
+            disk_bytes_after: disk_bytes(&self.dir),
+            versions_before,
+            versions_after: self.table.list_versions().await?.len(),
+        })
+    }
+
     /// Compacts data files, rebuilds the full-text index (whose token lists would keep deleted words)
     /// and removes every old version, so deleted or replaced text leaves the disk.
     pub async fn purge(&self) -> Result<(), StoreError> {
@@ -553,6 +574,30 @@ impl MemoryStore {
             .await?;
         Ok(())
     }
+}
+
+/// What one upkeep pass did.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Upkeep {
+    pub disk_bytes_before: u64,
+    pub disk_bytes_after: u64,
+    pub versions_before: usize,
+    pub versions_after: usize,
+}
+
+/// Bytes of every file under `dir`.
+pub fn disk_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => disk_bytes(&e.path()),
+            Ok(_) => e.metadata().map(|m| m.len()).unwrap_or(0),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 fn hit(m: Memory) -> Hit {

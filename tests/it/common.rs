@@ -24,6 +24,8 @@ impl DataDir {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mneme"));
         cmd.arg("--data-dir").arg(self.path()).args(args);
         cmd.env_remove("MNEME_HOME");
+        // Local days (consolidation) must not depend on the machine's time zone.
+        cmd.env("TZ", "UTC");
         cmd
     }
 
@@ -66,6 +68,15 @@ impl DataDir {
         let path = self.path().join("config.toml");
         std::fs::write(&path, text).unwrap();
         path
+    }
+}
+
+impl Drop for DataDir {
+    /// A daemon started for this dir (by a test or on demand by `ask`) stops with it.
+    fn drop(&mut self) {
+        if self.path().join("daemon.lock").exists() {
+            let _ = self.cmd(&["daemon", "stop"]).output();
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 mod ask_cli;
 mod common;
 mod config_cli;
+mod daemon;
 mod engine;
 mod memory_cli;
 mod sessions_cli;

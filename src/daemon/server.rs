@@ -1,0 +1,652 @@
+//! The daemon process: holds the writer lock, answers on the socket, and runs one writer task that
+//! applies client writes, ingests changed transcripts, consolidates on schedule and keeps upkeep.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Local, NaiveDate, Utc};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::ingest::{LARGE_INGEST_CHUNKS, Scanner, ingest_sessions};
+use super::lifecycle::own_build;
+use super::lock::WriterLock;
+use super::protocol::{
+    Hello, Op, PROTOCOL_VERSION, ParseFailure, Response, mismatch_message, parse_request,
+};
+use super::status::{ConsolidationRecord, DaemonStatus, IngestRecord, UpkeepRecord};
+use super::writes::{UPKEEP_KEEP_MINUTES, WriteOp, Writer};
+use crate::config::Config;
+use crate::consolidate::{ConsolidationLog, due_days, local_day, rss_bytes, turns_per_day};
+use crate::memory::service::MemoryService;
+use crate::memory::store::{MemoryStore, disk_bytes};
+use crate::memory::{MemoryFilter, MemoryKind};
+use crate::paths::Paths;
+use crate::session::SessionStore;
+
+/// A question with no answer after this long is remembered on its own.
+const UNANSWERED_AFTER: chrono::Duration = chrono::Duration::minutes(10);
+/// How often a session holding back an unanswered question is looked at again.
+const PENDING_RECHECK: Duration = Duration::from_secs(60);
+/// How long to wait before trying again to load the embedder or open the store.
+const RELOAD_AFTER: Duration = Duration::from_secs(30);
+
+/// How the daemon is run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The clock starts at this time instead of now (to replay a night).
+    pub now: Option<DateTime<Utc>>,
+    /// The protocol version it speaks (only tests set another, to play an older daemon).
+    pub protocol: u32,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            now: None,
+            protocol: PROTOCOL_VERSION,
+        }
+    }
+}
+
+/// Wall clock, shifted when the daemon was started with `--now`.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    offset: chrono::Duration,
+}
+
+impl Clock {
+    pub fn starting_at(now: Option<DateTime<Utc>>) -> Self {
+        Self {
+            offset: now.map_or(chrono::Duration::zero(), |t| t - Utc::now()),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.offset
+    }
+}
+
+/// The next time of day `at` (local) strictly after `now`.
+pub fn next_local(now: DateTime<Utc>, at: chrono::NaiveTime) -> DateTime<Utc> {
+    let today = now.with_timezone(&Local).date_naive();
+    for day in [today, today + chrono::Duration::days(1), today + chrono::Duration::days(2)] {
+        if let Some(t) = day.and_time(at).and_local_timezone(Local).earliest() {
+            let t = t.with_timezone(&Utc);
+            if t > now {
+                return t;
+            }
+        }
+    }
+    now + chrono::Duration::days(1)
+}
+
+struct Job {
+    op: WriteOp,
+    reply: oneshot::Sender<Result<Value, String>>,
+}
+
+/// What every connection handler shares.
+#[derive(Clone)]
+struct Shared {
+    status: Arc<Mutex<DaemonStatus>>,
+    jobs: mpsc::Sender<Job>,
+    cancel: CancellationToken,
+    hello: Hello,
+    clock: Clock,
+    started: Instant,
+}
+
+impl Shared {
+    fn snapshot(&self) -> DaemonStatus {
+        let mut status = lock(&self.status).clone();
+        status.uptime_s = self.started.elapsed().as_secs();
+        status.now = self.clock.now();
+        status.rss_bytes = rss_bytes();
+        status.queue.writes = self.jobs.max_capacity() - self.jobs.capacity();
+        status
+    }
+}
+
+fn lock(status: &Mutex<DaemonStatus>) -> std::sync::MutexGuard<'_, DaemonStatus> {
+    status.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Runs the daemon in the foreground until SIGTERM, SIGINT, `shutdown`, or its data dir vanishes.
+pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()> {
+    let lock_path = paths.daemon_lock_file();
+    let writer_lock = match WriterLock::try_acquire(&lock_path, "daemon")? {
+        Some(l) => l,
+        None => match WriterLock::holder(&lock_path) {
+            Some(h) if h.role == "daemon" => bail!(AlreadyRunning { pid: h.pid }),
+            // A CLI command is writing directly; it lets go when that write is done.
+            _ => WriterLock::acquire_within(&lock_path, "daemon", Duration::from_secs(60))?
+                .context("the memory store stayed locked by another mneme command")?,
+        },
+    };
+    let socket = paths.daemon_socket();
+    // We hold the lock, so whatever socket file is left belongs to a dead daemon.
+    let _ = std::fs::remove_file(&socket);
+    let listener = UnixListener::bind(&socket)
+        .with_context(|| format!("cannot listen on {}", socket.display()))?;
+    std::fs::set_permissions(
+        &socket,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )?;
+    let clock = Clock::starting_at(options.now);
+    let started_at = clock.now();
+    let status = Arc::new(Mutex::new(DaemonStatus {
+        pid: std::process::id(),
+        protocol: options.protocol,
+        version: env!("CARGO_PKG_VERSION").into(),
+        started: started_at,
+        state: "starting".into(),
+        ..DaemonStatus::default()
+    }));
+    let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(256);
+    let cancel = CancellationToken::new();
+    let shared = Shared {
+        status: status.clone(),
+        jobs: jobs_tx,
+        cancel: cancel.clone(),
+        hello: Hello {
+            protocol: options.protocol,
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            build: own_build(),
+        },
+        clock,
+        started: Instant::now(),
+    };
+    tracing::info!(pid = std::process::id(), socket = %socket.display(), "daemon listening");
+    stop_on_signals(cancel.clone());
+    tokio::spawn(accept_loop(listener, shared));
+    let mut writer = WriterTask {
+        paths: &paths,
+        config: &config,
+        status,
+        clock,
+        cancel: cancel.clone(),
+        memory: None,
+        scanner: Scanner::default(),
+        recheck: HashMap::new(),
+        next_consolidation: next_local(clock.now(), config.daemon.consolidate_time()),
+        catch_up_pending: true,
+        next_upkeep: Instant::now() + Duration::from_secs(config.daemon.upkeep_minutes * 60),
+        upkeep_soon: false,
+        dirty: false,
+        next_load: Instant::now(),
+    };
+    writer.run(jobs_rx).await;
+    lock(&writer.status).state = "stopping".into();
+    let _ = std::fs::remove_file(&socket);
+    drop(writer_lock);
+    tracing::info!("daemon stopped");
+    Ok(())
+}
+
+/// Another daemon holds the data dir.
+#[derive(Debug, thiserror::Error)]
+#[error("a memory daemon (pid {pid}) is already running for this data dir")]
+pub struct AlreadyRunning {
+    pub pid: u32,
+}
+
+fn stop_on_signals(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: finishing the current write"),
+            _ = int.recv() => tracing::info!("SIGINT: finishing the current write"),
+        }
+        cancel.cancel();
+    });
+}
+
+async fn accept_loop(listener: UnixListener, shared: Shared) {
+    loop {
+        tokio::select! {
+            _ = shared.cancel.cancelled() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(serve(stream, shared.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+        }
+    }
+}
+
+async fn serve(stream: UnixStream, shared: Shared) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let response = answer(&line, &shared).await;
+        let mut text = serde_json::to_string(&response).expect("serialises");
+        text.push('\n');
+        if write.write_all(text.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn answer(line: &str, shared: &Shared) -> Response {
+    let speaks = shared.hello.protocol;
+    let request = match parse_request(line, speaks) {
+        Ok(r) => r,
+        Err(ParseFailure::Version(theirs)) => {
+            return Response::error(speaks, mismatch_message(speaks, theirs));
+        }
+        Err(ParseFailure::Malformed(e)) => {
+            return Response::error(speaks, format!("malformed request: {e}"));
+        }
+    };
+    match request.op {
+        Op::Hello => Response::ok(speaks, serde_json::to_value(&shared.hello).expect("json")),
+        Op::Status => Response::ok(
+            speaks,
+            serde_json::to_value(shared.snapshot()).expect("json"),
+        ),
+        Op::Shutdown => {
+            tracing::info!("shutdown requested");
+            shared.cancel.cancel();
+            Response::ok(speaks, Value::Null)
+        }
+        Op::Write { write } => {
+            let (reply, answer) = oneshot::channel();
+            if shared.jobs.send(Job { op: write, reply }).await.is_err() {
+                return Response::error(speaks, "the daemon is stopping");
+            }
+            match answer.await {
+                Ok(Ok(value)) => Response::ok(speaks, value),
+                Ok(Err(message)) => Response::error(speaks, message),
+                Err(_) => Response::error(speaks, "the daemon stopped before finishing this write"),
+            }
+        }
+    }
+}
+
+/// The single writer: owns the memory service and every change to the store.
+struct WriterTask<'a> {
+    paths: &'a Paths,
+    config: &'a Config,
+    status: Arc<Mutex<DaemonStatus>>,
+    clock: Clock,
+    cancel: CancellationToken,
+    memory: Option<MemoryService>,
+    scanner: Scanner,
+    /// Sessions holding back an unanswered question, and when to look at them again.
+    recheck: HashMap<PathBuf, Instant>,
+    next_consolidation: DateTime<Utc>,
+    /// Days missed while no daemon ran are consolidated once at start-up.
+    catch_up_pending: bool,
+    next_upkeep: Instant,
+    upkeep_soon: bool,
+    /// Writes happened since the last upkeep.
+    dirty: bool,
+    next_load: Instant,
+}
+
+impl WriterTask<'_> {
+    async fn run(&mut self, mut jobs: mpsc::Receiver<Job>) {
+        let mut tick = tokio::time::interval(Duration::from_millis(self.config.daemon.poll_ms));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => break,
+                job = jobs.recv() => match job {
+                    Some(job) => self.handle(job).await,
+                    None => break,
+                },
+                _ = tick.tick() => self.housekeeping().await,
+            }
+        }
+        // Anything still queued is answered, never left hanging.
+        jobs.close();
+        while let Ok(job) = jobs.try_recv() {
+            let _ = job.reply.send(Err("the daemon is stopping".into()));
+        }
+    }
+
+    fn set_state(&self, state: &str) {
+        lock(&self.status).state = state.into();
+    }
+
+    fn error(&self, what: &str, message: String) {
+        lock(&self.status).error(self.clock.now(), what, message);
+    }
+
+    /// Loads the store and embedder if they are not loaded (retrying after a failure).
+    async fn ensure_memory(&mut self) -> Result<(), String> {
+        if self.memory.is_some() {
+            return Ok(());
+        }
+        if Instant::now() < self.next_load {
+            return Err("memory is unavailable (retrying shortly; see `mneme daemon status`)".into());
+        }
+        let loaded = async {
+            let store = MemoryStore::open(&self.paths.memory_dir()).await?;
+            let catalog = crate::models::Catalog::new(&self.paths.models_dir);
+            let embedder =
+                tokio::task::block_in_place(|| crate::memory::embed::Embedder::load(&catalog))?;
+            anyhow::Ok(MemoryService::new(store, embedder))
+        }
+        .await;
+        match loaded {
+            Ok(memory) => {
+                self.memory = Some(memory);
+                self.set_state("idle");
+                self.refresh_counts().await;
+                Ok(())
+            }
+            Err(e) => {
+                self.next_load = Instant::now() + RELOAD_AFTER;
+                let message = format!("cannot load memory: {e:#}");
+                self.error("load", message.clone());
+                Err(message)
+            }
+        }
+    }
+
+    async fn handle(&mut self, job: Job) {
+        if let Err(e) = self.ensure_memory().await {
+            let _ = job.reply.send(Err(e));
+            return;
+        }
+        let removes_text = job.op.removes_text();
+        let is_ingest = matches!(job.op, WriteOp::Ingest { .. });
+        let started = Instant::now();
+        let result = match job.op {
+            WriteOp::Consolidate { date, now } => {
+                let now = now.unwrap_or_else(|| self.clock.now());
+                let date = date.unwrap_or_else(|| local_day(now) - chrono::Duration::days(1));
+                self.consolidate(date, now).await
+            }
+            WriteOp::Upkeep => self.upkeep().await.map(|r| serde_json::to_value(r).expect("json")),
+            op => {
+                self.set_state("writing");
+                let writer = self.writer();
+                let result = writer.apply(op).await.map_err(|e| format!("{e:#}"));
+                self.set_state("idle");
+                result
+            }
+        };
+        if is_ingest
+            && let Ok(value) = &result
+            && let Ok(report) = serde_json::from_value::<super::ingest::IngestReport>(value.clone())
+        {
+            self.record_ingest(&report, started);
+        }
+        self.dirty = true;
+        self.upkeep_soon |= removes_text;
+        self.refresh_counts().await;
+        let _ = job.reply.send(result);
+    }
+
+    fn writer(&self) -> Writer<'_> {
+        Writer {
+            memory: self.memory.as_ref().expect("loaded"),
+            paths: self.paths,
+            config: self.config,
+            cancel: self.cancel.clone(),
+        }
+    }
+
+    async fn housekeeping(&mut self) {
+        if !self.paths.data_dir.exists() {
+            tracing::warn!("the data dir is gone; stopping");
+            self.cancel.cancel();
+            return;
+        }
+        if self.ensure_memory().await.is_err() {
+            return;
+        }
+        self.ingest_changed().await;
+        let now = self.clock.now();
+        if self.catch_up_pending || now >= self.next_consolidation {
+            self.catch_up_pending = false;
+            self.consolidate_due(now).await;
+            self.next_consolidation = next_local(now, self.config.daemon.consolidate_time());
+            lock(&self.status).next_consolidation = Some(self.next_consolidation);
+        }
+        lock(&self.status).next_consolidation = Some(self.next_consolidation);
+        if self.upkeep_soon || (self.dirty && Instant::now() >= self.next_upkeep) {
+            let _ = self.upkeep().await;
+        }
+    }
+
+    async fn ingest_changed(&mut self) {
+        let store = SessionStore::new(self.paths.sessions_dir());
+        let now = Instant::now();
+        let due: Vec<PathBuf> = self
+            .recheck
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for path in due {
+            self.recheck.remove(&path);
+            self.scanner.forget(&path);
+        }
+        let changed = self.scanner.changed(&store);
+        lock(&self.status).queue.sessions = changed.len();
+        if changed.is_empty() {
+            return;
+        }
+        self.set_state("ingesting");
+        let started = Instant::now();
+        let ids: Vec<String> = changed.iter().map(|(id, _, _)| id.clone()).collect();
+        let clock_now = self.clock.now();
+        let memory = self.memory.as_ref().expect("loaded");
+        let result = ingest_sessions(memory, &store, &ids, |s| {
+            s.turns
+                .last()
+                .is_none_or(|t| clock_now - t.time > UNANSWERED_AFTER)
+        })
+        .await;
+        self.set_state("idle");
+        match result {
+            Ok(report) => {
+                for (_, path, stamp) in changed {
+                    self.scanner.mark_seen(path, stamp);
+                }
+                if report.pending_turns > 0 {
+                    // Look again later: the answer may never come, and then the question is stored alone.
+                    for id in &ids {
+                        let path = store.dir().join(format!("{id}.jsonl"));
+                        self.recheck
+                            .entry(path)
+                            .or_insert_with(|| Instant::now() + PENDING_RECHECK);
+                    }
+                }
+                {
+                    let mut status = lock(&self.status);
+                    status.queue.sessions = 0;
+                    status.queue.pending_turns = report.pending_turns;
+                }
+                self.record_ingest(&report, started);
+                if report.chunks > 0 {
+                    self.dirty = true;
+                    self.upkeep_soon |= report.chunks >= LARGE_INGEST_CHUNKS;
+                    self.refresh_counts().await;
+                }
+            }
+            Err(e) => self.error("ingest", e.to_string()),
+        }
+    }
+
+    fn record_ingest(&self, report: &super::ingest::IngestReport, started: Instant) {
+        if report.chunks == 0 {
+            return;
+        }
+        tracing::info!(chunks = report.chunks, turns = report.turns, "ingested");
+        let mut status = lock(&self.status);
+        status.ingested_chunks += report.chunks as u64;
+        status.last_ingest = Some(IngestRecord {
+            at: self.clock.now(),
+            sessions: report.sessions,
+            turns: report.turns,
+            chunks: report.chunks,
+            took_ms: started.elapsed().as_millis() as u64,
+        });
+    }
+
+    async fn consolidate_due(&mut self, now: DateTime<Utc>) {
+        let sessions = SessionStore::new(self.paths.sessions_dir());
+        let log = ConsolidationLog::load(&self.paths.consolidation_file());
+        let days = due_days(
+            &log,
+            &turns_per_day(&sessions),
+            local_day(now),
+            self.config.daemon.catch_up_days,
+        );
+        for day in days {
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            let _ = self.consolidate(day, now).await;
+        }
+    }
+
+    async fn consolidate(&mut self, date: NaiveDate, now: DateTime<Utc>) -> Result<Value, String> {
+        self.set_state("consolidating");
+        tracing::info!(%date, "consolidating");
+        let result = self.writer().consolidate(date, now).await;
+        self.set_state("idle");
+        self.dirty = true;
+        let mut status = lock(&self.status);
+        match result {
+            Ok(report) => {
+                status.last_consolidation = Some(ConsolidationRecord {
+                    at: now,
+                    date,
+                    summaries: report.summaries.len(),
+                    failed: report.failed.len(),
+                    merged_chunks: report.merged_chunks,
+                    took_ms: report.took_ms,
+                    rss_idle_bytes: report.rss_idle_bytes,
+                    rss_peak_bytes: report.rss_peak_bytes,
+                    error: None,
+                });
+                for f in &report.failed {
+                    status.error(now, "consolidate", format!("{date} {}: {}", f.target, f.reason));
+                }
+                Ok(serde_json::to_value(report).expect("json"))
+            }
+            Err(e) => {
+                let message = format!("{e:#}");
+                status.last_consolidation = Some(ConsolidationRecord {
+                    at: now,
+                    date,
+                    summaries: 0,
+                    failed: 0,
+                    merged_chunks: 0,
+                    took_ms: 0,
+                    rss_idle_bytes: 0,
+                    rss_peak_bytes: 0,
+                    error: Some(message.clone()),
+                });
+                status.error(now, "consolidate", message.clone());
+                Err(message)
+            }
+        }
+    }
+
+    async fn upkeep(&mut self) -> Result<crate::memory::store::Upkeep, String> {
+        self.upkeep_soon = false;
+        self.dirty = false;
+        self.next_upkeep =
+            Instant::now() + Duration::from_secs(self.config.daemon.upkeep_minutes * 60);
+        self.set_state("upkeep");
+        let memory = self.memory.as_ref().expect("loaded");
+        let result = memory
+            .store
+            .upkeep(chrono::Duration::minutes(UPKEEP_KEEP_MINUTES))
+            .await;
+        self.set_state("idle");
+        let at = self.clock.now();
+        let record = match &result {
+            Ok(u) => UpkeepRecord {
+                at,
+                ok: true,
+                error: None,
+                disk_bytes_before: u.disk_bytes_before,
+                disk_bytes_after: u.disk_bytes_after,
+                versions_before: u.versions_before,
+                versions_after: u.versions_after,
+            },
+            Err(e) => {
+                self.error("upkeep", e.to_string());
+                UpkeepRecord {
+                    at,
+                    ok: false,
+                    error: Some(e.to_string()),
+                    disk_bytes_before: 0,
+                    disk_bytes_after: 0,
+                    versions_before: 0,
+                    versions_after: 0,
+                }
+            }
+        };
+        lock(&self.status).last_upkeep = Some(record);
+        self.refresh_counts().await;
+        result.map_err(|e| e.to_string())
+    }
+
+    async fn refresh_counts(&self) {
+        let Some(memory) = &self.memory else { return };
+        let mut counts = std::collections::BTreeMap::new();
+        for kind in [
+            MemoryKind::Chunk,
+            MemoryKind::Summary,
+            MemoryKind::Note,
+            MemoryKind::Fact,
+        ] {
+            let filter = MemoryFilter {
+                kinds: vec![kind],
+                ..MemoryFilter::default()
+            };
+            match memory.store.count(&filter).await {
+                Ok(n) => {
+                    counts.insert(kind.as_str().to_string(), n);
+                }
+                Err(e) => tracing::warn!("count failed: {e}"),
+            }
+        }
+        let bytes = disk_bytes(&self.paths.memory_dir());
+        let mut status = lock(&self.status);
+        status.memories = counts;
+        status.disk_bytes = bytes;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_consolidation_is_the_next_such_time_of_day() {
+        let at = chrono::NaiveTime::from_hms_opt(3, 0, 0).unwrap();
+        let now = Utc::now();
+        let next = next_local(now, at);
+        assert!(next > now && next - now <= chrono::Duration::hours(25));
+        assert_eq!(next.with_timezone(&Local).time(), at);
+        assert_eq!(next_local(next, at) - next, chrono::Duration::days(1));
+    }
+}
