@@ -290,7 +290,11 @@ impl Config {
             "poll_ms",
             "must be between 100 and 60000",
         )?;
-        check(d.catch_up_days <= 366, "catch_up_days", "must be at most 366")?;
+        check(
+            d.catch_up_days <= 366,
+            "catch_up_days",
+            "must be at most 366",
+        )?;
         check(
             (1..=10_080).contains(&d.upkeep_minutes),
             "upkeep_minutes",

@@ -81,9 +81,7 @@ pub fn due_days(
     per_day
         .iter()
         .filter(|(day, turns)| {
-            **day >= first
-                && **day < today
-                && log.days.get(day).is_none_or(|r| r.turns != **turns)
+            **day >= first && **day < today && log.days.get(day).is_none_or(|r| r.turns != **turns)
         })
         .map(|(day, _)| *day)
         .collect()
@@ -252,8 +250,10 @@ impl Consolidator<'_> {
                 }
             }
             if !self.cancel.is_cancelled() {
-                let day_turns: Vec<&Turn> =
-                    inputs.iter().flat_map(|i| i.turns.iter().copied()).collect();
+                let day_turns: Vec<&Turn> = inputs
+                    .iter()
+                    .flat_map(|i| i.turns.iter().copied())
+                    .collect();
                 let header = format!("Transcripts of every conversation on {date}:");
                 match self.summarise(&engine, &header, &day_turns, &mut report) {
                     Ok((text, cited, truncated)) => {
@@ -290,8 +290,8 @@ impl Consolidator<'_> {
         turns: &[&Turn],
         report: &mut DayReport,
     ) -> Result<(String, Vec<String>, bool), String> {
-        let budget = (engine.info().context_size as usize)
-            .saturating_sub(SUMMARY_MAX_TOKENS as usize + 256);
+        let budget =
+            (engine.info().context_size as usize).saturating_sub(SUMMARY_MAX_TOKENS as usize + 256);
         let mut lines = Vec::new();
         let mut cited = Vec::new();
         let mut used = engine.count_tokens(header).unwrap_or(0) + 80;
@@ -425,12 +425,12 @@ impl Consolidator<'_> {
                 {
                     continue;
                 }
-                let (mut keep, drop) = if (other.time_start, &other.id) < (chunk.time_start, &chunk.id)
-                {
-                    (other, chunk.clone())
-                } else {
-                    (chunk.clone(), other)
-                };
+                let (mut keep, drop) =
+                    if (other.time_start, &other.id) < (chunk.time_start, &chunk.id) {
+                        (other, chunk.clone())
+                    } else {
+                        (chunk.clone(), other)
+                    };
                 if let Some(pos) = changed.iter().position(|m| m.id == keep.id) {
                     keep = changed.remove(pos);
                 }
@@ -474,7 +474,10 @@ mod tests {
         );
         assert_eq!(parse_summary("   "), None);
         assert_eq!(parse_summary("Okay."), None);
-        assert_eq!(parse_summary("<|im_start|>assistant <|im_end|> a b c d e f"), None);
+        assert_eq!(
+            parse_summary("<|im_start|>assistant <|im_end|> a b c d e f"),
+            None
+        );
     }
 
     #[test]

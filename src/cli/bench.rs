@@ -41,6 +41,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 30)]
         queries: usize,
     },
+    /// The memory daemon's resident memory idle, while consolidating, and after.
+    Daemon {
+        #[arg(long)]
+        json: bool,
+        /// Sessions of the evaluation set to load; the day of the earliest turn is consolidated.
+        #[arg(long, default_value_t = 3)]
+        sessions: usize,
+    },
     /// Recall quality: evidence turns found within 1,300 characters, BM25 vs vector vs hybrid.
     Recall {
         #[arg(long)]
@@ -152,6 +160,39 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                         p.hybrid_over_vector_only
                     );
                 }
+            }
+        }
+        BenchCommand::Daemon { json, sessions } => {
+            let models = app.paths.models_dir.clone();
+            let sessions = (*sessions).max(1);
+            let report = tokio::task::spawn_blocking(move || {
+                crate::bench::daemon::run(
+                    &models,
+                    crate::bench::recall::DEFAULT_CONVERSATIONS,
+                    sessions,
+                )
+            })
+            .await??;
+            if *json {
+                print_json(&report)?;
+            } else {
+                let mb = |b: u64| b as f64 / 1e6;
+                println!(
+                    "daemon RSS: idle {:.0} MB, consolidating peak {:.0} MB (×{:.2}), after {:.0} MB (×{:.2})",
+                    mb(report.idle_rss_bytes),
+                    mb(report.consolidating_peak_rss_bytes),
+                    report.peak_over_idle,
+                    mb(report.after_rss_bytes),
+                    report.after_over_idle
+                );
+                println!(
+                    "consolidated {} ({} turns): {} summaries, {} failed in {:.1}s",
+                    report.date,
+                    report.turns,
+                    report.summaries,
+                    report.failed,
+                    report.consolidate_ms as f64 / 1000.0
+                );
             }
         }
         BenchCommand::Recall {

@@ -68,8 +68,7 @@ pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
                 now: *now,
                 protocol: *protocol,
             };
-            match crate::daemon::server::run(app.paths.clone(), app.config.clone(), options).await
-            {
+            match crate::daemon::server::run(app.paths.clone(), app.config.clone(), options).await {
                 Ok(()) => Ok(ExitCode::SUCCESS),
                 Err(e) if e.is::<AlreadyRunning>() => {
                     eprintln!("mneme: {e}; not starting another");
@@ -158,7 +157,10 @@ fn print_status(s: &crate::daemon::status::DaemonStatus) {
             c.date,
             c.summaries,
             c.failed,
-            c.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+            c.error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
         ),
         None => println!("last consolidation: none yet"),
     }
@@ -198,7 +200,13 @@ pub async fn consolidate(cli: &Cli, args: &ConsolidateArgs) -> Result<ExitCode> 
             report.took_ms as f64 / 1000.0
         );
         for s in &report.summaries {
-            println!("\n{} ({}, {} turns)\n{}", s.id, s.scope, s.source_turns.len(), s.text);
+            println!(
+                "\n{} ({}, {} turns)\n{}",
+                s.id,
+                s.scope,
+                s.source_turns.len(),
+                s.text
+            );
         }
         for f in &report.failed {
             println!("\nfailed: {}: {}", f.target, f.reason);

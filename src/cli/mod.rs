@@ -154,7 +154,9 @@ impl App {
             Ok(Ok(started)) => Some(started),
             Ok(Err(e)) => {
                 tracing::warn!("memory daemon unavailable: {e:#}");
-                eprintln!("mneme: the memory daemon could not start ({e:#}); carrying on, your turns are saved and will be remembered later");
+                eprintln!(
+                    "mneme: the memory daemon could not start ({e:#}); carrying on, your turns are saved and will be remembered later"
+                );
                 None
             }
             Err(e) => {

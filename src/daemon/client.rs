@@ -75,7 +75,11 @@ impl DaemonClient {
     }
 
     /// Sends a raw request line (used to test other protocol versions).
-    pub fn send_raw(&mut self, line: &str, timeout: Option<Duration>) -> Result<Value, ClientError> {
+    pub fn send_raw(
+        &mut self,
+        line: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Value, ClientError> {
         self.writer.write_all(line.as_bytes())?;
         self.writer.write_all(b"\n")?;
         self.writer.flush()?;

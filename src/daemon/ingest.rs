@@ -42,9 +42,7 @@ pub async fn ingest_sessions(
                 continue;
             }
         };
-        let (mut new, pending) = memory
-            .pending_chunks(&session, complete(&session))
-            .await?;
+        let (mut new, pending) = memory.pending_chunks(&session, complete(&session)).await?;
         report.pending_turns += pending;
         if !new.is_empty() {
             report.sessions += 1;

@@ -30,10 +30,17 @@ pub fn own_build() -> String {
 /// What `ensure_running` found or did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Started {
-    AlreadyRunning { pid: u32 },
-    Started { pid: u32 },
+    AlreadyRunning {
+        pid: u32,
+    },
+    Started {
+        pid: u32,
+    },
     /// A daemon of an older binary or protocol was stopped and a new one started.
-    Replaced { old: u32, pid: u32 },
+    Replaced {
+        old: u32,
+        pid: u32,
+    },
 }
 
 impl Started {
@@ -86,11 +93,9 @@ pub fn ensure_running(paths: &Paths, options: &StartOptions) -> Result<Started> 
         }
         Ok(None) => {
             // Maybe one is starting right now: it holds the lock before it listens.
-            if let Some(holder) = WriterLock::holder(&paths.daemon_lock_file())
-                && holder.role == "daemon"
-                && let Some(client) = wait_for_socket(paths, START_TIMEOUT)
-            {
-                let _ = holder;
+            let starting = WriterLock::holder(&paths.daemon_lock_file())
+                .is_some_and(|holder| holder.role == "daemon");
+            if starting && let Some(client) = wait_for_socket(paths, START_TIMEOUT) {
                 return Ok(Started::AlreadyRunning {
                     pid: client.hello.pid,
                 });

@@ -119,13 +119,18 @@ mod tests {
         })
         .unwrap();
         assert_eq!(line, r#"{"v":1,"op":"status"}"#);
-        assert!(matches!(parse_request(&line, PROTOCOL_VERSION).unwrap().op, Op::Status));
+        assert!(matches!(
+            parse_request(&line, PROTOCOL_VERSION).unwrap().op,
+            Op::Status
+        ));
         assert_eq!(
             parse_request(r#"{"v":7,"op":"status"}"#, PROTOCOL_VERSION).unwrap_err(),
             ParseFailure::Version(7)
         );
         assert!(matches!(
-            parse_request(r#"{"v":7,"op":"shutdown"}"#, PROTOCOL_VERSION).unwrap().op,
+            parse_request(r#"{"v":7,"op":"shutdown"}"#, PROTOCOL_VERSION)
+                .unwrap()
+                .op,
             Op::Shutdown
         ));
         assert!(matches!(

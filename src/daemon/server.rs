@@ -76,7 +76,11 @@ impl Clock {
 /// The next time of day `at` (local) strictly after `now`.
 pub fn next_local(now: DateTime<Utc>, at: chrono::NaiveTime) -> DateTime<Utc> {
     let today = now.with_timezone(&Local).date_naive();
-    for day in [today, today + chrono::Duration::days(1), today + chrono::Duration::days(2)] {
+    for day in [
+        today,
+        today + chrono::Duration::days(1),
+        today + chrono::Duration::days(2),
+    ] {
         if let Some(t) = day.and_time(at).and_local_timezone(Local).earliest() {
             let t = t.with_timezone(&Utc);
             if t > now {
@@ -135,10 +139,7 @@ pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()
     let _ = std::fs::remove_file(&socket);
     let listener = UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
-    std::fs::set_permissions(
-        &socket,
-        std::os::unix::fs::PermissionsExt::from_mode(0o600),
-    )?;
+    std::fs::set_permissions(&socket, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     let clock = Clock::starting_at(options.now);
     let started_at = clock.now();
     let status = Arc::new(Mutex::new(DaemonStatus {
@@ -338,7 +339,9 @@ impl WriterTask<'_> {
             return Ok(());
         }
         if Instant::now() < self.next_load {
-            return Err("memory is unavailable (retrying shortly; see `mneme daemon status`)".into());
+            return Err(
+                "memory is unavailable (retrying shortly; see `mneme daemon status`)".into(),
+            );
         }
         let loaded = async {
             let store = MemoryStore::open(&self.paths.memory_dir()).await?;
@@ -378,7 +381,10 @@ impl WriterTask<'_> {
                 let date = date.unwrap_or_else(|| local_day(now) - chrono::Duration::days(1));
                 self.consolidate(date, now).await
             }
-            WriteOp::Upkeep => self.upkeep().await.map(|r| serde_json::to_value(r).expect("json")),
+            WriteOp::Upkeep => self
+                .upkeep()
+                .await
+                .map(|r| serde_json::to_value(r).expect("json")),
             op => {
                 self.set_state("writing");
                 let writer = self.writer();
@@ -545,7 +551,11 @@ impl WriterTask<'_> {
                     error: None,
                 });
                 for f in &report.failed {
-                    status.error(now, "consolidate", format!("{date} {}: {}", f.target, f.reason));
+                    status.error(
+                        now,
+                        "consolidate",
+                        format!("{date} {}: {}", f.target, f.reason),
+                    );
                 }
                 Ok(serde_json::to_value(report).expect("json"))
             }

@@ -21,14 +21,30 @@ use crate::session::SessionStore;
 #[serde(tag = "write", rename_all = "snake_case")]
 pub enum WriteOp {
     /// A note or fact written by the user.
-    Add { kind: MemoryKind, text: String },
-    Edit { id: String, text: String },
-    Delete { ids: Vec<String> },
-    Pin { id: String, pinned: bool },
+    Add {
+        kind: MemoryKind,
+        text: String,
+    },
+    Edit {
+        id: String,
+        text: String,
+    },
+    Delete {
+        ids: Vec<String>,
+    },
+    Pin {
+        id: String,
+        pinned: bool,
+    },
     /// Memories from `memory export` (re-embedded here).
-    Import { memories: Vec<Memory> },
+    Import {
+        memories: Vec<Memory>,
+    },
     /// Memories were recalled into a prompt (reinforces them against forgetting).
-    RecordRecall { ids: Vec<String>, at: DateTime<Utc> },
+    RecordRecall {
+        ids: Vec<String>,
+        at: DateTime<Utc>,
+    },
     /// Embed the new turns of these sessions (all when empty); returns when they are searchable.
     /// `complete` also takes a last question that has no answer yet.
     Ingest {

@@ -51,9 +51,21 @@ fn conversations(sessions: usize, turns: usize) -> String {
         for t in 0..turns {
             let topic = topics[(s + t) % topics.len()];
             let (role, line) = if t % 2 == 0 {
-                ("user", format!("Question {t} of session {s}: what about {topic} number {}?", s * 1000 + t))
+                (
+                    "user",
+                    format!(
+                        "Question {t} of session {s}: what about {topic} number {}?",
+                        s * 1000 + t
+                    ),
+                )
             } else {
-                ("assistant", format!("Answer {t} for session {s}: {topic} detail {} is fine.", s * 1000 + t))
+                (
+                    "assistant",
+                    format!(
+                        "Answer {t} for session {s}: {topic} detail {} is fine.",
+                        s * 1000 + t
+                    ),
+                )
             };
             let json = serde_json::json!({
                 "session": format!("bulk-{s:03}"),
@@ -75,7 +87,11 @@ fn start_status_stop_and_a_second_daemon_refuses() {
     let out = data.run(&["daemon", "start"], true);
     assert!(stdout(&out).contains("started"), "{}", stdout(&out));
     let again = data.run(&["daemon", "start"], true);
-    assert!(stdout(&again).contains("already running"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("already running"),
+        "{}",
+        stdout(&again)
+    );
     let second = data.run(&["daemon", "run"], false);
     assert!(String::from_utf8_lossy(&second.stderr).contains("already running"));
 
@@ -83,12 +99,24 @@ fn start_status_stop_and_a_second_daemon_refuses() {
     assert_eq!(s["running"], true);
     assert_eq!(s["protocol"], 1);
     assert!(s["pid"].as_u64().unwrap() > 0);
-    for key in ["uptime_s", "queue", "last_ingest", "last_consolidation", "next_consolidation", "memories", "disk_bytes", "rss_bytes"] {
+    for key in [
+        "uptime_s",
+        "queue",
+        "last_ingest",
+        "last_consolidation",
+        "next_consolidation",
+        "memories",
+        "disk_bytes",
+        "rss_bytes",
+    ] {
         assert!(s.get(key).is_some(), "status lacks {key}: {s}");
     }
     let socket = data.path().join("daemon.sock");
     let mode = std::fs::metadata(&socket).unwrap();
-    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777, 0o600);
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+        0o600
+    );
 
     let stopped = data.run(&["daemon", "stop"], true);
     assert!(stdout(&stopped).contains("stopped"));
@@ -109,19 +137,35 @@ fn a_client_of_another_protocol_gets_a_clear_message_and_a_stale_daemon_is_repla
     let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(answer["ok"], false);
     let message = answer["error"].as_str().unwrap();
-    assert!(message.contains("protocol mismatch") && message.contains("mneme daemon stop"), "{message}");
+    assert!(
+        message.contains("protocol mismatch") && message.contains("mneme daemon stop"),
+        "{message}"
+    );
     data.run(&["daemon", "stop"], true);
 
     // A daemon speaking an older protocol (as an older binary would) is found by a client of this one.
-    let mut old = data.cmd(&["daemon", "run", "--protocol", "0"]).spawn().unwrap();
-    assert!(eventually(Duration::from_secs(20), || data.path().join("daemon.sock").exists()));
+    let mut old = data
+        .cmd(&["daemon", "run", "--protocol", "0"])
+        .spawn()
+        .unwrap();
+    assert!(eventually(Duration::from_secs(20), || data
+        .path()
+        .join("daemon.sock")
+        .exists()));
     std::thread::sleep(Duration::from_millis(300));
     let refused = data.run(&["memory", "add", "a note"], false);
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("protocol mismatch"), "{err}");
     let replaced = data.run(&["daemon", "start"], true);
-    assert!(stdout(&replaced).contains("replaced"), "{}", stdout(&replaced));
-    assert!(old.wait().unwrap().success(), "the old daemon exits cleanly when replaced");
+    assert!(
+        stdout(&replaced).contains("replaced"),
+        "{}",
+        stdout(&replaced)
+    );
+    assert!(
+        old.wait().unwrap().success(),
+        "the old daemon exits cleanly when replaced"
+    );
     assert_eq!(status(&data)["protocol"], 1);
     data.run(&["memory", "add", "a note"], true);
 }
@@ -135,9 +179,15 @@ fn new_turns_become_searchable_with_no_explicit_ingest() {
     let session = reply["session"].as_str().unwrap().to_string();
     let found = |query: &str, want: &str| {
         let hits = data.json(&["memory", "search", "--json", "-k", "3", query]);
-        hits.as_array().unwrap().iter().any(|h| h["text"].as_str().unwrap().contains(want))
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["text"].as_str().unwrap().contains(want))
     };
-    assert!(eventually(Duration::from_secs(10), || found("green bicycle Greta", "omafiets")));
+    assert!(eventually(Duration::from_secs(10), || found(
+        "green bicycle Greta",
+        "omafiets"
+    )));
 
     // A transcript written by anything else (here: an import handed over without waiting) too.
     let file = data.path().join("more.jsonl");
@@ -150,11 +200,18 @@ fn new_turns_become_searchable_with_no_explicit_ingest() {
     .unwrap();
     let out = data.run(&["import", "conversations", file.to_str().unwrap()], true);
     assert!(stdout(&out).contains("daemon"), "{}", stdout(&out));
-    assert!(eventually(Duration::from_secs(10), || found("parrot whistling Tetris", "Kiwi")));
+    assert!(eventually(Duration::from_secs(10), || found(
+        "parrot whistling Tetris",
+        "Kiwi"
+    )));
     let s = status(&data);
     assert!(s["memories"]["chunk"].as_u64().unwrap() >= 2, "{s}");
     assert!(s["last_ingest"]["chunks"].as_u64().unwrap() >= 1, "{s}");
-    assert!(chunks(&data).iter().any(|c| c["session"] == session.as_str()));
+    assert!(
+        chunks(&data)
+            .iter()
+            .any(|c| c["session"] == session.as_str())
+    );
 }
 
 #[test]
@@ -183,8 +240,15 @@ fn sigkill_during_a_large_import_then_restart_leaves_every_turn_in_exactly_one_c
     eprintln!("killed the daemon with {before} chunks stored; import exit {interrupted}");
 
     data.run(&["daemon", "start"], true);
-    let out = data.run(&["import", "conversations", file.to_str().unwrap(), "--wait"], true);
-    assert!(stdout(&out).contains("every turn is in memory"), "{}", stdout(&out));
+    let out = data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+    assert!(
+        stdout(&out).contains("every turn is in memory"),
+        "{}",
+        stdout(&out)
+    );
 
     let all = chunks(&data);
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -193,7 +257,11 @@ fn sigkill_during_a_large_import_then_restart_leaves_every_turn_in_exactly_one_c
             *seen.entry(turn.as_str().unwrap().to_string()).or_default() += 1;
         }
     }
-    assert_eq!(seen.len(), sessions * turns, "every imported turn is in a chunk");
+    assert_eq!(
+        seen.len(),
+        sessions * turns,
+        "every imported turn is in a chunk"
+    );
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "turns in more than one chunk: {twice:?}");
 }
@@ -208,6 +276,9 @@ fn a_replayed_night_consolidates_each_session_day_with_a_digest_citing_real_turn
         [
             r#"{"session":"garden","time":"2026-11-27T09:00:00Z","speaker":"user","role":"user","text":"I planted twelve tulip bulbs along the south fence this morning."}"#,
             r#"{"session":"garden","time":"2026-11-27T09:01:00Z","speaker":"assistant","role":"assistant","text":"Tulips planted in late November bloom in April. Water them once now."}"#,
+            // The same exchange again later that day: consolidation merges the duplicate chunk.
+            r#"{"session":"garden","time":"2026-11-27T12:00:00Z","speaker":"user","role":"user","text":"I planted twelve tulip bulbs along the south fence this morning."}"#,
+            r#"{"session":"garden","time":"2026-11-27T12:01:00Z","speaker":"assistant","role":"assistant","text":"Tulips planted in late November bloom in April. Water them once now."}"#,
             r#"{"session":"trip","time":"2026-11-27T18:00:00Z","speaker":"user","role":"user","text":"We are going to Lisbon on March 3rd for a week."}"#,
             r#"{"session":"trip","time":"2026-11-27T18:01:00Z","speaker":"assistant","role":"assistant","text":"Lisbon in March is mild. Visit Belem and ride tram 28."}"#,
             r#"{"session":"trip","time":"2026-11-28T08:00:00Z","speaker":"user","role":"user","text":"Today's turn belongs to the next night."}"#,
@@ -227,7 +298,7 @@ fn a_replayed_night_consolidates_each_session_day_with_a_digest_citing_real_turn
             .collect()
     };
     let (garden, trip) = (turns_of("garden"), turns_of("trip"));
-    assert_eq!((garden.len(), trip.len()), (2, 2));
+    assert_eq!((garden.len(), trip.len()), (4, 2));
 
     // Start the daemon at 04:00 the next morning: the 27th was missed, so it is consolidated.
     data.run(&["daemon", "start", "--now", "2026-11-28T04:00:00Z"], true);
@@ -238,16 +309,41 @@ fn a_replayed_night_consolidates_each_session_day_with_a_digest_citing_real_turn
     assert_eq!(s["last_consolidation"]["failed"], 0, "{s}");
     let summaries = data.json(&["memory", "list", "--kind", "summary", "--all", "--json"]);
     let summaries = summaries.as_array().unwrap();
-    assert_eq!(summaries.len(), 3, "one per session-day plus a digest: {summaries:#?}");
+    assert_eq!(
+        summaries.len(),
+        3,
+        "one per session-day plus a digest: {summaries:#?}"
+    );
     let cites = |m: &serde_json::Value| -> Vec<String> {
-        m["source_turns"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect()
+        m["source_turns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
     };
     let by_session = |name: &str| summaries.iter().find(|m| m["session"] == name).unwrap();
     assert_eq!(cites(by_session("garden")), garden);
     assert_eq!(cites(by_session("trip")), trip);
     let digest = summaries.iter().find(|m| m["session"].is_null()).unwrap();
     assert_eq!(cites(digest), [garden.clone(), trip.clone()].concat());
-    assert!(summaries.iter().all(|m| !m["text"].as_str().unwrap().trim().is_empty()));
+    assert!(
+        summaries
+            .iter()
+            .all(|m| !m["text"].as_str().unwrap().trim().is_empty())
+    );
+    // The repeated exchange is one chunk now, citing all four turns.
+    assert_eq!(s["last_consolidation"]["merged_chunks"], 1, "{s}");
+    let garden_chunks: Vec<_> = chunks(&data)
+        .into_iter()
+        .filter(|c| c["session"] == "garden")
+        .collect();
+    assert_eq!(garden_chunks.len(), 1);
+    let mut merged: Vec<String> = cites(&garden_chunks[0]);
+    merged.sort();
+    let mut expected = garden.clone();
+    expected.sort();
+    assert_eq!(merged, expected);
 
     // Running it again by hand prints what it stored and replaces rather than duplicates.
     let report = data.json(&["consolidate", "--date", "2026-11-27", "--json"]);
