@@ -16,6 +16,27 @@ pub struct Config {
     pub memory: MemoryConfig,
     /// The background memory daemon.
     pub daemon: DaemonConfig,
+    /// The full-screen chat.
+    pub tui: TuiConfig,
+}
+
+/// The full-screen chat's look and keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TuiConfig {
+    /// `dark` or `light` (colours are off whenever `NO_COLOR` is set).
+    pub theme: String,
+    /// Key overrides: action name = ["ctrl+q", ...] (see the help screen, F1, for the actions).
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Default for TuiConfig {
+    fn default() -> Self {
+        Self {
+            theme: "dark".into(),
+            keys: Default::default(),
+        }
+    }
 }
 
 /// The memory daemon: when it starts, consolidates and tidies up.
