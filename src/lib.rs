@@ -13,3 +13,4 @@ pub mod memory;
 pub mod models;
 pub mod paths;
 pub mod session;
+pub mod tui;

@@ -27,12 +27,26 @@ pub struct ChatArgs {
     pub model: Option<String>,
 }
 
-/// A line-by-line chat on standard input and output.
+/// The full-screen chat on a terminal; a line-by-line chat when input or output is not one.
 pub async fn run(cli: &Cli, args: &ChatArgs) -> Result<ExitCode> {
+    use std::io::IsTerminal;
     let app = App::load(cli, "chat")?;
-    let store = app.sessions();
     let session = app.pick_session(args.session.as_deref(), args.resume)?;
     let engine = app.load_engine(args.model.as_deref())?;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        crate::tui::runner::run(app, engine, session).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    lines(app, engine, session)
+}
+
+/// The plain chat for pipes and dumb terminals.
+fn lines(
+    app: App,
+    engine: crate::engine::Engine,
+    session: crate::session::Session,
+) -> Result<ExitCode> {
+    let store = app.sessions();
     let mut conversation = Conversation::new(
         &engine,
         &store,

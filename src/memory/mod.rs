@@ -97,7 +97,7 @@ impl Memory {
 }
 
 /// Which memories a list or search considers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MemoryFilter {
     /// Any of these kinds; empty means all.
     pub kinds: Vec<MemoryKind>,

@@ -33,25 +33,100 @@ impl Action {
     /// Every action, with its config name, default keys and what it does (for the help overlay).
     pub const ALL: [(Action, &'static str, &'static [&'static str], &'static str); 20] = [
         (Action::Send, "send", &["enter"], "send the message"),
-        (Action::Newline, "newline", &["alt+enter", "shift+enter", "ctrl+j"], "new line in the message"),
-        (Action::Cancel, "cancel", &["esc"], "stop the reply / close / back"),
+        (
+            Action::Newline,
+            "newline",
+            &["alt+enter", "shift+enter", "ctrl+j"],
+            "new line in the message",
+        ),
+        (
+            Action::Cancel,
+            "cancel",
+            &["esc"],
+            "stop the reply / close / back",
+        ),
         (Action::Quit, "quit", &["ctrl+q", "ctrl+c"], "quit"),
         (Action::Help, "help", &["f1"], "this help"),
-        (Action::Sessions, "sessions", &["f2", "ctrl+o"], "conversations: pick one to resume"),
-        (Action::Memories, "memories", &["f3", "ctrl+b"], "memory browser"),
-        (Action::RecallPanel, "recall_panel", &["f4", "ctrl+r"], "memories recalled for the last reply"),
-        (Action::NewChat, "new_chat", &["ctrl+n"], "start a new conversation"),
+        (
+            Action::Sessions,
+            "sessions",
+            &["f2", "ctrl+o"],
+            "conversations: pick one to resume",
+        ),
+        (
+            Action::Memories,
+            "memories",
+            &["f3", "ctrl+b"],
+            "memory browser",
+        ),
+        (
+            Action::RecallPanel,
+            "recall_panel",
+            &["f4", "ctrl+r"],
+            "memories recalled for the last reply",
+        ),
+        (
+            Action::NewChat,
+            "new_chat",
+            &["ctrl+n"],
+            "start a new conversation",
+        ),
         (Action::ScrollUp, "scroll_up", &["pageup"], "scroll up"),
-        (Action::ScrollDown, "scroll_down", &["pagedown"], "scroll down"),
-        (Action::HistoryPrev, "history_prev", &["up"], "previous message / move up"),
-        (Action::HistoryNext, "history_next", &["down"], "next message / move down"),
+        (
+            Action::ScrollDown,
+            "scroll_down",
+            &["pagedown"],
+            "scroll down",
+        ),
+        (
+            Action::HistoryPrev,
+            "history_prev",
+            &["up"],
+            "previous message / move up",
+        ),
+        (
+            Action::HistoryNext,
+            "history_next",
+            &["down"],
+            "next message / move down",
+        ),
         (Action::Pin, "pin", &["ctrl+p"], "memories: pin or unpin"),
-        (Action::Delete, "delete", &["ctrl+d"], "memories: delete (asks first)"),
-        (Action::Undo, "undo", &["ctrl+z", "ctrl+u"], "memories: undo the last delete"),
-        (Action::EditInPlace, "edit", &["ctrl+e"], "memories: edit here (ctrl+s saves)"),
-        (Action::EditInEditor, "edit_in_editor", &["ctrl+x"], "memories: edit in $EDITOR"),
-        (Action::AddNote, "add_note", &["ctrl+a"], "memories: write a note"),
-        (Action::NextKind, "next_kind", &["tab"], "memories: filter by the next kind"),
+        (
+            Action::Delete,
+            "delete",
+            &["ctrl+d"],
+            "memories: delete (asks first)",
+        ),
+        (
+            Action::Undo,
+            "undo",
+            &["ctrl+z", "ctrl+u"],
+            "memories: undo the last delete",
+        ),
+        (
+            Action::EditInPlace,
+            "edit",
+            &["ctrl+e"],
+            "memories: edit here (Enter saves)",
+        ),
+        (
+            Action::EditInEditor,
+            "edit_in_editor",
+            &["ctrl+x"],
+            "memories: edit in $EDITOR",
+        ),
+        (
+            Action::AddNote,
+            "add_note",
+            &["ctrl+a"],
+            "memories: write a note",
+        ),
+        (
+            Action::NextKind,
+            "next_kind",
+            &["tab"],
+            "memories: filter by the next kind",
+        ),
     ];
 
     pub fn name(self) -> &'static str {
@@ -161,7 +236,10 @@ impl KeyMap {
         for name in overrides.keys() {
             if !Action::ALL.iter().any(|(_, n, ..)| n == name) {
                 let known: Vec<&str> = Action::ALL.iter().map(|(_, n, ..)| *n).collect();
-                return Err(format!("unknown action `{name}` (known: {})", known.join(", ")));
+                return Err(format!(
+                    "unknown action `{name}` (known: {})",
+                    known.join(", ")
+                ));
             }
         }
         let mut bindings = Vec::new();
@@ -193,7 +271,13 @@ impl KeyMap {
         self.bindings
             .iter()
             .find(|(a, _)| *a == action)
-            .map(|(_, specs)| specs.iter().map(KeySpec::label).collect::<Vec<_>>().join(" / "))
+            .map(|(_, specs)| {
+                specs
+                    .iter()
+                    .map(KeySpec::label)
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            })
             .unwrap_or_default()
     }
 }
@@ -209,17 +293,35 @@ mod tests {
     #[test]
     fn defaults_and_overrides_resolve_keys_to_actions() {
         let map = KeyMap::default();
-        assert_eq!(map.action(&key(KeyCode::Enter, KeyModifiers::NONE)), Some(Action::Send));
-        assert_eq!(map.action(&key(KeyCode::Enter, KeyModifiers::ALT)), Some(Action::Newline));
-        assert_eq!(map.action(&key(KeyCode::Char('q'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(map.action(&key(KeyCode::Char('q'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            map.action(&key(KeyCode::Enter, KeyModifiers::NONE)),
+            Some(Action::Send)
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::Enter, KeyModifiers::ALT)),
+            Some(Action::Newline)
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            map.action(&key(KeyCode::Char('q'), KeyModifiers::NONE)),
+            None
+        );
         let custom = KeyMap::with_overrides(&BTreeMap::from([(
             "quit".to_string(),
             vec!["ctrl+x".to_string()],
         )]))
         .unwrap();
-        assert_eq!(custom.action(&key(KeyCode::Char('x'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(custom.action(&key(KeyCode::Char('q'), KeyModifiers::CONTROL)), None);
+        assert_eq!(
+            custom.action(&key(KeyCode::Char('x'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            custom.action(&key(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+            None
+        );
         assert_eq!(custom.label(Action::Quit), "Ctrl+X");
         assert!(KeyMap::with_overrides(&BTreeMap::from([("fly".to_string(), vec![])])).is_err());
         assert!(KeySpec::parse("hyper+q").is_err());

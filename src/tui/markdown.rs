@@ -2,7 +2,7 @@
 //! code blocks (in their own style, never re-wrapped by words).
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
@@ -23,7 +23,7 @@ pub fn render(text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
         r.event(event);
     }
     r.flush();
-    while r.lines.last().is_some_and(|l| l.spans.is_empty()) {
+    while r.lines.last().is_some_and(|(l, _)| l.spans.is_empty()) {
         r.lines.pop();
     }
     r.lines
@@ -165,13 +165,17 @@ impl Renderer<'_> {
             }
             Tag::Emphasis => self.push_style(self.theme.emphasis),
             Tag::Strong => self.push_style(self.theme.strong),
-            Tag::Strikethrough => self.push_style(Style::default().crossed_out()),
+            Tag::Strikethrough => {
+                self.push_style(Style::default().add_modifier(Modifier::CROSSED_OUT))
+            }
             Tag::BlockQuote(_) => {
                 self.blank();
                 self.push_style(self.theme.meta);
                 self.text("▎ ");
             }
-            Tag::Link { .. } => self.push_style(self.theme.emphasis.underlined()),
+            Tag::Link { .. } => {
+                self.push_style(self.theme.emphasis.add_modifier(Modifier::UNDERLINED))
+            }
             _ => {}
         }
     }
@@ -365,7 +369,11 @@ mod tests {
         let code = &lines[8].spans[0];
         assert_eq!(code.style, theme.code);
         let bold = lines[2].spans.iter().find(|s| s.content == "bold").unwrap();
-        assert!(bold.style.add_modifier.contains(ratatui::style::Modifier::BOLD));
+        assert!(
+            bold.style
+                .add_modifier
+                .contains(ratatui::style::Modifier::BOLD)
+        );
     }
 
     #[test]
@@ -373,9 +381,19 @@ mod tests {
         let text = "the quick brown fox jumps over the lazy dog ".repeat(5);
         let lines = plain(&text, 20, Style::default());
         assert!(lines.iter().all(|l| l.width() <= 20));
-        let joined: String = texts(&lines).concat().split_whitespace().collect::<Vec<_>>().join(" ");
-        assert_eq!(joined, text.split_whitespace().collect::<Vec<_>>().join(" "));
+        let joined: String = texts(&lines)
+            .concat()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            joined,
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
         let long = plain(&"x".repeat(50), 20, Style::default());
-        assert_eq!(texts(&long), ["x".repeat(20), "x".repeat(20), "x".repeat(10)]);
+        assert_eq!(
+            texts(&long),
+            ["x".repeat(20), "x".repeat(20), "x".repeat(10)]
+        );
     }
 }

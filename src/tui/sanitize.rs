@@ -54,7 +54,10 @@ mod tests {
         assert_eq!(for_screen("a\u{1b}[31mred\u{1b}[0m b"), "ared b");
         assert_eq!(for_screen("x\u{1b}]0;pwned\u{7}y"), "xy");
         assert_eq!(for_screen("x\u{1b}]0;t\u{1b}\\y"), "xy");
-        assert_eq!(for_screen("bell\u{7}\u{8}\u{9b}2J ok\r\n\tz"), "bell2J ok\n    z");
+        assert_eq!(
+            for_screen("bell\u{7}\u{8}\u{9b}2J ok\r\n\tz"),
+            "bell2J ok\n    z"
+        );
         assert_eq!(for_screen("héllo 世界"), "héllo 世界");
     }
 }

@@ -52,7 +52,9 @@ impl Theme {
             notice: Style::default().fg(if light { Color::Magenta } else { Color::Yellow }),
             error: Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
             border: Style::default().fg(dim),
-            cursor: Style::default().fg(accent).add_modifier(Modifier::SLOW_BLINK),
+            cursor: Style::default()
+                .fg(accent)
+                .add_modifier(Modifier::SLOW_BLINK),
         }
     }
 
@@ -78,6 +80,9 @@ impl Theme {
 
     /// From the environment: `NO_COLOR` set (to anything) turns colour off.
     pub fn from_env(name: &str) -> Self {
-        Self::named(name, std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()))
+        Self::named(
+            name,
+            std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        )
     }
 }

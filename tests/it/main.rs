@@ -7,3 +7,5 @@ mod daemon;
 mod engine;
 mod memory_cli;
 mod sessions_cli;
+mod tui_tmux;
+mod tui_views;

@@ -1,0 +1,13 @@
+//! The full-screen chat: state → update → view, with generation, recall, memory and daemon calls
+//! running in the background and reporting back as messages.
+
+pub mod keys;
+pub mod markdown;
+pub mod runner;
+pub mod sanitize;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod view;
+pub mod worker;

@@ -1,0 +1,467 @@
+//! The event loop: terminal events and background news become messages, `update` turns them into
+//! effects, effects start background work, and the screen is redrawn at most every 33 ms.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseEventKind};
+use futures::StreamExt;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio_util::sync::CancellationToken;
+
+use super::keys::KeyMap;
+use super::state::{MemoryDetail, MemoryItem, SessionRow, State};
+use super::terminal::Guard;
+use super::theme::Theme;
+use super::update::{Effect, Msg, parse_query, update};
+use super::view::view;
+use super::worker::{ChatCommand, SharedMemory, Worker, memory};
+use crate::cli::App;
+use crate::daemon::writes::WriteOp;
+use crate::engine::Engine;
+use crate::memory::{Memory, MemoryFilter, MemoryKind};
+use crate::session::{Session, one_line};
+
+/// Redraws happen at most this often, however fast tokens arrive.
+const FRAME: Duration = Duration::from_millis(33);
+/// How long quitting waits for a cancelled reply to be saved.
+const QUIT_GRACE: Duration = Duration::from_secs(5);
+
+/// Runs the chat on `session` until the user quits.
+pub async fn run(app: App, engine: Engine, session: Session) -> Result<()> {
+    let app = Arc::new(app);
+    let keys = KeyMap::with_overrides(&app.config.tui.keys).map_err(anyhow::Error::msg)?;
+    let mut state = State::new(keys, Theme::from_env(&app.config.tui.theme));
+    let (msgs, mut inbox) = unbounded_channel::<Msg>();
+    let (commands, command_rx) = unbounded_channel::<ChatCommand>();
+    let shared_memory: SharedMemory = Arc::new(tokio::sync::OnceCell::new());
+    let stop = CancellationToken::new();
+
+    let worker = Worker {
+        app: app.clone(),
+        store: app.sessions(),
+        engine,
+        session: Some(session),
+        memory: shared_memory.clone(),
+        msgs: msgs.clone(),
+    };
+    tokio::spawn(worker.run(command_rx));
+    start_daemon(app.clone(), msgs.clone());
+    {
+        let (app, cell) = (app.clone(), shared_memory.clone());
+        tokio::spawn(async move { memory(&app, &cell).await });
+    }
+    poll_daemon(app.clone(), msgs.clone(), stop.clone());
+    forward_signals(msgs.clone(), stop.clone());
+
+    let mut guard = Guard::enter()?;
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut frame = tokio::time::interval(FRAME);
+    frame.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    let mut generation: Option<CancellationToken> = None;
+    let mut quit_by: Option<tokio::time::Instant> = None;
+    let ctx = Context {
+        app: app.clone(),
+        msgs: msgs.clone(),
+        memory: shared_memory,
+    };
+    loop {
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => Msg::Key(key),
+                Some(Ok(Event::Paste(text))) => Msg::Paste(text),
+                Some(Ok(Event::Mouse(m))) => match m.kind {
+                    MouseEventKind::ScrollUp => Msg::Scroll(3),
+                    MouseEventKind::ScrollDown => Msg::Scroll(-3),
+                    _ => continue,
+                },
+                Some(Ok(Event::Resize(..))) => {
+                    dirty = true;
+                    continue;
+                }
+                Some(Ok(_)) => continue,
+                // The terminal is gone: leave as if asked to.
+                Some(Err(_)) | None => Msg::Terminate,
+            },
+            Some(msg) = inbox.recv() => msg,
+            _ = tick.tick() => {
+                if quit_by.is_some_and(|t| tokio::time::Instant::now() > t) {
+                    break;
+                }
+                Msg::Tick(chrono::Utc::now())
+            }
+            _ = frame.tick() => {
+                if dirty {
+                    guard.terminal.draw(|f| view(&state, f))?;
+                    dirty = false;
+                }
+                continue;
+            }
+        };
+        let is_tick = matches!(msg, Msg::Tick(_));
+        let had_notice = state.notice.is_some();
+        let effects = update(&mut state, msg);
+        dirty |= !is_tick || had_notice != state.notice.is_some();
+        let mut quit = false;
+        for effect in effects {
+            match effect {
+                Effect::Quit => quit = true,
+                Effect::Cancel => {
+                    if let Some(token) = &generation {
+                        token.cancel();
+                    }
+                    if state.quitting {
+                        quit_by = Some(tokio::time::Instant::now() + QUIT_GRACE);
+                    }
+                }
+                Effect::Ask(text) => {
+                    let cancel = CancellationToken::new();
+                    generation = Some(cancel.clone());
+                    let _ = commands.send(ChatCommand::Ask { text, cancel });
+                }
+                Effect::OpenSession(id) => {
+                    let _ = commands.send(ChatCommand::Open(id));
+                }
+                Effect::NewSession => {
+                    let _ = commands.send(ChatCommand::New);
+                }
+                Effect::EditInEditor(memory) => {
+                    match guard.suspended(|| edit_in_editor(&app, &memory)) {
+                        Ok(Ok(Some(text))) => ctx.save(memory.id, text),
+                        Ok(Ok(None)) => {
+                            let _ = msgs.send(Msg::Notice("unchanged".into()));
+                        }
+                        Ok(Err(e)) => {
+                            let _ = msgs.send(Msg::Error(format!("{e:#}")));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                    dirty = true;
+                }
+                other => ctx.spawn(other),
+            }
+        }
+        if quit {
+            break;
+        }
+    }
+    stop.cancel();
+    drop(guard);
+    Ok(())
+}
+
+/// What background effects need.
+struct Context {
+    app: Arc<App>,
+    msgs: UnboundedSender<Msg>,
+    memory: SharedMemory,
+}
+
+impl Context {
+    fn spawn(&self, effect: Effect) {
+        let (app, msgs, cell) = (self.app.clone(), self.msgs.clone(), self.memory.clone());
+        tokio::spawn(async move {
+            if let Err(e) = run_effect(&app, &msgs, &cell, effect).await {
+                let _ = msgs.send(Msg::Error(format!("{e:#}")));
+            }
+        });
+    }
+
+    fn save(&self, id: String, text: String) {
+        self.spawn(Effect::SaveMemory { id, text });
+    }
+}
+
+async fn write(app: &App, cell: &SharedMemory, op: WriteOp) -> Result<serde_json::Value> {
+    let local = memory(app, cell).await;
+    crate::cli::writes::send_within(app, op, None, local.as_deref()).await
+}
+
+async fn run_effect(
+    app: &App,
+    msgs: &UnboundedSender<Msg>,
+    cell: &SharedMemory,
+    effect: Effect,
+) -> Result<()> {
+    let send = |m: Msg| {
+        let _ = msgs.send(m);
+    };
+    match effect {
+        Effect::ListSessions => send(Msg::Sessions(session_rows(app).await?)),
+        Effect::SearchMemories { query, filter } => {
+            let memory = memory(app, cell)
+                .await
+                .ok_or_else(|| anyhow::anyhow!("memory is unavailable (see `mneme doctor`)"))?;
+            let (words, _) = parse_query(&query);
+            let items = if words.is_empty() {
+                memory
+                    .store
+                    .list(&filter, Some(500))
+                    .await?
+                    .into_iter()
+                    .map(|memory| MemoryItem {
+                        memory,
+                        score: None,
+                    })
+                    .collect()
+            } else {
+                memory
+                    .search(&words, 50, &filter)
+                    .await?
+                    .into_iter()
+                    .map(|f| MemoryItem {
+                        memory: f.memory,
+                        score: Some(f.score),
+                    })
+                    .collect()
+            };
+            send(Msg::MemoryResults { query, items });
+        }
+        Effect::OpenMemory(id) => {
+            let memory = memory(app, cell)
+                .await
+                .ok_or_else(|| anyhow::anyhow!("memory is unavailable"))?;
+            let found = memory
+                .store
+                .get(&id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("memory {id} no longer exists"))?;
+            let sources = source_turns(app, &found);
+            send(Msg::MemoryOpened(MemoryDetail {
+                memory: found,
+                sources,
+            }));
+        }
+        Effect::SaveMemory { id, text } => {
+            let value = write(app, cell, WriteOp::Edit { id, text }).await?;
+            send(Msg::MemorySaved {
+                notice: "memory saved".into(),
+                memory: serde_json::from_value(value)?,
+            });
+        }
+        Effect::Pin { id, pinned } => {
+            let value = write(app, cell, WriteOp::Pin { id, pinned }).await?;
+            send(Msg::MemorySaved {
+                notice: if pinned { "pinned" } else { "unpinned" }.into(),
+                memory: serde_json::from_value(value)?,
+            });
+        }
+        Effect::Delete(id) => {
+            let memory = memory(app, cell)
+                .await
+                .ok_or_else(|| anyhow::anyhow!("memory is unavailable"))?;
+            let mut gone = memory
+                .store
+                .get(&id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("memory {id} no longer exists"))?;
+            write(app, cell, WriteOp::Delete { ids: vec![id] }).await?;
+            gone.vector.clear();
+            send(Msg::MemoryDeleted(gone));
+        }
+        Effect::Restore(memory) => {
+            write(
+                app,
+                cell,
+                WriteOp::Import {
+                    memories: vec![memory.clone()],
+                },
+            )
+            .await?;
+            send(Msg::MemoryRestored(memory));
+        }
+        Effect::AddNote(text) => {
+            let value = write(
+                app,
+                cell,
+                WriteOp::Add {
+                    kind: MemoryKind::Note,
+                    text,
+                },
+            )
+            .await?;
+            send(Msg::MemorySaved {
+                notice: "note saved".into(),
+                memory: serde_json::from_value(value)?,
+            });
+        }
+        // Handled by the loop itself.
+        Effect::Ask(_)
+        | Effect::Cancel
+        | Effect::Quit
+        | Effect::OpenSession(_)
+        | Effect::NewSession
+        | Effect::EditInEditor(_) => {}
+    }
+    Ok(())
+}
+
+/// The picker's rows: newest first, each with its latest summary or last question.
+async fn session_rows(app: &App) -> Result<Vec<SessionRow>> {
+    let sessions = app.sessions();
+    let list = sessions.list()?;
+    let store = crate::memory::store::MemoryStore::open(&app.paths.memory_dir())
+        .await
+        .ok();
+    let mut rows = Vec::new();
+    for s in list.into_iter().take(200) {
+        let mut summary = None;
+        if let Some(store) = &store {
+            let filter = MemoryFilter {
+                kinds: vec![MemoryKind::Summary],
+                session: Some(s.id.clone()),
+                ..MemoryFilter::default()
+            };
+            summary = store
+                .list(&filter, Some(1))
+                .await
+                .ok()
+                .and_then(|mut v| v.pop())
+                .map(|m| m.text);
+        }
+        let summary = match summary {
+            Some(s) => s,
+            None => sessions
+                .open(&s.id)
+                .ok()
+                .and_then(|full| {
+                    full.turns
+                        .iter()
+                        .rev()
+                        .find(|t| t.role == crate::engine::Role::User)
+                        .map(|t| format!("last asked: {}", one_line(&t.text, 200)))
+                })
+                .unwrap_or_default(),
+        };
+        rows.push(SessionRow {
+            id: s.id,
+            title: s.title,
+            updated: s.updated,
+            turns: s.turns,
+            summary,
+        });
+    }
+    Ok(rows)
+}
+
+/// The turns a memory came from, read from their transcripts.
+fn source_turns(app: &App, memory: &Memory) -> Vec<(String, String, String)> {
+    let Some(session) = &memory.session else {
+        return Vec::new();
+    };
+    let Ok(session) = app.sessions().open(session) else {
+        return Vec::new();
+    };
+    memory
+        .source_turns
+        .iter()
+        .filter_map(|id| {
+            let turn = session.turns.iter().find(|t| &t.id == id)?;
+            Some((
+                id.clone(),
+                crate::memory::service::speaker_of(turn),
+                turn.text.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// Opens the memory's text in `$VISUAL`/`$EDITOR` (else `vi`); the new text, or `None` if unchanged.
+fn edit_in_editor(app: &App, memory: &Memory) -> Result<Option<String>> {
+    let path = app.paths.data_dir.join(format!(".edit-{}.txt", memory.id));
+    crate::paths::write_private_atomic(&path, memory.text.as_bytes())?;
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let mut words = editor.split_whitespace();
+    let program = words.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(words)
+        .arg(&path)
+        .status();
+    let text = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    let status = status.map_err(|e| anyhow::anyhow!("cannot run the editor `{editor}`: {e}"))?;
+    if !status.success() {
+        anyhow::bail!("the editor exited with {status}; the memory is unchanged");
+    }
+    let text = text?.trim_end().to_string();
+    Ok((text != memory.text && !text.trim().is_empty()).then_some(text))
+}
+
+fn start_daemon(app: Arc<App>, msgs: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        if !app.config.daemon.autostart {
+            return;
+        }
+        let paths = app.paths.clone();
+        let options = crate::daemon::lifecycle::StartOptions::default();
+        let result = tokio::task::spawn_blocking(move || {
+            crate::daemon::lifecycle::ensure_running(&paths, &options)
+        })
+        .await;
+        if let Ok(Err(e)) = result {
+            let _ = msgs.send(Msg::Error(format!(
+                "the memory daemon could not start ({e:#}); your turns are saved and remembered later"
+            )));
+        }
+    });
+}
+
+/// Reports the daemon's state and memory count every two seconds.
+fn poll_daemon(app: Arc<App>, msgs: UnboundedSender<Msg>, stop: CancellationToken) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = every.tick() => {}
+            }
+            let paths = app.paths.clone();
+            let status = tokio::task::spawn_blocking(move || {
+                crate::daemon::lifecycle::connect(&paths)
+                    .ok()
+                    .flatten()
+                    .and_then(|mut c| c.status().ok())
+            })
+            .await
+            .ok()
+            .flatten();
+            let msg = match status {
+                Some(s) => Msg::Daemon {
+                    state: s.state,
+                    memories: Some(s.memories.values().sum()),
+                },
+                None => Msg::Daemon {
+                    state: "off".into(),
+                    memories: None,
+                },
+            };
+            if msgs.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// SIGTERM and SIGHUP quit like the user would: the reply in progress is saved first.
+fn forward_signals(msgs: UnboundedSender<Msg>, stop: CancellationToken) {
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let _ = msgs.send(Msg::Terminate);
+    });
+}

@@ -1,0 +1,393 @@
+//! The chat's state: everything the screen shows, as plain data that `update` changes and `view` reads.
+
+use chrono::{DateTime, Utc};
+
+use super::keys::KeyMap;
+use super::theme::Theme;
+use crate::engine::{Role, TurnStats};
+use crate::memory::recall::Recalled;
+use crate::memory::{Memory, MemoryKind};
+
+/// Which screen is showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Chat,
+    Picker,
+    Memories,
+}
+
+/// One message in the transcript.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub role: Role,
+    pub text: String,
+    pub time: DateTime<Utc>,
+    /// Memories recalled into the prompt of this (user) turn.
+    pub recalled: Vec<Recalled>,
+    pub interrupted: bool,
+    pub stats: Option<TurnStats>,
+}
+
+/// Editable multi-line text with a cursor (a byte offset on a char boundary).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Input {
+    pub text: String,
+    pub cursor: usize,
+}
+
+impl Input {
+    pub fn with_text(text: &str) -> Self {
+        Self {
+            text: text.to_string(),
+            cursor: text.len(),
+        }
+    }
+
+    pub fn insert(&mut self, s: &str) {
+        self.text.insert_str(self.cursor, s);
+        self.cursor += s.len();
+    }
+
+    pub fn backspace(&mut self) {
+        if let Some(c) = self.text[..self.cursor].chars().next_back() {
+            self.cursor -= c.len_utf8();
+            self.text.remove(self.cursor);
+        }
+    }
+
+    pub fn delete(&mut self) {
+        if self.cursor < self.text.len() {
+            self.text.remove(self.cursor);
+        }
+    }
+
+    pub fn left(&mut self) {
+        if let Some(c) = self.text[..self.cursor].chars().next_back() {
+            self.cursor -= c.len_utf8();
+        }
+    }
+
+    pub fn right(&mut self) {
+        if let Some(c) = self.text[self.cursor..].chars().next() {
+            self.cursor += c.len_utf8();
+        }
+    }
+
+    /// Start of the cursor's line.
+    pub fn home(&mut self) {
+        self.cursor = self.text[..self.cursor].rfind('\n').map_or(0, |i| i + 1);
+    }
+
+    /// End of the cursor's line.
+    pub fn end(&mut self) {
+        self.cursor += self.text[self.cursor..]
+            .find('\n')
+            .unwrap_or(self.text.len() - self.cursor);
+    }
+
+    /// Moves the cursor a line up (false when it is on the first line).
+    pub fn up(&mut self) -> bool {
+        let Some(line_start) = self.text[..self.cursor].rfind('\n').map(|i| i + 1) else {
+            return false;
+        };
+        let column = self.text[line_start..self.cursor].chars().count();
+        let prev_start = self.text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        self.cursor = advance(&self.text, prev_start, column, line_start - 1);
+        true
+    }
+
+    /// Moves the cursor a line down (false when it is on the last line).
+    pub fn down(&mut self) -> bool {
+        let Some(next_start) = self.text[self.cursor..]
+            .find('\n')
+            .map(|i| self.cursor + i + 1)
+        else {
+            return false;
+        };
+        let line_start = self.text[..self.cursor].rfind('\n').map_or(0, |i| i + 1);
+        let column = self.text[line_start..self.cursor].chars().count();
+        let next_end = self.text[next_start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| next_start + i);
+        self.cursor = advance(&self.text, next_start, column, next_end);
+        true
+    }
+
+    /// Takes the text out, leaving the input empty.
+    pub fn take(&mut self) -> String {
+        self.cursor = 0;
+        std::mem::take(&mut self.text)
+    }
+
+    /// (line, column in chars) of the cursor.
+    pub fn cursor_line_col(&self) -> (usize, usize) {
+        let before = &self.text[..self.cursor];
+        let line = before.matches('\n').count();
+        let col = before.rsplit('\n').next().unwrap_or("").chars().count();
+        (line, col)
+    }
+}
+
+fn advance(text: &str, start: usize, chars: usize, limit: usize) -> usize {
+    text[start..limit]
+        .char_indices()
+        .nth(chars)
+        .map_or(limit, |(i, _)| start + i)
+}
+
+/// A reply being streamed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reply {
+    pub text: String,
+    /// Prompt tokens read so far, of how many.
+    pub prefill: Option<(usize, usize)>,
+    /// Memories are being recalled for it.
+    pub recalling: bool,
+}
+
+/// The conversation on screen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Chat {
+    pub session_id: String,
+    pub title: String,
+    pub entries: Vec<Entry>,
+    pub reply: Option<Reply>,
+    /// Lines scrolled up from the bottom (0 follows the newest line).
+    pub scroll: usize,
+    /// "Last time…" shown when a conversation is resumed after a day or more.
+    pub last_time: Option<String>,
+    /// The history being read back into the model (done, total tokens) on resume.
+    pub loading: Option<(usize, usize)>,
+}
+
+/// What the status bar shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Status {
+    pub model: String,
+    pub context_used: usize,
+    pub context_size: usize,
+    /// Decode speed of the last reply.
+    pub tokens_per_s: Option<f64>,
+    /// `off`, `starting`, `idle`, `ingesting`, `consolidating`…
+    pub daemon: String,
+    pub memories: Option<usize>,
+}
+
+/// A short message in the status bar that fades after a few seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+    /// Ticks (of 100 ms) left on screen.
+    pub ttl: u32,
+}
+
+/// A conversation in the picker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow {
+    pub id: String,
+    pub title: String,
+    pub updated: DateTime<Utc>,
+    pub turns: usize,
+    /// From the session's latest summary, else its last question.
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Picker {
+    pub rows: Vec<SessionRow>,
+    pub selected: usize,
+    pub loading: bool,
+}
+
+/// A memory in the browser's list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryItem {
+    pub memory: Memory,
+    pub score: Option<f64>,
+}
+
+/// A memory opened with the turns it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryDetail {
+    pub memory: Memory,
+    /// (turn id, speaker, text) of each source turn still in its transcript.
+    pub sources: Vec<(String, String, String)>,
+}
+
+/// What the memory browser is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemoryMode {
+    List,
+    View,
+    Edit(Input),
+    /// Asking before deleting this id.
+    Confirm(String),
+    Note(Input),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Memories {
+    /// Words to search for, with optional `kind:`, `session:`, `after:` and `before:` filters.
+    pub query: Input,
+    pub kind: Option<MemoryKind>,
+    pub items: Vec<MemoryItem>,
+    pub selected: usize,
+    pub detail: Option<MemoryDetail>,
+    pub mode: MemoryMode,
+    /// The last deleted memory, for undo.
+    pub undo: Option<Memory>,
+}
+
+impl Default for Memories {
+    fn default() -> Self {
+        Self {
+            query: Input::default(),
+            kind: None,
+            items: Vec::new(),
+            selected: 0,
+            detail: None,
+            mode: MemoryMode::List,
+            undo: None,
+        }
+    }
+}
+
+impl Memories {
+    pub fn selected_memory(&self) -> Option<&Memory> {
+        match (&self.mode, &self.detail) {
+            (MemoryMode::View | MemoryMode::Edit(_), Some(d)) => Some(&d.memory),
+            _ => self.items.get(self.selected).map(|i| &i.memory),
+        }
+    }
+}
+
+/// The time zone times are shown in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    Local,
+    /// Fixed, for reproducible screens in tests.
+    Utc,
+}
+
+impl Zone {
+    pub fn format(self, time: DateTime<Utc>, format: &str) -> String {
+        match self {
+            Zone::Local => time
+                .with_timezone(&chrono::Local)
+                .format(format)
+                .to_string(),
+            Zone::Utc => time.format(format).to_string(),
+        }
+    }
+}
+
+/// Everything on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    pub screen: Screen,
+    pub chat: Chat,
+    pub input: Input,
+    /// Messages sent, oldest first (Up/Down walk them).
+    pub history: Vec<String>,
+    pub history_pos: Option<usize>,
+    /// What was typed before walking the history.
+    pub draft: String,
+    pub status: Status,
+    pub notice: Option<Notice>,
+    pub recall_panel: bool,
+    pub recall_selected: usize,
+    pub picker: Picker,
+    pub memories: Memories,
+    pub help: bool,
+    pub keys: KeyMap,
+    pub theme: Theme,
+    pub zone: Zone,
+    /// The time as of the last tick (new messages are stamped with it).
+    pub now: DateTime<Utc>,
+    pub quitting: bool,
+}
+
+impl State {
+    pub fn new(keys: KeyMap, theme: Theme) -> Self {
+        Self {
+            screen: Screen::Chat,
+            chat: Chat::default(),
+            input: Input::default(),
+            history: Vec::new(),
+            history_pos: None,
+            draft: String::new(),
+            status: Status {
+                daemon: "off".into(),
+                ..Status::default()
+            },
+            notice: None,
+            recall_panel: false,
+            recall_selected: 0,
+            picker: Picker::default(),
+            memories: Memories::default(),
+            help: false,
+            keys,
+            theme,
+            zone: Zone::Local,
+            now: Utc::now(),
+            quitting: false,
+        }
+    }
+
+    pub fn generating(&self) -> bool {
+        self.chat.reply.is_some()
+    }
+
+    /// The memories recalled for the newest reply (those of the last user turn).
+    pub fn last_recalled(&self) -> &[Recalled] {
+        self.chat
+            .entries
+            .iter()
+            .rev()
+            .find(|e| e.role == Role::User)
+            .map_or(&[], |e| e.recalled.as_slice())
+    }
+
+    pub fn notify(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: false,
+            ttl: 40,
+        });
+    }
+
+    pub fn warn(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: true,
+            ttl: 80,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Input;
+
+    #[test]
+    fn the_cursor_moves_by_characters_and_lines() {
+        let mut input = Input::default();
+        input.insert("héllo\nwörld");
+        assert_eq!(input.cursor_line_col(), (1, 5));
+        assert!(input.up());
+        assert_eq!(input.cursor_line_col(), (0, 5));
+        assert!(!input.up());
+        input.left();
+        input.backspace();
+        assert_eq!(input.text, "hélo\nwörld");
+        assert!(input.down());
+        assert_eq!(input.cursor_line_col(), (1, 3));
+        input.home();
+        input.insert(">");
+        input.end();
+        input.delete();
+        assert_eq!(input.take(), "hélo\n>wörld");
+        assert_eq!(input.cursor, 0);
+    }
+}

@@ -1,0 +1,157 @@
+//! The real chat, driven like a person would in tmux: the real binary, model, daemon and memory.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::common::DataDir;
+
+/// A tmux server of its own, so tests never touch the user's sessions.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        Self {
+            socket: format!("mneme-test-{}", std::process::id()),
+        }
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (make deps)")
+    }
+
+    /// Starts `mneme ARGS` in a 100x30 window; it prints its exit status when it ends.
+    fn start(&self, name: &str, data: &DataDir, args: &str) {
+        let command = format!(
+            "TZ=UTC {} --data-dir {} {args}; echo EXITED $?; sleep 600",
+            env!("CARGO_BIN_EXE_mneme"),
+            data.path().display()
+        );
+        let out = self.tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &command,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn keys(&self, name: &str, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", name, k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn type_text(&self, name: &str, text: &str) {
+        self.tmux(&["send-keys", "-t", name, "-l", text]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn screen(&self, name: &str) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", name]).stdout).into_owned()
+    }
+
+    /// Waits until the screen shows everything in `wanted`; panics with the screen if it never does.
+    fn wait_for(&self, name: &str, wanted: &[&str], limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.screen(name);
+            if wanted.iter().all(|w| screen.contains(w)) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("waited {limit:?} for {wanted:?}; the screen shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.tmux(&["kill-server"]);
+    }
+}
+
+#[test]
+fn ask_quit_resume_and_find_the_question_in_the_memory_browser() {
+    let data = DataDir::new();
+    data.write_config("[generation]\ntemperature = 0.0\nmax_tokens = 40\n");
+    let tmux = Tmux::new();
+    let long = Duration::from_secs(120);
+
+    tmux.start("first", &data, "chat --new");
+    tmux.wait_for("first", &["smollm2-135m", "Enter send"], long);
+    tmux.type_text("first", "Which river flows through Paris?");
+    tmux.keys("first", &["Enter"]);
+    // The reply is done when the status bar reports its speed.
+    let screen = tmux.wait_for("first", &["you ·", "mneme ·", "tok/s"], long);
+    assert!(screen.contains("Which river flows through Paris?"));
+    let transcript = data.json(&["sessions", "list", "--json"]);
+    let session = transcript[0]["id"].as_str().unwrap().to_string();
+    let shown = data.json(&["sessions", "show", &session, "--json"]);
+    let reply = shown["turns"][1]["text"].as_str().unwrap().to_string();
+    assert!(!reply.trim().is_empty());
+    tmux.keys("first", &["C-q"]);
+    tmux.wait_for("first", &["EXITED 0"], long);
+
+    tmux.start("again", &data, "chat --resume");
+    let first_words: String = reply
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    tmux.wait_for(
+        "again",
+        &["Which river flows through Paris?", &first_words],
+        long,
+    );
+    // It continues that conversation: a follow-up lands in the same session.
+    tmux.type_text("again", "And through London?");
+    tmux.keys("again", &["Enter"]);
+    tmux.wait_for("again", &["And through London?"], long);
+    let deadline = Instant::now() + long;
+    while data.json(&["sessions", "show", &session, "--json"])["turns"]
+        .as_array()
+        .unwrap()
+        .len()
+        < 4
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the follow-up was not saved in {session}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    // The memory browser finds the first question.
+    tmux.keys("again", &["F3"]);
+    tmux.wait_for("again", &["search memories"], long);
+    tmux.type_text("again", "river Paris");
+    tmux.wait_for(
+        "again",
+        &["Which river flows through Paris?", "memories ─"],
+        long,
+    );
+    tmux.keys("again", &["Escape"]);
+    tmux.keys("again", &["C-c"]);
+    tmux.wait_for("again", &["EXITED 0"], long);
+    // The terminal was given back: the shell's output is on the normal screen.
+    assert!(!tmux.screen("again").contains("Enter send"));
+}

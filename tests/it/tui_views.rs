@@ -1,0 +1,365 @@
+//! Snapshots of every chat screen, drawn on ratatui's `TestBackend`. The reply is fed by
+//! `ScriptedTokenStream`, a scripted stand-in for the engine (the views are pure functions of state).
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use mneme::engine::{Role, StopReason, TurnStats};
+use mneme::memory::recall::Recalled;
+use mneme::memory::{Memory, MemoryKind};
+use mneme::tui::keys::KeyMap;
+use mneme::tui::state::{
+    Entry, Input, MemoryDetail, MemoryItem, MemoryMode, Screen, SessionRow, State, Zone,
+};
+use mneme::tui::theme::Theme;
+use mneme::tui::update::{Msg, update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+/// A scripted token stream: the pieces a reply would arrive in, fed to `update` as the engine would.
+struct ScriptedTokenStream {
+    pieces: Vec<&'static str>,
+}
+
+impl ScriptedTokenStream {
+    fn feed(&self, state: &mut State, upto: usize) {
+        update(state, Msg::Recalled(recalled()));
+        update(
+            state,
+            Msg::Prefill {
+                done: 40,
+                total: 40,
+            },
+        );
+        for piece in self.pieces.iter().take(upto) {
+            update(state, Msg::Piece((*piece).to_string()));
+        }
+    }
+}
+
+fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, hour, minute, 0).unwrap()
+}
+
+fn recalled() -> Vec<Recalled> {
+    vec![
+        Recalled {
+            id: "c-1".into(),
+            kind: MemoryKind::Chunk,
+            score: 0.0325,
+            time: at(9, 0),
+            text: "user: I planted twelve tulip bulbs along the south fence.".into(),
+        },
+        Recalled {
+            id: "s-2".into(),
+            kind: MemoryKind::Summary,
+            score: 0.0161,
+            time: at(18, 0),
+            text: "On 2026-11-27: a trip to Lisbon on March 3rd was planned.".into(),
+        },
+    ]
+}
+
+fn state() -> State {
+    let mut s = State::new(KeyMap::default(), Theme::plain());
+    s.zone = Zone::Utc;
+    s.now = at(9, 30);
+    s.status.model = "smollm2-135m".into();
+    s.status.context_size = 4096;
+    s.status.context_used = 312;
+    s.status.daemon = "idle".into();
+    s.status.memories = Some(42);
+    s.status.tokens_per_s = Some(118.0);
+    s.chat.session_id = "20261127-090000-abcd".into();
+    s.chat.entries = vec![
+        Entry {
+            role: Role::User,
+            text: "How do I keep tulips from rotting in clay?".into(),
+            time: at(9, 2),
+            recalled: Vec::new(),
+            interrupted: false,
+            stats: None,
+        },
+        Entry {
+            role: Role::Assistant,
+            text: "## Drainage\n\nMix in **compost**, not sand:\n\n- dig 20 cm deep\n- plant on a ridge\n\n```sh\nwater --once\n```".into(),
+            time: at(9, 3),
+            recalled: Vec::new(),
+            interrupted: false,
+            stats: Some(TurnStats::default()),
+        },
+    ];
+    s
+}
+
+fn key(state: &mut State, code: KeyCode) {
+    update(state, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn typed(state: &mut State, text: &str) {
+    for c in text.chars() {
+        key(state, KeyCode::Char(c));
+    }
+}
+
+fn draw(state: &State, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| mneme::tui::view::view(state, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        for x in 0..width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn streaming() -> State {
+    let mut s = state();
+    typed(&mut s, "And when will they bloom?");
+    key(&mut s, KeyCode::Enter);
+    ScriptedTokenStream {
+        pieces: vec![
+            "They ",
+            "bloom ",
+            "in *April*",
+            ", about ",
+            "`16` weeks",
+            " after planting.",
+        ],
+    }
+    .feed(&mut s, 4);
+    s
+}
+
+#[test]
+fn chat_with_a_streaming_reply() {
+    insta::assert_snapshot!("chat_streaming", draw(&streaming(), 80, 24));
+}
+
+#[test]
+fn a_finished_reply_replaces_the_cursor_and_updates_the_status_bar() {
+    let mut s = streaming();
+    update(
+        &mut s,
+        Msg::Finished {
+            text: "They bloom in *April*, about `16` weeks after planting.".into(),
+            stats: TurnStats {
+                decode_tps: 97.0,
+                context_used: 401,
+                context_size: 4096,
+                ..TurnStats::default()
+            },
+            stop: StopReason::EndOfTurn,
+        },
+    );
+    let screen = draw(&s, 80, 24);
+    assert!(!screen.contains('▌'));
+    assert!(screen.contains("ctx 401/4096") && screen.contains("97 tok/s"));
+}
+
+#[test]
+fn recall_panel() {
+    let mut s = streaming();
+    key(&mut s, KeyCode::F(4));
+    key(&mut s, KeyCode::Down);
+    insta::assert_snapshot!("recall_panel", draw(&s, 100, 24));
+}
+
+#[test]
+fn session_picker() {
+    let mut s = state();
+    key(&mut s, KeyCode::F(2));
+    update(
+        &mut s,
+        Msg::Sessions(vec![
+            SessionRow {
+                id: "20261127-090000-abcd".into(),
+                title: "How do I keep tulips from rotting in clay?".into(),
+                updated: at(9, 3),
+                turns: 2,
+                summary: "On 2026-11-27: tulips in clay soil; compost, not sand.".into(),
+            },
+            SessionRow {
+                id: "20261126-180000-ef01".into(),
+                title: "Lisbon in March".into(),
+                updated: Utc.with_ymd_and_hms(2026, 11, 26, 18, 5, 0).unwrap(),
+                turns: 6,
+                summary: "last asked: which tram goes to Belem?".into(),
+            },
+        ]),
+    );
+    key(&mut s, KeyCode::Down);
+    insta::assert_snapshot!("session_picker", draw(&s, 80, 16));
+}
+
+fn memory(id: &str, kind: MemoryKind, text: &str, pinned: bool) -> Memory {
+    let mut m = Memory::new(kind, text.into(), vec![], at(9, 0));
+    m.id = id.into();
+    m.pinned = pinned;
+    m.session = Some("20261127-090000-abcd".into());
+    m.source_turns = vec![
+        "20261127-090000-abcd.1".into(),
+        "20261127-090000-abcd.2".into(),
+    ];
+    m
+}
+
+fn browser() -> State {
+    let mut s = state();
+    key(&mut s, KeyCode::F(3));
+    typed(&mut s, "tulip");
+    update(
+        &mut s,
+        Msg::MemoryResults {
+            query: "tulip".into(),
+            items: vec![
+                MemoryItem {
+                    memory: memory(
+                        "c-1",
+                        MemoryKind::Chunk,
+                        "user: I planted twelve tulip bulbs.\nassistant: Water them once.",
+                        false,
+                    ),
+                    score: Some(0.03),
+                },
+                MemoryItem {
+                    memory: memory(
+                        "n-2",
+                        MemoryKind::Note,
+                        "Tulip bulbs came from the market.",
+                        true,
+                    ),
+                    score: Some(0.02),
+                },
+            ],
+        },
+    );
+    s
+}
+
+#[test]
+fn memory_browser_with_a_memory_open() {
+    let mut s = browser();
+    let m = s.memories.items[0].memory.clone();
+    update(
+        &mut s,
+        Msg::MemoryOpened(MemoryDetail {
+            memory: m,
+            sources: vec![
+                (
+                    "20261127-090000-abcd.1".into(),
+                    "user".into(),
+                    "I planted twelve tulip bulbs.".into(),
+                ),
+                (
+                    "20261127-090000-abcd.2".into(),
+                    "assistant".into(),
+                    "Water them once.".into(),
+                ),
+            ],
+        }),
+    );
+    assert_eq!(s.screen, Screen::Memories);
+    insta::assert_snapshot!("memory_browser", draw(&s, 100, 20));
+}
+
+#[test]
+fn memory_editor_in_place() {
+    let mut s = browser();
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL)),
+    );
+    assert!(matches!(s.memories.mode, MemoryMode::Edit(_)));
+    typed(&mut s, " (in October)");
+    insta::assert_snapshot!("memory_editor", draw(&s, 100, 20));
+}
+
+#[test]
+fn delete_asks_for_confirmation() {
+    let mut s = browser();
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+    );
+    let screen = draw(&s, 100, 20);
+    assert!(screen.contains("Delete memory c-1? y deletes"), "{screen}");
+}
+
+#[test]
+fn help_overlay() {
+    let mut s = state();
+    key(&mut s, KeyCode::F(1));
+    insta::assert_snapshot!("help", draw(&s, 80, 28));
+}
+
+#[test]
+fn a_40x12_terminal_keeps_every_part_readable() {
+    let mut s = streaming();
+    s.input = Input::with_text("a long draft that is wider than the box");
+    let screen = draw(&s, 40, 12);
+    insta::assert_snapshot!("small_terminal", screen.clone());
+    assert!(screen.contains("smollm2-135m"), "status bar visible");
+    assert!(
+        screen.contains("box"),
+        "the input keeps the cursor end in view"
+    );
+}
+
+#[test]
+fn resizing_keeps_the_whole_conversation() {
+    let mut s = state();
+    for i in 0..30 {
+        s.chat.entries.push(Entry {
+            role: Role::User,
+            text: format!("message number {i} with enough words to wrap on a narrow screen"),
+            time: at(10, i),
+            recalled: Vec::new(),
+            interrupted: false,
+            stats: None,
+        });
+    }
+    for width in [120u16, 40, 90] {
+        let lines = mneme::tui::view::transcript_lines(&s, width);
+        let text: String = lines
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        for i in 0..30 {
+            assert!(
+                text.contains(&format!("number {i} ")),
+                "width {width} lost message {i}"
+            );
+        }
+        assert!(lines.iter().all(|l| l.width() <= usize::from(width)));
+    }
+    // Scrolled to the top, the first message is on screen; at the bottom, the last.
+    s.chat.scroll = usize::MAX / 2;
+    assert!(draw(&s, 60, 20).contains("message number 0 "));
+    s.chat.scroll = 0;
+    assert!(draw(&s, 60, 20).contains("number 29 "));
+}
+
+#[test]
+fn model_output_cannot_reach_the_terminal_as_escape_codes() {
+    let mut s = state();
+    typed(&mut s, "hi");
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Msg::Piece("safe\u{1b}]0;owned\u{7}\u{1b}[2J text".into()),
+    );
+    let screen = draw(&s, 60, 12);
+    assert!(screen.contains("safe text"));
+    assert!(!screen.contains('\u{1b}') && !screen.contains("owned"));
+}
