@@ -248,8 +248,15 @@ pub fn wrap(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
     for (mut word, style) in pieces {
         loop {
             let w = word.width();
-            if used + w.saturating_sub(usize::from(word.ends_with(' '))) <= width {
+            if used + w <= width {
                 used += w;
+                spans.push(Span::styled(word, style));
+                break;
+            }
+            // The word fits once its trailing space is dropped at the line's end.
+            if word.ends_with(' ') && used + w - 1 <= width {
+                word.pop();
+                used += w - 1;
                 spans.push(Span::styled(word, style));
                 break;
             }

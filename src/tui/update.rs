@@ -750,11 +750,9 @@ fn memories_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec
             }
         }
         Some(Action::AddNote) => state.memories.mode = MemoryMode::Note(Input::default()),
-        _ if !viewing => {
-            if edit(&mut state.memories.query, &key) {
-                state.memories.selected = 0;
-                return vec![search(state)];
-            }
+        _ if !viewing && edit(&mut state.memories.query, &key) => {
+            state.memories.selected = 0;
+            return vec![search(state)];
         }
         _ => {}
     }
