@@ -389,7 +389,7 @@ mod tests {
         let lines = plain(&text, 20, Style::default());
         assert!(lines.iter().all(|l| l.width() <= 20));
         let joined: String = texts(&lines)
-            .concat()
+            .join(" ")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
