@@ -18,6 +18,16 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// The full-screen chat.
     pub tui: TuiConfig,
+    /// How attention bounds the model's working memory.
+    pub attention: AttentionConfig,
+}
+
+/// The attention strategy (see `mneme bench attention`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttentionConfig {
+    /// `full`, `sliding:W[:S]`, `window:W` or `alibi:M`.
+    pub strategy: crate::engine::Attention,
 }
 
 /// The full-screen chat's look and keys.

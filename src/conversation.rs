@@ -42,7 +42,7 @@ impl<'a> Conversation<'a> {
             model_path: info.path.clone(),
             model_bytes: std::fs::metadata(&info.path).map_or(0, |m| m.len()),
             context_size: info.context_size,
-            attention: "full".into(),
+            attention: info.attention.clone(),
         };
         Self {
             engine,

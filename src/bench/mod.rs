@@ -1,5 +1,6 @@
 //! Benchmarks behind `mneme bench`: each reports machine-readable numbers and ratios to a baseline run in the same process.
 
+pub mod attention;
 pub mod daemon;
 pub mod engine;
 pub mod memory;

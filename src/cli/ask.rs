@@ -54,6 +54,9 @@ pub struct AskArgs {
     /// Do not recall memories into the prompt.
     #[arg(long)]
     pub no_recall: bool,
+    /// Attention: full, sliding:W[:S], window:W or alibi:M (default: the config's).
+    #[arg(long, value_name = "STRATEGY")]
+    pub attention: Option<crate::engine::Attention>,
     /// A fetched model's name or a GGUF path, for this question only.
     #[arg(long, value_name = "NAME|PATH")]
     pub model: Option<String>,
@@ -126,7 +129,7 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
     app.ensure_daemon().await;
     let store = app.sessions();
     let session = app.pick_session(args.session.as_deref(), args.resume)?;
-    let engine = app.load_engine(args.model.as_deref())?;
+    let engine = app.load_engine(args.model.as_deref(), args.attention)?;
     let mut conversation = Conversation::new(
         &engine,
         &store,

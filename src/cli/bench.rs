@@ -26,6 +26,9 @@ pub enum BenchCommand {
         /// A fetched model's name or a GGUF path.
         #[arg(long, value_name = "NAME|PATH")]
         model: Option<String>,
+        /// Attention strategy for the engine under test.
+        #[arg(long, value_name = "STRATEGY")]
+        attention: Option<crate::engine::Attention>,
     },
     /// Memory ingest throughput, search latency at growing sizes, peak RSS (in a scratch data dir).
     Memory {
@@ -40,6 +43,24 @@ pub enum BenchCommand {
         /// Queries per size.
         #[arg(long, default_value_t = 30)]
         queries: usize,
+    },
+    /// Attention strategies on both models: KV bytes, decode speed and perplexity as the context
+    /// grows, and a passkey test, with ratios against `full`.
+    Attention {
+        #[arg(long)]
+        json: bool,
+        /// A reduced run (a minute or so).
+        #[arg(long)]
+        quick: bool,
+        /// Strategies to compare with `full` (repeat; default: a set per mode).
+        #[arg(long, value_name = "STRATEGY")]
+        attention: Vec<crate::engine::Attention>,
+        /// Models (default: smollm2-135m and gemma3-270m).
+        #[arg(long, value_delimiter = ',')]
+        models: Vec<String>,
+        /// Context lengths to measure at (default: 256,512,1024 quick; 512,2048,8192,32768).
+        #[arg(long, value_delimiter = ',')]
+        points: Vec<usize>,
     },
     /// The memory daemon's resident memory idle, while consolidating, and after.
     Daemon {
@@ -91,8 +112,9 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             runs,
             decode_tokens,
             model,
+            attention,
         } => {
-            let settings = app.engine_settings(model.as_deref())?;
+            let settings = app.engine_settings_with(model.as_deref(), *attention)?;
             let (lengths, runs, decode) =
                 (lengths.clone(), (*runs).max(1), (*decode_tokens).max(1));
             let report = tokio::task::spawn_blocking(move || {
@@ -160,6 +182,48 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                         p.hybrid_over_vector_only
                     );
                 }
+            }
+        }
+        BenchCommand::Attention {
+            json,
+            quick,
+            attention,
+            models,
+            points,
+        } => {
+            let threads = app.engine_settings(None)?.resolved_threads();
+            let mut plan = if *quick {
+                crate::bench::attention::Plan::quick(threads)
+            } else {
+                crate::bench::attention::Plan::full(threads)
+            };
+            if !attention.is_empty() {
+                plan.strategies = std::iter::once(crate::engine::Attention::Full)
+                    .chain(attention.iter().copied())
+                    .collect();
+            }
+            if !points.is_empty() {
+                plan.points = points.clone();
+            }
+            let names: Vec<String> = if models.is_empty() {
+                vec!["smollm2-135m".into(), "gemma3-270m".into()]
+            } else {
+                models.clone()
+            };
+            let catalog = app.catalog();
+            let models = names
+                .iter()
+                .map(|n| catalog.resolve_chat(n))
+                .collect::<Result<Vec<_>, _>>()?;
+            let report =
+                tokio::task::spawn_blocking(move || crate::bench::attention::run(&models, &plan))
+                    .await??;
+            // The table goes to stderr beside the JSON, so stdout stays one JSON object.
+            if *json {
+                eprint!("{}", crate::bench::attention::table(&report));
+                print_json(&report)?;
+            } else {
+                print!("{}", crate::bench::attention::table(&report));
             }
         }
         BenchCommand::Daemon { json, sessions } => {

@@ -22,6 +22,9 @@ pub struct ChatArgs {
     /// Resume the conversation with this id (or unique prefix).
     #[arg(long, value_name = "ID")]
     pub session: Option<String>,
+    /// Attention: full, sliding:W[:S], window:W or alibi:M (default: the config's).
+    #[arg(long, value_name = "STRATEGY")]
+    pub attention: Option<crate::engine::Attention>,
     /// A fetched model's name or a GGUF path.
     #[arg(long, value_name = "NAME|PATH")]
     pub model: Option<String>,
@@ -32,7 +35,7 @@ pub async fn run(cli: &Cli, args: &ChatArgs) -> Result<ExitCode> {
     use std::io::IsTerminal;
     let app = App::load(cli, "chat")?;
     let session = app.pick_session(args.session.as_deref(), args.resume)?;
-    let engine = app.load_engine(args.model.as_deref())?;
+    let engine = app.load_engine(args.model.as_deref(), args.attention)?;
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         crate::tui::runner::run(app, engine, session).await?;
         return Ok(ExitCode::SUCCESS);

@@ -111,11 +111,22 @@ impl App {
 
     /// Engine settings from the config, with an optional model chosen on the command line.
     pub fn engine_settings(&self, model: Option<&str>) -> Result<EngineSettings> {
-        Ok(EngineSettings::from_config(
-            &self.catalog(),
-            &self.config.model,
-            model,
-        )?)
+        let mut settings = EngineSettings::from_config(&self.catalog(), &self.config.model, model)?;
+        settings.attention = self.config.attention.strategy;
+        Ok(settings)
+    }
+
+    /// Engine settings with the attention strategy chosen on the command line, if any.
+    pub fn engine_settings_with(
+        &self,
+        model: Option<&str>,
+        attention: Option<crate::engine::Attention>,
+    ) -> Result<EngineSettings> {
+        let mut settings = self.engine_settings(model)?;
+        if let Some(attention) = attention {
+            settings.attention = attention;
+        }
+        Ok(settings)
     }
 
     /// Opens the memory store and loads the embedder (once per process).
@@ -167,8 +178,12 @@ impl App {
     }
 
     /// Loads the chat model (seconds); errors are one clear line.
-    pub fn load_engine(&self, model: Option<&str>) -> Result<Engine> {
-        Ok(Engine::load(self.engine_settings(model)?)?)
+    pub fn load_engine(
+        &self,
+        model: Option<&str>,
+        attention: Option<crate::engine::Attention>,
+    ) -> Result<Engine> {
+        Ok(Engine::load(self.engine_settings_with(model, attention)?)?)
     }
 }
 

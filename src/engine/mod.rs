@@ -1,9 +1,11 @@
 //! The local model engine: one thread owns llama.cpp's model and context; everyone else talks to it over channels.
 
+pub mod attention;
 mod backend;
 pub mod prompt;
 pub mod sampling;
 pub mod utf8;
+pub mod window;
 mod worker;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
+pub use attention::Attention;
 pub use backend::{backend as backend_handle, system_info};
 pub use prompt::neutralise_markup;
 pub use sampling::SamplingParams;
@@ -30,6 +33,7 @@ pub struct EngineSettings {
     /// 0 uses every core.
     pub threads: u32,
     pub batch_size: u32,
+    pub attention: Attention,
 }
 
 impl EngineSettings {
@@ -45,6 +49,7 @@ impl EngineSettings {
             context_size: config.context_size,
             threads: config.threads,
             batch_size: config.batch_size,
+            attention: Attention::default(),
         })
     }
 
@@ -60,7 +65,9 @@ impl EngineSettings {
     pub fn context_params(&self) -> llama_cpp_2::context::params::LlamaContextParams {
         let threads = self.resolved_threads() as i32;
         llama_cpp_2::context::params::LlamaContextParams::default()
-            .with_n_ctx(std::num::NonZeroU32::new(self.context_size))
+            .with_n_ctx(std::num::NonZeroU32::new(
+                self.attention.context_size(self.context_size),
+            ))
             .with_n_batch(self.batch_size)
             .with_n_ubatch(self.batch_size)
             .with_n_threads(threads)
@@ -163,6 +170,15 @@ pub struct TurnStats {
     /// Oldest messages left out of the prompt because the conversation no longer fit.
     #[serde(default)]
     pub dropped_messages: usize,
+    /// Sliding attention: evictions done by shifting the cache in this turn.
+    #[serde(default)]
+    pub kv_shifts: usize,
+    /// Sliding attention: evictions done by decoding the kept tokens again (cache cannot shift).
+    #[serde(default)]
+    pub kv_reprefills: usize,
+    /// Sliding attention: tokens evicted from the cache in this turn.
+    #[serde(default)]
+    pub evicted_tokens: usize,
 }
 
 /// A finished reply.
@@ -185,8 +201,12 @@ pub struct ModelInfo {
     pub context_size: u32,
     /// `model` when the file's own template is used, else the built-in name.
     pub template: String,
-    /// Native sliding-window size, 0 when the model has none.
+    /// The window its layers attend within (its own, or `window:W`); 0 when none.
     pub sliding_window: u32,
+    /// The model's own sliding-window size, 0 when it has none.
+    pub native_sliding_window: u32,
+    /// The attention strategy it was loaded with.
+    pub attention: String,
     pub size_bytes: u64,
     pub parameters: u64,
 }

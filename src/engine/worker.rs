@@ -7,12 +7,12 @@ use std::time::Instant;
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
-use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::token::LlamaToken;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::prompt::PromptFormat;
 use super::utf8::Utf8Stream;
+use super::window::{Slide, SlideStats, make_room};
 use super::{
     ChatMessage, Command, Completion, EngineError, EngineSettings, GenerateRequest,
     GenerationEvent, ModelInfo, Role, StopReason, TurnStats,
@@ -25,11 +25,7 @@ pub(super) fn run(
     ready: SyncSender<Result<ModelInfo, EngineError>>,
 ) {
     let backend = super::backend::backend();
-    let model = match LlamaModel::load_from_file(
-        backend,
-        &settings.model.path,
-        &LlamaModelParams::default(),
-    ) {
+    let model = match settings.attention.load_model(backend, &settings.model.path) {
         Ok(model) => model,
         Err(_) => {
             let _ = ready.send(Err(EngineError::LoadFailed {
@@ -61,6 +57,12 @@ pub(super) fn run(
         }
     };
     let info = model_info(&model, &settings, &ctx, &format);
+    // A model with its own windowed layers has a two-part cache llama.cpp cannot shift.
+    let slide = settings.attention.sliding().map(|(sinks, window)| Slide {
+        sinks,
+        window,
+        can_shift: info.native_sliding_window == 0,
+    });
     let mut worker = Worker {
         model: &model,
         sliding_window: info.sliding_window as usize,
@@ -68,6 +70,9 @@ pub(super) fn run(
         format,
         cached: Vec::new(),
         batch_size: settings.batch_size as usize,
+        slide,
+        stream: Vec::new(),
+        slide_stats: SlideStats::default(),
     };
     if ready.send(Ok(info)).is_err() {
         return;
@@ -98,11 +103,15 @@ fn model_info(
     let architecture = model
         .meta_val_str("general.architecture")
         .unwrap_or_default();
-    let sliding_window = model
+    let native_sliding_window = model
         .meta_val_str(&format!("{architecture}.attention.sliding_window"))
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(0);
+    let sliding_window = match settings.attention {
+        super::Attention::Window { window } => window,
+        _ => native_sliding_window,
+    };
     ModelInfo {
         name: settings.model.name.clone(),
         path: settings.model.path.clone(),
@@ -113,6 +122,8 @@ fn model_info(
         context_size: ctx.n_ctx(),
         template: format.source.clone(),
         sliding_window,
+        native_sliding_window,
+        attention: settings.attention.to_string(),
         size_bytes: model.size(),
         parameters: model.n_params(),
     }
@@ -126,6 +137,11 @@ struct Worker<'m> {
     cached: Vec<LlamaToken>,
     batch_size: usize,
     sliding_window: usize,
+    /// Set when attention slides (StreamingLLM).
+    slide: Option<Slide>,
+    /// With `slide`: every token fed since the last reset; the cache holds its sinks and its tail.
+    stream: Vec<LlamaToken>,
+    slide_stats: SlideStats,
 }
 
 /// The length of the common prefix of two token lists.
@@ -146,6 +162,53 @@ impl Worker<'_> {
     fn reset(&mut self) {
         self.ctx.clear_kv_cache();
         self.cached.clear();
+        self.stream.clear();
+    }
+
+    /// The whole conversation as tokens, for a sliding cache (nothing is left out: the cache slides).
+    fn whole_prompt(&self, messages: &[ChatMessage]) -> Result<Vec<LlamaToken>, EngineError> {
+        let text = self.format.render(self.model, messages)?;
+        Ok(self.tokenize(&text, true))
+    }
+
+    /// For a sliding cache: keeps what the cache holds of `prompt` and returns the tokens still to
+    /// decode. A prompt that does not continue what the cache has seen (another conversation, an
+    /// edited history) is rebuilt from its sinks and newest tokens.
+    fn slide_to(
+        &mut self,
+        prompt: &[LlamaToken],
+        slide: Slide,
+        headroom: usize,
+    ) -> Vec<LlamaToken> {
+        let common = common_prefix(&self.stream, prompt).min(prompt.len().saturating_sub(1));
+        let evicted = self.stream.len() - self.cached.len();
+        if common == self.stream.len() {
+            return prompt[common..].to_vec();
+        }
+        // Roll back inside what the cache still holds.
+        let index = if evicted == 0 {
+            Some(common)
+        } else if common >= slide.sinks + evicted {
+            Some(common - evicted)
+        } else {
+            None
+        };
+        if let Some(index) = index.filter(|i| *i > 0)
+            && self
+                .ctx
+                .kv_cache_seq_rm(0, Some(index as u32), None)
+                .is_ok()
+        {
+            self.cached.truncate(index);
+            self.stream.truncate(common);
+            return prompt[common..].to_vec();
+        }
+        self.reset();
+        let kept = super::window::retained(prompt, slide, headroom);
+        // The cache will hold `kept`; the stream is the whole prompt (its middle evicted).
+        self.stream = prompt[..prompt.len() - kept.len()].to_vec();
+        self.slide_stats.evicted_tokens += prompt.len() - kept.len();
+        kept
     }
 
     /// Renders and tokenizes the conversation, leaving out the oldest messages until it fits
@@ -207,10 +270,23 @@ impl Worker<'_> {
         tokens: &[LlamaToken],
         mut progress: impl FnMut(usize),
     ) -> Result<usize, EngineError> {
-        let mut batch = LlamaBatch::new(self.batch_size.max(1), 1);
+        let batch_size = match self.slide {
+            Some(slide) => self.batch_size.min(slide.max_batch()).max(1),
+            None => self.batch_size.max(1),
+        };
+        let mut batch = LlamaBatch::new(batch_size, 1);
         let mut done = 0;
         let mut last_index = 0;
-        for chunk in tokens.chunks(self.batch_size.max(1)) {
+        for chunk in tokens.chunks(batch_size) {
+            if let Some(slide) = self.slide {
+                make_room(
+                    &mut self.ctx,
+                    &mut self.cached,
+                    slide,
+                    chunk.len(),
+                    &mut self.slide_stats,
+                )?;
+            }
             batch.clear();
             for (i, token) in chunk.iter().enumerate() {
                 let is_last = done + i + 1 == tokens.len();
@@ -226,6 +302,9 @@ impl Worker<'_> {
                 return Err(EngineError::Llama(format!("decode failed: {e}")));
             }
             self.cached.extend_from_slice(chunk);
+            if self.slide.is_some() {
+                self.stream.extend_from_slice(chunk);
+            }
             done += chunk.len();
             last_index = chunk.len() as i32 - 1;
             progress(done);
@@ -245,9 +324,21 @@ impl Worker<'_> {
         events: &UnboundedSender<GenerationEvent>,
     ) -> Result<(), EngineError> {
         let started = Instant::now();
-        let (prompt, dropped_messages) = self.fit_prompt(&request.messages, request.max_tokens)?;
-        let keep = self.reuse_prefix(&prompt);
-        let new_tokens = prompt[keep..].to_vec();
+        let slid_before = self.slide_stats;
+        let (prompt, dropped_messages, new_tokens) = match self.slide {
+            Some(slide) => {
+                let prompt = self.whole_prompt(&request.messages)?;
+                let headroom = (request.max_tokens as usize).min(slide.window / 2);
+                let new_tokens = self.slide_to(&prompt, slide, headroom);
+                (prompt, 0, new_tokens)
+            }
+            None => {
+                let (prompt, dropped) = self.fit_prompt(&request.messages, request.max_tokens)?;
+                let keep = self.reuse_prefix(&prompt);
+                let new_tokens = prompt[keep..].to_vec();
+                (prompt, dropped, new_tokens)
+            }
+        };
         let total = new_tokens.len();
         let mut logits_index = self.decode_tokens(&new_tokens, |done| {
             let _ = events.send(GenerationEvent::Prefill { done, total });
@@ -280,8 +371,16 @@ impl Worker<'_> {
                 text.push_str(&piece);
                 let _ = events.send(GenerationEvent::Piece(piece));
             }
-            if self.cached.len() >= self.n_ctx() {
-                break StopReason::ContextFull;
+            match self.slide {
+                Some(slide) => make_room(
+                    &mut self.ctx,
+                    &mut self.cached,
+                    slide,
+                    1,
+                    &mut self.slide_stats,
+                )?,
+                None if self.cached.len() >= self.n_ctx() => break StopReason::ContextFull,
+                None => {}
             }
             single.clear();
             single
@@ -291,6 +390,9 @@ impl Worker<'_> {
                 .decode(&mut single)
                 .map_err(|e| EngineError::Llama(format!("decode failed: {e}")))?;
             self.cached.push(token);
+            if self.slide.is_some() {
+                self.stream.push(token);
+            }
             logits_index = 0;
         };
         let rest = utf8.finish();
@@ -313,8 +415,11 @@ impl Worker<'_> {
             decode_tps: rate(generated, decode_secs),
             generated_tokens: generated,
             context_used: self.cached.len(),
-            context_size: self.n_ctx(),
+            context_size: self.slide.map_or(self.n_ctx(), |s| s.capacity()),
             dropped_messages,
+            kv_shifts: self.slide_stats.shifts - slid_before.shifts,
+            kv_reprefills: self.slide_stats.reprefills - slid_before.reprefills,
+            evicted_tokens: self.slide_stats.evicted_tokens - slid_before.evicted_tokens,
         };
         let _ = events.send(GenerationEvent::Finished(Completion { text, stop, stats }));
         Ok(())
@@ -341,6 +446,9 @@ impl Worker<'_> {
         self.reset();
         match self.ctx.state_seq_load_file(path, 0, self.n_ctx()) {
             Ok((tokens, _bytes)) => {
+                if self.slide.is_some() {
+                    self.stream = tokens.clone();
+                }
                 self.cached = tokens;
                 Ok(self.cached.len())
             }

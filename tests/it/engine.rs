@@ -20,6 +20,7 @@ fn engine() -> Engine {
         context_size: 2048,
         threads: 1,
         batch_size: 256,
+        attention: Default::default(),
     })
     .expect("load the real model")
 }
@@ -174,6 +175,7 @@ fn a_missing_or_corrupt_model_is_an_error_not_a_crash() {
         context_size: 512,
         threads: 1,
         batch_size: 64,
+        attention: Default::default(),
     };
     let missing = Engine::load(settings(tmp.path().join("nope.gguf")))
         .err()

@@ -1,6 +1,7 @@
 //! Integration tests: the real binary, the real model, real files in temp dirs (one test binary, linked once).
 
 mod ask_cli;
+mod attention;
 mod common;
 mod config_cli;
 mod daemon;
