@@ -44,11 +44,11 @@ impl Plan {
                     sinks: 4,
                 },
                 Attention::Window { window: 128 },
-                Attention::Alibi { max_bias: 1.0 },
+                Attention::Alibi { max_bias: 2.0 },
                 Attention::Alibi { max_bias: 8.0 },
             ],
-            points: vec![256, 512, 1024],
-            passkey_distances: vec![64, 400],
+            points: vec![128, 384, 768],
+            passkey_distances: vec![64, 320],
             threads,
         }
     }
@@ -66,10 +66,10 @@ impl Plan {
                     sinks: 0,
                 },
                 Attention::Window { window: 512 },
-                Attention::Alibi { max_bias: 1.0 },
+                Attention::Alibi { max_bias: 2.0 },
                 Attention::Alibi { max_bias: 8.0 },
             ],
-            points: vec![512, 2048, 8192, 32768],
+            points: vec![512, 2048, 8000, 16000],
             passkey_distances: vec![100, 800, 3000],
             threads,
         }

@@ -58,7 +58,7 @@ pub enum BenchCommand {
         /// Models (default: smollm2-135m and gemma3-270m).
         #[arg(long, value_delimiter = ',')]
         models: Vec<String>,
-        /// Context lengths to measure at (default: 256,512,1024 quick; 512,2048,8192,32768).
+        /// Context lengths to measure at (default: 128,384,768 with --quick; else 512,2048,8000,16000).
         #[arg(long, value_delimiter = ',')]
         points: Vec<usize>,
     },

@@ -186,3 +186,95 @@ fn a_window_on_every_layer_bounds_what_the_next_token_can_see() {
     let plain = load(Attention::Full);
     assert_ne!(logits(&plain, &tokens), logits(&plain, &far));
 }
+
+#[test]
+fn attention_is_chosen_on_the_command_line_or_in_the_config_and_checked() {
+    let data = crate::common::DataDir::new();
+    let reply = data.json(&[
+        "ask",
+        "--new",
+        "--temp",
+        "0",
+        "--max-tokens",
+        "8",
+        "--no-recall",
+        "--json",
+        "--attention",
+        "sliding:256:4",
+        "Name a colour.",
+    ]);
+    assert_eq!(reply["stats"]["context_size"], 260);
+    let bad = data.run(&["ask", "--attention", "sideways:3", "hi"], false);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown attention `sideways:3`"));
+    data.write_config("[attention]\nstrategy = \"window:64\"\n");
+    let windowed = data.json(&[
+        "ask",
+        "--new",
+        "--temp",
+        "0",
+        "--max-tokens",
+        "4",
+        "--no-recall",
+        "--json",
+        "Hi",
+    ]);
+    assert!(!windowed["reply"].as_str().unwrap().is_empty() || windowed["stop"] == "end_of_turn");
+    data.write_config("[attention]\nstrategy = \"window:0\"\n");
+    let refused = data.run(&["ask", "hi"], false);
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("config.toml:2") && err.contains("window must be at least 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bench_attention_prints_one_run_per_model_and_strategy_with_growing_points() {
+    let data = crate::common::DataDir::new();
+    let report = data.json(&[
+        "bench",
+        "attention",
+        "--quick",
+        "--json",
+        "--models",
+        "smollm2-135m",
+        "--points",
+        "64,160",
+        "--attention",
+        "sliding:64:4",
+        "--attention",
+        "window:16",
+    ]);
+    let runs = report["runs"].as_array().unwrap();
+    let strategies: Vec<&str> = runs
+        .iter()
+        .map(|r| r["strategy"].as_str().unwrap())
+        .collect();
+    assert_eq!(strategies, ["full", "sliding:64:4", "window:16"]);
+    for run in runs {
+        assert_eq!(run["model"], "smollm2-135m");
+        let points = run["points"].as_array().unwrap();
+        let lengths: Vec<u64> = points
+            .iter()
+            .map(|p| p["context_tokens"].as_u64().unwrap())
+            .collect();
+        assert_eq!(lengths, [64, 160]);
+        for p in points {
+            assert!(p["kv_bytes"].as_u64().unwrap() > 0);
+            assert!(p["decode_tps"].as_f64().unwrap() > 0.0);
+            assert!(p["ppl"].as_f64().unwrap() > 1.0);
+        }
+        assert!(
+            run["passkey"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|k| k["found"].is_boolean())
+        );
+    }
+    // Sliding holds at most S+W tokens: its KV bytes stop growing while full's grow.
+    let kv = |i: usize, j: usize| runs[i]["points"][j]["kv_bytes"].as_u64().unwrap();
+    assert!(kv(0, 1) > kv(0, 0));
+    assert!(kv(1, 1) < kv(0, 1));
+    assert!(kv(2, 1) < kv(0, 1));
+}
