@@ -122,11 +122,16 @@ pub struct DayReport {
 
 /// Resident memory of this process, in bytes (0 where /proc is unavailable).
 pub fn rss_bytes() -> u64 {
+    proc_status_bytes("VmRSS:")
+}
+
+/// A memory figure from `/proc/self/status` (`VmRSS:`, `VmHWM:`…), in bytes; 0 when unavailable.
+pub fn proc_status_bytes(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         })
         .map_or(0, |kb| kb * 1024)

@@ -60,19 +60,7 @@ fn turn_text(i: usize) -> String {
 
 /// Peak resident set size of this process, in MiB.
 pub fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| {
-            l.split_whitespace()
-                .nth(1)
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
+    crate::consolidate::proc_status_bytes("VmHWM:") as f64 / (1024.0 * 1024.0)
 }
 
 fn percentile(values: &mut [f64], p: f64) -> f64 {

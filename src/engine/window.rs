@@ -70,7 +70,8 @@ pub fn make_room(
         cached.drain(start..end);
         let keep = std::mem::take(cached);
         ctx.clear_kv_cache();
-        decode_at_end(ctx, cached, &keep, slide.max_batch())?;
+        let batch = slide.max_batch().min(ctx.n_batch() as usize);
+        decode_at_end(ctx, cached, &keep, batch)?;
         stats.reprefills += 1;
     }
     stats.evicted_tokens += discard;

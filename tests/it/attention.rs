@@ -16,13 +16,13 @@ use crate::common::{chat_model_path, models_dir};
 
 const TEXT: &str = include_str!("../../assets/bench/genesis-kjv.txt");
 
-fn engine(model: ChatModel, attention: Attention) -> Engine {
+fn engine(model: ChatModel, attention: Attention, batch_size: u32) -> Engine {
     Engine::load(EngineSettings {
         model,
         template_override: None,
         context_size: 2048,
         threads: 2,
-        batch_size: 256,
+        batch_size,
         attention,
     })
     .expect("load the real model")
@@ -41,8 +41,9 @@ fn stream_three_times_the_cache(
     model: ChatModel,
     window: u32,
     sinks: u32,
+    batch_size: u32,
 ) -> (usize, usize, usize) {
-    let engine = engine(model, Attention::Sliding { window, sinks });
+    let engine = engine(model, Attention::Sliding { window, sinks }, batch_size);
     let capacity = (window + sinks) as usize;
     let paragraphs: Vec<&str> = TEXT.split("\n\n").collect();
     let mut messages = vec![ChatMessage::new(
@@ -90,7 +91,7 @@ fn stream_three_times_the_cache(
 
 #[test]
 fn sliding_streams_three_times_its_cache_and_stays_within_sinks_plus_window() {
-    let (streamed, evicted, shifts) = stream_three_times_the_cache(smollm(), 256, 4);
+    let (streamed, evicted, shifts) = stream_three_times_the_cache(smollm(), 256, 4, 256);
     assert!(streamed >= 3 * 260);
     assert!(
         evicted > 0 && shifts > 0,
@@ -103,7 +104,8 @@ fn sliding_on_a_model_with_windowed_layers_falls_back_to_re_reading_the_window()
     let gemma = Catalog::new(&models_dir())
         .resolve_chat("gemma3-270m")
         .expect("gemma fetched by make test");
-    let (_, evicted, rereads) = stream_three_times_the_cache(gemma, 192, 4);
+    // A batch smaller than half the window: re-reading must respect the context's batch size.
+    let (_, evicted, rereads) = stream_three_times_the_cache(gemma, 192, 4, 64);
     assert!(evicted > 0 && rereads > 0);
 }
 
