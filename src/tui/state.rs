@@ -297,6 +297,8 @@ pub struct State {
     pub notice: Option<Notice>,
     pub recall_panel: bool,
     pub recall_selected: usize,
+    /// The user turn whose recalled memories the panel shows; `None` follows the newest.
+    pub recall_entry: Option<usize>,
     pub picker: Picker,
     pub memories: Memories,
     pub help: bool,
@@ -324,6 +326,7 @@ impl State {
             notice: None,
             recall_panel: false,
             recall_selected: 0,
+            recall_entry: None,
             picker: Picker::default(),
             memories: Memories::default(),
             help: false,
@@ -339,14 +342,24 @@ impl State {
         self.chat.reply.is_some()
     }
 
-    /// The memories recalled for the newest reply (those of the last user turn).
-    pub fn last_recalled(&self) -> &[Recalled] {
-        self.chat
-            .entries
-            .iter()
-            .rev()
-            .find(|e| e.role == Role::User)
-            .map_or(&[], |e| e.recalled.as_slice())
+    /// Indexes of the user turns in the transcript, oldest first.
+    pub fn user_entries(&self) -> Vec<usize> {
+        (0..self.chat.entries.len())
+            .filter(|&i| self.chat.entries[i].role == Role::User)
+            .collect()
+    }
+
+    /// The user turn the recall panel shows: the chosen one, else the newest.
+    pub fn recall_shown(&self) -> Option<usize> {
+        self.recall_entry
+            .filter(|&i| i < self.chat.entries.len())
+            .or_else(|| self.user_entries().last().copied())
+    }
+
+    /// The memories recalled into the prompt of the reply the panel shows.
+    pub fn shown_recalled(&self) -> &[Recalled] {
+        self.recall_shown()
+            .map_or(&[], |i| self.chat.entries[i].recalled.as_slice())
     }
 
     pub fn notify(&mut self, text: impl Into<String>) {

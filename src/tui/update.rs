@@ -135,6 +135,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             };
             state.screen = Screen::Chat;
             state.recall_selected = 0;
+            state.recall_entry = None;
             Vec::new()
         }
         Msg::Loading { done, total } => {
@@ -481,7 +482,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 }
 
 fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-    let recalled = state.last_recalled().len();
+    let recalled = state.shown_recalled().len();
     match action {
         Some(Action::Cancel) => {
             if state.generating() {
@@ -490,7 +491,7 @@ fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Eff
             state.recall_panel = false;
         }
         Some(Action::Send) if state.recall_panel && recalled > 0 && state.input.text.is_empty() => {
-            let id = state.last_recalled()[state.recall_selected.min(recalled - 1)]
+            let id = state.shown_recalled()[state.recall_selected.min(recalled - 1)]
                 .id
                 .clone();
             return vec![Effect::OpenMemory(id)];
@@ -522,6 +523,7 @@ fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Eff
             });
             state.chat.scroll = 0;
             state.chat.last_time = None;
+            state.recall_entry = None;
             return vec![Effect::Ask(text)];
         }
         Some(Action::Newline) => state.input.insert("\n"),
@@ -544,6 +546,24 @@ fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Eff
             } else if !state.input.down() {
                 history(state, 1);
             }
+        }
+        // With the panel open and nothing typed, ←/→ step through earlier and later replies.
+        _ if state.recall_panel
+            && state.input.text.is_empty()
+            && matches!(key.code, KeyCode::Left | KeyCode::Right) =>
+        {
+            let users = state.user_entries();
+            let at = state
+                .recall_shown()
+                .and_then(|e| users.iter().position(|u| *u == e))
+                .unwrap_or(0);
+            let next = if key.code == KeyCode::Left {
+                at.saturating_sub(1)
+            } else {
+                (at + 1).min(users.len().saturating_sub(1))
+            };
+            state.recall_entry = (next + 1 < users.len()).then(|| users[next]);
+            state.recall_selected = 0;
         }
         _ => {
             edit(&mut state.input, &key);
@@ -828,6 +848,44 @@ mod tests {
         );
         assert_eq!(effects, [Effect::Quit]);
         assert!(s.chat.entries.last().unwrap().interrupted);
+    }
+
+    #[test]
+    fn the_recall_panel_steps_through_every_reply() {
+        let mut s = state();
+        for (q, id) in [("first", "m-1"), ("second", "m-2")] {
+            typed(&mut s, q);
+            press(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+            update(
+                &mut s,
+                Msg::Recalled(vec![Recalled {
+                    id: id.into(),
+                    kind: MemoryKind::Chunk,
+                    score: 0.1,
+                    time: Utc::now(),
+                    text: id.into(),
+                }]),
+            );
+            update(
+                &mut s,
+                Msg::Finished {
+                    text: "ok".into(),
+                    stats: TurnStats::default(),
+                    stop: StopReason::EndOfTurn,
+                },
+            );
+        }
+        press(&mut s, KeyCode::F(4), KeyModifiers::NONE);
+        assert_eq!(s.shown_recalled()[0].id, "m-2");
+        press(&mut s, KeyCode::Left, KeyModifiers::NONE);
+        assert_eq!(s.shown_recalled()[0].id, "m-1");
+        assert_eq!(
+            press(&mut s, KeyCode::Enter, KeyModifiers::NONE),
+            [Effect::OpenMemory("m-1".into())]
+        );
+        press(&mut s, KeyCode::Right, KeyModifiers::NONE);
+        assert_eq!(s.shown_recalled()[0].id, "m-2");
+        assert_eq!(s.recall_entry, None, "the newest reply is followed again");
     }
 
     #[test]

@@ -120,7 +120,7 @@ fn chat(state: &State, frame: &mut Frame, area: Rect) {
     let input_height = (input_lines + 2).min(area.height.saturating_sub(3)).max(3);
     let [body, input] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(input_height)]).areas(area);
-    let recalled = state.last_recalled();
+    let recalled = state.shown_recalled();
     let (transcript_area, panel_area) = if state.recall_panel {
         if body.width >= 70 {
             let [t, p] =
@@ -178,14 +178,25 @@ fn recall_panel(
     area: Rect,
     recalled: &[crate::memory::recall::Recalled],
 ) {
+    let users = state.user_entries();
+    let shown = state.recall_shown();
+    let position = shown
+        .and_then(|e| users.iter().position(|u| *u == e))
+        .map_or(0, |p| p + 1);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(state.theme.border)
-        .title(" recalled for the last reply ");
+        .title(format!(" recalled · reply {position} of {} ", users.len()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width.max(1);
     let mut lines: Vec<Line> = Vec::new();
+    if let Some(entry) = shown.map(|i| &state.chat.entries[i]) {
+        lines.push(Line::from(Span::styled(
+            one_line(&for_screen(&entry.text), usize::from(width)),
+            state.theme.heading,
+        )));
+    }
     if recalled.is_empty() {
         lines.push(Line::from(Span::styled(
             "nothing was recalled",
@@ -217,6 +228,10 @@ fn recall_panel(
     if !recalled.is_empty() {
         lines.push(Line::from(Span::styled(
             "↑↓ select · Enter open",
+            state.theme.meta,
+        )));
+        lines.push(Line::from(Span::styled(
+            "←→ earlier and later replies",
             state.theme.meta,
         )));
     }

@@ -124,6 +124,18 @@ fn start_status_stop_and_a_second_daemon_refuses() {
     assert_eq!(after.status.code(), Some(3));
     assert!(stdout(&after).contains("\"running\": false"));
     assert!(!socket.exists(), "the socket is removed on stop");
+
+    // SIGTERM: the daemon finishes what it is doing, lets go of the lock and removes its socket.
+    data.run(&["daemon", "start"], true);
+    let pid = status(&data)["pid"].as_u64().unwrap() as i32;
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    assert!(eventually(Duration::from_secs(20), || !socket.exists()));
+    let again = data.run(&["daemon", "start"], true);
+    assert!(
+        stdout(&again).contains("started"),
+        "the lock was released: {}",
+        stdout(&again)
+    );
 }
 
 #[test]
