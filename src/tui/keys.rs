@@ -63,7 +63,7 @@ impl Action {
             Action::RecallPanel,
             "recall_panel",
             &["f4", "ctrl+r"],
-            "memories recalled for the last reply",
+            "memories recalled for each reply (←→)",
         ),
         (
             Action::NewChat,
