@@ -230,20 +230,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Sessions(rows) => {
             state.picker.rows = rows;
             state.picker.loading = false;
-            state.picker.selected = state
-                .picker
-                .selected
-                .min(state.picker.rows.len().saturating_sub(1));
+            move_selection(&mut state.picker.selected, state.picker.rows.len(), 0);
             Vec::new()
         }
         Msg::MemoryResults { query, items } => {
             // Results for an older query (typing went on) are dropped.
             if query == state.memories.query.text {
                 state.memories.items = items;
-                state.memories.selected = state
-                    .memories
-                    .selected
-                    .min(state.memories.items.len().saturating_sub(1));
+                move_selection(&mut state.memories.selected, state.memories.items.len(), 0);
             }
             Vec::new()
         }
@@ -284,20 +278,13 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.memories.mode,
                 MemoryMode::Edit(_) | MemoryMode::Note(_)
             ) {
-                state.memories.mode = if state.memories.detail.is_some() {
-                    MemoryMode::View
-                } else {
-                    MemoryMode::List
-                };
+                state.memories.mode = browsing(state);
             }
             Vec::new()
         }
         Msg::MemoryDeleted(memory) => {
             state.memories.items.retain(|i| i.memory.id != memory.id);
-            state.memories.selected = state
-                .memories
-                .selected
-                .min(state.memories.items.len().saturating_sub(1));
+            move_selection(&mut state.memories.selected, state.memories.items.len(), 0);
             state.memories.detail = None;
             state.memories.mode = MemoryMode::List;
             state.notify(format!(
@@ -372,6 +359,16 @@ fn scroll(state: &mut State, lines: i32) {
     }
 }
 
+/// The browser's mode after an edit, a note or a question ends: back to the open memory, else the list.
+fn browsing(state: &State) -> MemoryMode {
+    if state.memories.detail.is_some() {
+        MemoryMode::View
+    } else {
+        MemoryMode::List
+    }
+}
+
+/// Moves a list selection by `by`, kept inside the list (0 just clamps it).
 fn move_selection(selected: &mut usize, len: usize, by: i32) {
     if len == 0 {
         *selected = 0;
@@ -442,11 +439,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         && state.screen == Screen::Memories
     {
         let id = id.clone();
-        state.memories.mode = if state.memories.detail.is_some() {
-            MemoryMode::View
-        } else {
-            MemoryMode::List
-        };
+        state.memories.mode = browsing(state);
         return if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
             vec![Effect::Delete(id)]
         } else {
@@ -664,11 +657,7 @@ fn memories_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec
             let is_note = matches!(state.memories.mode, MemoryMode::Note(_));
             match action {
                 Some(Action::Cancel) => {
-                    state.memories.mode = if state.memories.detail.is_some() {
-                        MemoryMode::View
-                    } else {
-                        MemoryMode::List
-                    };
+                    state.memories.mode = browsing(state);
                     return Vec::new();
                 }
                 Some(Action::Send) => {
