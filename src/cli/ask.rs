@@ -146,10 +146,7 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
     };
     let recall = match (&memory, app.config.memory.recall && !args.no_recall) {
         (Some(memory), true) => {
-            let limits = RecallLimits {
-                k: app.config.memory.recall_k,
-                budget_tokens: app.config.memory.recall_budget_tokens,
-            };
+            let limits = RecallLimits::from_config(&app.config.memory);
             memory
                 .recall(&question, Some(conversation.session.id()), limits)
                 .await

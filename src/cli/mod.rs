@@ -149,32 +149,28 @@ impl App {
         })
     }
 
-    /// Starts the memory daemon if the config allows and none runs. Failure is not fatal:
-    /// transcripts are the daemon's queue, so it catches up whenever it next runs.
-    pub async fn ensure_daemon(&self) -> Option<crate::daemon::lifecycle::Started> {
+    /// Starts the memory daemon if the config allows and none runs; `Ok(None)` when autostart is off.
+    pub async fn start_daemon(&self) -> Result<Option<crate::daemon::lifecycle::Started>> {
         if !self.config.daemon.autostart {
-            return None;
+            return Ok(None);
         }
         let paths = self.paths.clone();
         let options = crate::daemon::lifecycle::StartOptions::default();
-        match tokio::task::spawn_blocking(move || {
+        let started = tokio::task::spawn_blocking(move || {
             crate::daemon::lifecycle::ensure_running(&paths, &options)
         })
-        .await
-        {
-            Ok(Ok(started)) => Some(started),
-            Ok(Err(e)) => {
-                tracing::warn!("memory daemon unavailable: {e:#}");
-                eprintln!(
-                    "mneme: the memory daemon could not start ({e:#}); carrying on, your turns are saved and will be remembered later"
-                );
-                None
-            }
-            Err(e) => {
-                tracing::warn!("memory daemon start panicked: {e}");
-                None
-            }
-        }
+        .await??;
+        Ok(Some(started))
+    }
+
+    /// `start_daemon` for a command line: a failure is reported on stderr and is not fatal, since
+    /// transcripts are the daemon's queue and it catches up whenever it next runs.
+    pub async fn ensure_daemon(&self) -> Option<crate::daemon::lifecycle::Started> {
+        self.start_daemon().await.unwrap_or_else(|e| {
+            tracing::warn!("memory daemon unavailable: {e:#}");
+            eprintln!("mneme: {}", daemon_unavailable(&e));
+            None
+        })
     }
 
     /// Loads the chat model (seconds); errors are one clear line.
@@ -185,6 +181,13 @@ impl App {
     ) -> Result<Engine> {
         Ok(Engine::load(self.engine_settings_with(model, attention)?)?)
     }
+}
+
+/// What the user is told when the memory daemon cannot start.
+pub fn daemon_unavailable(e: &anyhow::Error) -> String {
+    format!(
+        "the memory daemon could not start ({e:#}); carrying on, your turns are saved and will be remembered later"
+    )
 }
 
 /// Runs the parsed command line.

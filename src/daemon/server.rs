@@ -429,7 +429,6 @@ impl WriterTask<'_> {
             self.catch_up_pending = false;
             self.consolidate_due(now).await;
             self.next_consolidation = next_local(now, self.config.daemon.consolidate_time());
-            lock(&self.status).next_consolidation = Some(self.next_consolidation);
         }
         lock(&self.status).next_consolidation = Some(self.next_consolidation);
         if self.upkeep_soon || (self.dirty && Instant::now() >= self.next_upkeep) {

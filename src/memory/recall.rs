@@ -33,6 +33,15 @@ pub struct RecallLimits {
     pub budget_tokens: usize,
 }
 
+impl RecallLimits {
+    pub fn from_config(config: &crate::config::MemoryConfig) -> Self {
+        Self {
+            k: config.recall_k,
+            budget_tokens: config.recall_budget_tokens,
+        }
+    }
+}
+
 fn quote(memory: &Recalled) -> String {
     let body: String = crate::engine::neutralise_markup(memory.text.trim())
         .lines()

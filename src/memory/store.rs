@@ -423,6 +423,16 @@ impl MemoryStore {
             .collect())
     }
 
+    /// The newest `summary` memory of a session, if consolidation has written one.
+    pub async fn latest_summary(&self, session: &str) -> Result<Option<Memory>, StoreError> {
+        let filter = MemoryFilter {
+            kinds: vec![MemoryKind::Summary],
+            session: Some(session.to_string()),
+            ..MemoryFilter::default()
+        };
+        Ok(self.list(&filter, Some(1)).await?.pop())
+    }
+
     /// Nearest memories to `vector` by cosine distance, best first.
     pub async fn vector_search(
         &self,

@@ -74,6 +74,14 @@ impl Session {
     }
 
     /// Time of the newest turn, or creation.
+    /// The user's most recent message.
+    pub fn last_question(&self) -> Option<&Turn> {
+        self.turns
+            .iter()
+            .rev()
+            .find(|t| t.role == crate::engine::Role::User)
+    }
+
     pub fn updated(&self) -> DateTime<Utc> {
         self.turns.last().map_or(self.meta.created, |t| t.time)
     }

@@ -20,7 +20,7 @@ use super::worker::{ChatCommand, SharedMemory, Worker, memory};
 use crate::cli::App;
 use crate::daemon::writes::WriteOp;
 use crate::engine::Engine;
-use crate::memory::{Memory, MemoryFilter, MemoryKind};
+use crate::memory::{Memory, MemoryKind};
 use crate::session::{Session, one_line};
 
 /// Redraws happen at most this often, however fast tokens arrive.
@@ -310,16 +310,11 @@ async fn session_rows(app: &App) -> Result<Vec<SessionRow>> {
     for s in list.into_iter().take(200) {
         let mut summary = None;
         if let Some(store) = &store {
-            let filter = MemoryFilter {
-                kinds: vec![MemoryKind::Summary],
-                session: Some(s.id.clone()),
-                ..MemoryFilter::default()
-            };
             summary = store
-                .list(&filter, Some(1))
+                .latest_summary(&s.id)
                 .await
                 .ok()
-                .and_then(|mut v| v.pop())
+                .flatten()
                 .map(|m| m.text);
         }
         let summary = match summary {
@@ -328,10 +323,7 @@ async fn session_rows(app: &App) -> Result<Vec<SessionRow>> {
                 .open(&s.id)
                 .ok()
                 .and_then(|full| {
-                    full.turns
-                        .iter()
-                        .rev()
-                        .find(|t| t.role == crate::engine::Role::User)
+                    full.last_question()
                         .map(|t| format!("last asked: {}", one_line(&t.text, 200)))
                 })
                 .unwrap_or_default(),
@@ -394,19 +386,9 @@ fn edit_in_editor(app: &App, memory: &Memory) -> Result<Option<String>> {
 
 fn start_daemon(app: Arc<App>, msgs: UnboundedSender<Msg>) {
     tokio::spawn(async move {
-        if !app.config.daemon.autostart {
-            return;
-        }
-        let paths = app.paths.clone();
-        let options = crate::daemon::lifecycle::StartOptions::default();
-        let result = tokio::task::spawn_blocking(move || {
-            crate::daemon::lifecycle::ensure_running(&paths, &options)
-        })
-        .await;
-        if let Ok(Err(e)) = result {
-            let _ = msgs.send(Msg::Error(format!(
-                "the memory daemon could not start ({e:#}); your turns are saved and remembered later"
-            )));
+        if let Err(e) = app.start_daemon().await {
+            tracing::warn!("memory daemon unavailable: {e:#}");
+            let _ = msgs.send(Msg::Error(crate::cli::daemon_unavailable(&e)));
         }
     });
 }

@@ -15,7 +15,6 @@ use crate::daemon::writes::WriteOp;
 use crate::engine::{Engine, GenerateRequest, GenerationEvent, Role, SamplingParams};
 use crate::memory::recall::RecallLimits;
 use crate::memory::service::MemoryService;
-use crate::memory::{MemoryFilter, MemoryKind};
 use crate::session::{Session, SessionStore, one_line};
 
 /// What the worker is asked to do.
@@ -155,18 +154,13 @@ impl Worker {
             .with_timezone(&chrono::Local)
             .format("%A %-d %B")
             .to_string();
-        let filter = MemoryFilter {
-            kinds: vec![MemoryKind::Summary],
-            session: Some(session.id().to_string()),
-            ..MemoryFilter::default()
-        };
         let summary =
             match crate::memory::store::MemoryStore::open(&self.app.paths.memory_dir()).await {
                 Ok(store) => store
-                    .list(&filter, Some(1))
+                    .latest_summary(session.id())
                     .await
                     .ok()
-                    .and_then(|mut v| v.pop())
+                    .flatten()
                     .map(|m| m.text),
                 Err(_) => None,
             };
@@ -174,10 +168,7 @@ impl Worker {
             Some(text) => format!("Last time ({when}): {}", one_line(&text, 400)),
             None => {
                 let question = session
-                    .turns
-                    .iter()
-                    .rev()
-                    .find(|t| t.role == Role::User)
+                    .last_question()
                     .map(|t| one_line(&t.text, 160))
                     .unwrap_or_default();
                 format!("Last time ({when}) you asked: {question}")
@@ -199,10 +190,7 @@ impl Worker {
         let session_id = session.id().to_string();
         let recall = match &memory {
             Some(m) => {
-                let limits = RecallLimits {
-                    k: app.config.memory.recall_k,
-                    budget_tokens: app.config.memory.recall_budget_tokens,
-                };
+                let limits = RecallLimits::from_config(&app.config.memory);
                 m.recall(&text, Some(&session_id), limits)
                     .await
                     .unwrap_or_else(|e| {
