@@ -27,7 +27,7 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct AttentionConfig {
     /// `full`, `sliding:W[:S]`, `window:W` or `alibi:M`.
-    pub strategy: crate::engine::Attention,
+    pub strategy: crate::domain::Attention,
 }
 
 /// The full-screen chat's look and keys.

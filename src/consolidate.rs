@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::{ChatMessage, Engine, EngineSettings, GenerateRequest, Role, SamplingParams};
 use crate::memory::fuse::cosine;
-use crate::memory::service::MemoryService;
+use crate::memory::writer::MemoryWriter;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
 use crate::session::{Session, SessionStore, Turn};
 
@@ -181,7 +181,7 @@ fn quote(turn: &Turn) -> String {
 
 /// Consolidates days with a chat model loaded for the duration.
 pub struct Consolidator<'a> {
-    pub memory: &'a MemoryService,
+    pub memory: &'a MemoryWriter<'a>,
     pub sessions: &'a SessionStore,
     pub settings: EngineSettings,
     pub cancel: CancellationToken,
@@ -226,7 +226,7 @@ impl Consolidator<'_> {
         };
         if !inputs.is_empty() {
             let settings = self.settings.clone();
-            let engine = tokio::task::block_in_place(|| Engine::load(settings))?;
+            let engine = Engine::spawn(settings).await?;
             report.rss_peak_bytes = report.rss_peak_bytes.max(rss_bytes());
             for input in &inputs {
                 if self.cancel.is_cancelled() {
@@ -235,7 +235,9 @@ impl Consolidator<'_> {
                 let title = input.session.title();
                 let header = format!("A conversation on {date}:");
                 let target = input.session.id().to_string();
-                let outcome = self.summarise(&engine, &header, &input.turns, &mut report);
+                let outcome = self
+                    .summarise(&engine, &header, &input.turns, &mut report)
+                    .await;
                 match outcome {
                     Ok((text, cited, truncated)) => {
                         let text = format!("On {date}, in \"{title}\": {text}");
@@ -260,7 +262,10 @@ impl Consolidator<'_> {
                     .flat_map(|i| i.turns.iter().copied())
                     .collect();
                 let header = format!("Transcripts of every conversation on {date}:");
-                match self.summarise(&engine, &header, &day_turns, &mut report) {
+                match self
+                    .summarise(&engine, &header, &day_turns, &mut report)
+                    .await
+                {
                     Ok((text, cited, truncated)) => {
                         let produced = Produced {
                             id: stable_id("d", &[&date.to_string()]),
@@ -288,7 +293,7 @@ impl Consolidator<'_> {
 
     /// Asks the model for a summary of `turns` (as many as fit), retrying once. Returns the text,
     /// the ids of the turns the prompt held, and whether some did not fit.
-    fn summarise(
+    async fn summarise(
         &self,
         engine: &Engine,
         header: &str,
@@ -299,10 +304,14 @@ impl Consolidator<'_> {
             (engine.info().context_size as usize).saturating_sub(SUMMARY_MAX_TOKENS as usize + 256);
         let mut lines = Vec::new();
         let mut cited = Vec::new();
-        let mut used = engine.count_tokens(header).unwrap_or(0) + 80;
+        let mut used = engine.count_tokens(header).await.unwrap_or(0) + 80;
         for turn in turns {
             let line = quote(turn);
-            let cost = engine.count_tokens(&line).unwrap_or(line.len() / 3) + 2;
+            let cost = engine
+                .count_tokens(&line)
+                .await
+                .unwrap_or(line.len() / 3)
+                + 2;
             if used + cost > budget {
                 break;
             }
@@ -340,7 +349,7 @@ impl Consolidator<'_> {
                 max_tokens: SUMMARY_MAX_TOKENS,
                 cancel: self.cancel.clone(),
             };
-            let result = tokio::task::block_in_place(|| engine.generate_blocking(request, |_| {}));
+            let result = engine.complete(request).await;
             report.rss_peak_bytes = report.rss_peak_bytes.max(rss_bytes());
             match result {
                 Ok(done) => match parse_summary(&done.text) {
@@ -369,7 +378,7 @@ impl Consolidator<'_> {
             .filter(|t| cited.contains(t.id.as_str()))
             .map(|t| t.time)
             .collect();
-        let vector = self.memory.embed(std::slice::from_ref(&produced.text))?;
+        let vector = self.memory.memory().embed(std::slice::from_ref(&produced.text)).await?;
         let now = Utc::now();
         let mut memory = Memory::new(
             MemoryKind::Summary,
@@ -383,13 +392,13 @@ impl Consolidator<'_> {
         memory.time_end = times.iter().max().copied().unwrap_or(now);
         memory.source_turns = produced.source_turns.clone();
         // A re-run replaces the summary but keeps the user's pin and the recall history.
-        if let Some(old) = self.memory.store.get(&memory.id).await? {
+        if let Some(old) = self.memory.memory().store().get(&memory.id).await? {
             memory.pinned = old.pinned;
             memory.recall_count = old.recall_count;
             memory.last_recalled = old.last_recalled;
             memory.created = old.created;
         }
-        self.memory.store.upsert(&[memory]).await?;
+        self.memory.upsert(&[memory]).await?;
         Ok(())
     }
 
@@ -406,7 +415,7 @@ impl Consolidator<'_> {
             before: Some(start + chrono::Duration::days(1)),
             ..MemoryFilter::default()
         };
-        let chunks = self.memory.store.list(&filter, None).await?;
+        let chunks = self.memory.memory().store().list(&filter, None).await?;
         let mut gone: HashSet<String> = HashSet::new();
         let mut changed: Vec<Memory> = Vec::new();
         let only_chunks = MemoryFilter {
@@ -456,9 +465,9 @@ impl Consolidator<'_> {
             return Ok(0);
         }
         // Keep first, then delete: a crash in between leaves a duplicate, never a lost turn.
-        self.memory.store.upsert(&changed).await?;
+        self.memory.upsert(&changed).await?;
         let ids: Vec<String> = gone.into_iter().collect();
-        self.memory.store.delete(&ids).await?;
+        self.memory.delete(&ids).await?;
         Ok(ids.len())
     }
 }

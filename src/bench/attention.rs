@@ -14,11 +14,10 @@ use serde::Serialize;
 
 use super::ratio;
 use crate::engine::Attention;
+use crate::engine::attention::LlamaAttention;
 use crate::engine::window::{Slide, SlideStats, make_room};
 use crate::models::ChatModel;
 
-/// The long text streamed through the model (Genesis, KJV: about 50,000 tokens).
-pub const TEXT: &str = include_str!("../../assets/bench/genesis-kjv.txt");
 /// Perplexity at a point is measured on the tokens just before it.
 const PPL_TOKENS: usize = 128;
 /// Tokens decoded one at a time at each point to measure decode speed.
@@ -121,6 +120,8 @@ pub struct Report {
 /// Runs every strategy on every model; `full` first for each model.
 pub fn run(models: &[ChatModel], plan: &Plan) -> anyhow::Result<Report> {
     let backend = crate::engine::backend_handle();
+    // Genesis (KJV): about 50,000 tokens streamed through the model.
+    let text = super::assets::read(super::assets::ATTENTION_TEXT)?;
     let mut runs = Vec::new();
     let mut text_tokens = 0;
     for model in models {
@@ -131,7 +132,7 @@ pub fn run(models: &[ChatModel], plan: &Plan) -> anyhow::Result<Report> {
             let loaded = strategy
                 .load_model(backend, &model.path)
                 .map_err(|e| anyhow::anyhow!("cannot load {}: {e}", model.path.display()))?;
-            let tokens = loaded.vocab().tokenize(TEXT.as_bytes(), true, false);
+            let tokens = loaded.vocab().tokenize(text.as_bytes(), true, false);
             text_tokens = tokens.len();
             let mut run = measure(&loaded, &model.name, strategy, &tokens, plan)?;
             if strategy == Attention::Full {

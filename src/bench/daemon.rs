@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::consolidate::{DayReport, local_day};
 use crate::daemon::lifecycle::{self, StartOptions};
-use crate::daemon::writes::WriteOp;
+use crate::daemon::writes::{WriteOp, WriteResult};
 use crate::paths::Paths;
 
 /// What the benchmark prints.
@@ -33,7 +33,7 @@ pub struct DaemonBench {
 }
 
 /// Runs a daemon on a scratch data dir holding the first `sessions` sessions of `conversations`.
-pub fn run(
+pub async fn run(
     models_dir: &std::path::Path,
     conversations: &str,
     sessions: usize,
@@ -60,27 +60,39 @@ pub fn run(
     let store = crate::session::SessionStore::new(paths.sessions_dir());
     let stored = crate::importer::store(&store, parsed)?;
 
-    lifecycle::ensure_running(&paths, &StartOptions::default())?;
-    let result = measure(&paths, date, stored.added);
-    let _ = lifecycle::stop(&paths);
+    lifecycle::ensure_running(&paths, &StartOptions::default()).await?;
+    let result = measure(&paths, date, stored.added).await;
+    let _ = lifecycle::stop(&paths).await;
     result
 }
 
-fn measure(paths: &Paths, date: NaiveDate, turns: usize) -> Result<DaemonBench> {
-    let mut client = lifecycle::connect(paths)?.context("the daemon did not answer")?;
+async fn measure(paths: &Paths, date: NaiveDate, turns: usize) -> Result<DaemonBench> {
+    let mut client = lifecycle::connect(paths).await?.context("the daemon did not answer")?;
     let started = Instant::now();
-    client.write(WriteOp::Ingest {
-        sessions: Vec::new(),
-        complete: true,
-    })?;
+    client
+        .write(
+            WriteOp::Ingest {
+                sessions: Vec::new(),
+                complete: true,
+            },
+            None,
+        )
+        .await?;
     let ingest_ms = started.elapsed().as_millis() as u64;
-    let idle = client.status()?.rss_bytes;
-    let value = client.write(WriteOp::Consolidate {
-        date: Some(date),
-        now: None,
-    })?;
-    let report: DayReport = serde_json::from_value(value)?;
-    let after = client.status()?.rss_bytes;
+    let idle = client.status().await?.rss_bytes;
+    let consolidated = client
+        .write(
+            WriteOp::Consolidate {
+                date: Some(date),
+                now: None,
+            },
+            None,
+        )
+        .await?;
+    let WriteResult::Consolidated { report } = consolidated else {
+        anyhow::bail!("consolidation answered with {consolidated:?}");
+    };
+    let after = client.status().await?.rss_bytes;
     Ok(DaemonBench {
         date,
         turns,

@@ -13,7 +13,6 @@ use crate::engine::{
     ChatMessage, Engine, EngineError, EngineSettings, GenerateRequest, Role, SamplingParams,
 };
 
-const BENCH_TEXT: &str = include_str!("../../assets/bench-text.txt");
 
 /// One prompt length's medians.
 #[derive(Debug, Serialize)]
@@ -51,10 +50,10 @@ pub struct BuildInfo {
 }
 
 /// A prompt of roughly `tokens` tokens of English text.
-fn prompt_text(tokens: usize) -> String {
+fn prompt_text(source: &str, tokens: usize) -> String {
     let mut text = String::new();
     while text.len() < tokens * 4 {
-        text.push_str(BENCH_TEXT);
+        text.push_str(source);
         text.push('\n');
     }
     text.truncate(text.floor_char_boundary(tokens * 4));
@@ -64,6 +63,7 @@ fn prompt_text(tokens: usize) -> String {
 /// Runs the benchmark: for each length, `runs` cold-cache replies through the engine and the raw loop.
 pub fn run(
     settings: &EngineSettings,
+    source: &str,
     lengths: &[usize],
     runs: usize,
     decode_tokens: usize,
@@ -72,7 +72,7 @@ pub fn run(
     let engine = Engine::load(settings.clone())?;
     let mut points = Vec::new();
     for &length in lengths {
-        let text = prompt_text(length);
+        let text = prompt_text(&source, length);
         let (mut ttft, mut prefill, mut decode) = (Vec::new(), Vec::new(), Vec::new());
         let mut prompt_tokens = 0;
         for _ in 0..runs {

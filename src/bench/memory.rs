@@ -6,7 +6,8 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use super::{median, ratio};
-use crate::memory::service::{MemoryError, MemoryService};
+use crate::memory::service::MemoryError;
+use crate::memory::writer::MemoryWriter;
 use crate::memory::{EMBEDDING_DIMS, Memory, MemoryFilter, MemoryKind};
 use crate::session::SessionStore;
 
@@ -74,12 +75,13 @@ fn percentile(values: &mut [f64], p: f64) -> f64 {
 
 /// Runs the benchmark against `memory` (an empty store in a scratch data dir).
 pub async fn run(
-    memory: &MemoryService,
+    writer: &MemoryWriter<'_>,
     sessions: &SessionStore,
     sizes: &[usize],
     ingest_turns: usize,
     queries: usize,
 ) -> Result<MemoryReport, MemoryError> {
+    let memory = writer.memory();
     // Ingest: real turns through sessions, chunking, embedding and LanceDB.
     let start = Instant::now();
     let mut session = sessions
@@ -105,10 +107,10 @@ pub async fn run(
         })
         .collect();
     sessions.append_many(&mut session, turns).map_err(io)?;
-    memory.ingest_session(&session, true).await?;
+    writer.ingest_session(&session, true).await?;
     let ingest_secs = start.elapsed().as_secs_f64();
 
-    let seed_rows = memory.store.list(&MemoryFilter::default(), None).await?;
+    let seed_rows = memory.store().list(&MemoryFilter::default(), None).await?;
     let mut have = seed_rows.len();
     let mut points = Vec::new();
     let mut rng_state = 0x9e37_79b9_7f4a_7c15u64;
@@ -136,14 +138,14 @@ pub async fn run(
             debug_assert_eq!(m.vector.len(), EMBEDDING_DIMS);
             batch.push(m);
             if batch.len() == 5000 {
-                memory.store.upsert(&batch).await?;
+                writer.upsert(&batch).await?;
                 have += batch.len();
                 batch.clear();
             }
         }
-        memory.store.upsert(&batch).await?;
+        writer.upsert(&batch).await?;
         have += batch.len();
-        memory.store.optimize().await?;
+        writer.optimize().await?;
         let filter = MemoryFilter::default();
         let (mut hybrid, mut plain) = (Vec::new(), Vec::new());
         for q in 0..queries {
@@ -152,8 +154,8 @@ pub async fn run(
             memory.search(&query, 20, &filter).await?;
             hybrid.push(t.elapsed().as_secs_f64() * 1000.0);
             let t = Instant::now();
-            let v = memory.embed(&[query])?.pop().unwrap_or_default();
-            memory.store.vector_search(&v, 20, &filter).await?;
+            let v = memory.embed(&[query]).await?.pop().unwrap_or_default();
+            memory.store().vector_search(&v, 20, &filter).await?;
             plain.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         let vector_only_p50_ms = median(&mut plain);

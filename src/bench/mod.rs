@@ -1,10 +1,12 @@
 //! Benchmarks behind `mneme bench`: each reports machine-readable numbers and ratios to a baseline run in the same process.
 
+pub mod assets;
 pub mod attention;
 pub mod daemon;
 pub mod engine;
 pub mod memory;
 pub mod recall;
+pub mod tui;
 
 /// The median of a list of measurements (0 for none).
 pub fn median(values: &mut [f64]) -> f64 {

@@ -6,13 +6,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::ratio;
-use crate::memory::service::{MemoryError, MemoryService};
+use crate::memory::service::MemoryError;
+use crate::memory::writer::MemoryWriter;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
 use crate::session::SessionStore;
 
 /// The evaluation set shipped in `assets/eval` (made by `scripts/make-recall-eval.py`).
-pub const DEFAULT_CONVERSATIONS: &str = include_str!("../../assets/eval/conversations.jsonl");
-pub const DEFAULT_QUESTIONS: &str = include_str!("../../assets/eval/questions.jsonl");
 
 /// Characters of results a question may look at.
 pub const BUDGET_CHARS: usize = 1300;
@@ -60,11 +59,12 @@ pub fn turns_within_budget(results: &[Memory], budget: usize) -> HashSet<String>
 
 /// Imports `conversations` into the scratch store behind `memory` and scores each strategy on `questions`.
 pub async fn run(
-    memory: &MemoryService,
+    writer: &MemoryWriter<'_>,
     sessions: &SessionStore,
     conversations: &str,
     questions: &str,
 ) -> Result<RecallReport, MemoryError> {
+    let memory = writer.memory();
     let parsed = crate::importer::parse(conversations.as_bytes()).map_err(|e| io(e.to_string()))?;
     let turns: usize = parsed.by_session.values().map(Vec::len).sum();
     let last = parsed
@@ -77,9 +77,9 @@ pub async fn run(
     let stored = crate::importer::store(sessions, parsed).map_err(|e| io(e.to_string()))?;
     let mut chunks = 0;
     for session in &stored.sessions {
-        chunks += memory.ingest_session(session, true).await?;
+        chunks += writer.ingest_session(session, true).await?;
     }
-    memory.store.optimize().await?;
+    writer.optimize().await?;
     let questions: Vec<Question> = questions
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -93,12 +93,13 @@ pub async fn run(
     let evidence_turns: usize = questions.iter().map(|q| q.evidence.len()).sum();
     let mut found = [0usize; 3];
     for q in &questions {
-        let by_text = memory.store.text_search(&q.question, 50, &filter).await?;
+        let by_text = memory.store().text_search(&q.question, 50, &filter).await?;
         let vector = memory
-            .embed(std::slice::from_ref(&q.question))?
+            .embed(std::slice::from_ref(&q.question))
+            .await?
             .pop()
             .unwrap_or_default();
-        let by_vector = memory.store.vector_search(&vector, 50, &filter).await?;
+        let by_vector = memory.store().vector_search(&vector, 50, &filter).await?;
         let hybrid: Vec<Memory> = memory
             .search_at(&q.question, 50, &filter, now)
             .await?
@@ -142,10 +143,12 @@ pub async fn run(
 }
 
 /// Reads a file given on the command line, or the shipped default.
-pub fn read_or_default(path: Option<&Path>, default: &str) -> std::io::Result<String> {
+/// The file at `path`, else the bundled asset `default`.
+pub fn read_or_default(path: Option<&Path>, default: &str) -> anyhow::Result<String> {
+    use anyhow::Context;
     match path {
-        Some(p) => std::fs::read_to_string(p),
-        None => Ok(default.to_string()),
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())),
+        None => super::assets::read(default),
     }
 }
 

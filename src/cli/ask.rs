@@ -1,23 +1,19 @@
 //! `mneme ask`: one question, one streamed reply, both saved to a session.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use super::{App, Cli, writes};
-use crate::daemon::writes::WriteOp;
-
-/// How long `ask` waits for the daemon to apply a write before leaving it to finish alone.
-const WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-use crate::conversation::Conversation;
-use crate::engine::{
-    Completion, GenerateRequest, GenerationEvent, SamplingParams, StopReason, TurnStats,
-};
-use crate::memory::recall::{RecallLimits, Recalled};
+use super::screen::ScreenWriter;
+use super::{App, Cli};
+use crate::app::chat::{Chat, Readiness, SharedMemory, TurnEvent, TurnOptions, TurnOutcome};
+use crate::domain::{Recalled, StopReason, TurnStats};
+use crate::engine::SamplingParams;
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
@@ -111,7 +107,7 @@ fn sampling(app: &App, args: &AskArgs) -> SamplingParams {
 }
 
 /// Cancels `token` on Ctrl+C or SIGTERM, so the partial reply is saved as interrupted.
-fn cancel_on_signals(token: CancellationToken) {
+pub(super) fn cancel_on_signals(token: CancellationToken) {
     tokio::spawn(async move {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
@@ -124,112 +120,57 @@ fn cancel_on_signals(token: CancellationToken) {
 }
 
 pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
-    let app = App::load(cli, "ask")?;
+    let app = Arc::new(cli.app("ask")?);
     let question = read_question(args)?;
     app.ensure_daemon().await;
-    let store = app.sessions();
     let session = app.pick_session(args.session.as_deref(), args.resume)?;
-    let engine = app.load_engine(args.model.as_deref(), args.attention)?;
-    let mut conversation = Conversation::new(
-        &engine,
-        &store,
-        session,
-        &app.config.generation.system_prompt,
-    );
-    let restored = conversation.restore_cache();
-    let memory = match app.memory().await {
-        Ok(memory) => Some(memory),
-        Err(e) => {
-            eprintln!("mneme: memory unavailable, answering without it: {e:#}");
-            None
-        }
+    let engine = app
+        .load_engine(args.model.as_deref(), args.attention)
+        .await?;
+    let model = engine.info().name.clone();
+    let mut chat = Chat::new(app.clone(), engine, SharedMemory::default());
+    let restored = match chat.open(session, false, |_, _| {}).await? {
+        Readiness::Restored(tokens) => Some(tokens),
+        Readiness::Reread | Readiness::Deferred => None,
     };
-    let recall = match (&memory, app.config.memory.recall && !args.no_recall) {
-        (Some(memory), true) => {
-            let limits = RecallLimits::from_config(&app.config.memory);
-            memory
-                .recall(&question, Some(conversation.session.id()), limits)
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::warn!("recall failed: {e}");
-                    None
-                })
-        }
-        _ => None,
-    };
-    if let Some(recall) = &recall {
-        let op = WriteOp::RecordRecall {
-            ids: recall.items.iter().map(|i| i.id.clone()).collect(),
-            at: chrono::Utc::now(),
-        };
-        if let Err(e) = writes::send_within(&app, op, Some(WRITE_WAIT), memory.as_ref()).await {
-            tracing::warn!("could not record the recall: {e:#}");
-        }
-    }
-    let user_turn = conversation.add_user_turn_with_recall(&question, recall)?;
-
     let cancel = CancellationToken::new();
     cancel_on_signals(cancel.clone());
-    let request = GenerateRequest {
-        messages: conversation.messages(),
+    let options = TurnOptions {
         sampling: sampling(&app, args),
         max_tokens: args
             .max_tokens
             .unwrap_or(app.config.generation.max_tokens)
             .max(1),
+        recall: app.config.memory.recall && !args.no_recall,
         cancel,
+        wait_for_memory: true,
     };
-    let mut events = engine.generate(request);
-    let mut streamed = String::new();
-    let mut stdout = std::io::stdout();
-    let completion: Completion = loop {
-        match events.recv().await {
-            Some(GenerationEvent::Piece(piece)) => {
-                streamed.push_str(&piece);
-                if !args.json {
-                    // A closed pipe must not lose the reply: keep generating and save it.
-                    let _ = stdout
-                        .write_all(piece.as_bytes())
-                        .and_then(|_| stdout.flush());
-                }
-            }
-            Some(GenerationEvent::Prefill { .. }) => {}
-            Some(GenerationEvent::Finished(done)) => break done,
-            Some(GenerationEvent::Failed(msg)) => {
-                conversation.add_partial_reply(&streamed)?;
-                bail!(
-                    "{msg} (your question was saved in session {})",
-                    conversation.session.id()
-                );
-            }
-            None => {
-                conversation.add_partial_reply(&streamed)?;
-                bail!("the engine stopped unexpectedly");
-            }
-        }
-    };
-    let reply_turn = conversation.add_reply(&completion)?;
-    // The daemon would find the new turns within a second; asking makes them searchable before we exit.
-    let op = WriteOp::Ingest {
-        sessions: vec![conversation.session.id().to_string()],
-        complete: false,
-    };
-    if memory.is_some()
-        && let Err(e) = writes::send_within(&app, op, Some(WRITE_WAIT), memory.as_ref()).await
-    {
-        tracing::warn!("could not remember this turn yet (the daemon will): {e:#}");
-    }
-    let recalled: Vec<Recalled> = user_turn
-        .recall
-        .as_ref()
-        .map(|r| r.items.clone())
-        .unwrap_or_default();
+    let mut out = ScreenWriter::stdout();
+    let outcome = chat
+        .turn(&question, options, |event| match event {
+            // A closed pipe must not lose the reply: keep generating and save it.
+            TurnEvent::Piece(piece) if !args.json => out.write_lossy(&piece),
+            TurnEvent::Notice(notice) => eprintln!("mneme: {notice}"),
+            _ => {}
+        })
+        .await?;
+    let TurnOutcome {
+        user_turn,
+        reply_turn,
+        completion,
+    } = &outcome;
+    let session_id = chat.session().map(|s| s.id().to_string()).unwrap_or_default();
     if args.json {
+        let recalled: Vec<Recalled> = user_turn
+            .recall
+            .as_ref()
+            .map(|r| r.items.clone())
+            .unwrap_or_default();
         super::print_json(&AskReport {
             reply: &completion.text,
-            session: conversation.session.id(),
+            session: &session_id,
             turn_ids: vec![&user_turn.id, &reply_turn.id],
-            model: &engine.info().name,
+            model: &model,
             stop: completion.stop,
             interrupted: reply_turn.interrupted,
             cache_restored_tokens: restored,
@@ -237,12 +178,9 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
             recalled: &recalled,
         })?;
     } else {
-        let _ = writeln!(stdout);
+        out.write_lossy("\n");
         if completion.stop == StopReason::Cancelled {
-            eprintln!(
-                "(interrupted; saved in session {})",
-                conversation.session.id()
-            );
+            eprintln!("(interrupted; saved in session {session_id})");
         }
     }
     Ok(if completion.stop == StopReason::Cancelled {

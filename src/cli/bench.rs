@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Subcommand;
 
 use super::{App, Cli, print_json};
@@ -62,6 +62,21 @@ pub enum BenchCommand {
         #[arg(long, value_delimiter = ',')]
         points: Vec<usize>,
     },
+    /// The chat's frame time for a short and a long conversation (their ratio should stay near
+    /// 1: a frame costs what is visible) and the time to open the picker over many sessions.
+    Tui {
+        #[arg(long)]
+        json: bool,
+        /// Conversation lengths in turns; the first is the baseline.
+        #[arg(long, value_delimiter = ',', default_value = "20,2000")]
+        turns: Vec<usize>,
+        /// Frames drawn per length; the median is reported.
+        #[arg(long, default_value_t = 50)]
+        frames: usize,
+        /// Sessions in the scratch dir the picker opens.
+        #[arg(long, default_value_t = 500)]
+        sessions: usize,
+    },
     /// The memory daemon's resident memory idle, while consolidating, and after.
     Daemon {
         #[arg(long)]
@@ -83,28 +98,35 @@ pub enum BenchCommand {
     },
 }
 
-/// A throw-away data dir with its own memory store, sharing the real models.
-async fn scratch(
-    app: &App,
-) -> Result<(
-    tempfile::TempDir,
-    crate::memory::service::MemoryService,
-    crate::session::SessionStore,
-)> {
-    let dir = tempfile::Builder::new().prefix("mneme-bench").tempdir()?;
-    let store = crate::memory::store::MemoryStore::open(&dir.path().join("memory")).await?;
-    let catalog = app.catalog();
-    let embedder = tokio::task::block_in_place(|| crate::memory::embed::Embedder::load(&catalog))?;
-    let sessions = crate::session::SessionStore::new(dir.path().join("sessions"));
-    Ok((
-        dir,
-        crate::memory::service::MemoryService::new(store, embedder),
-        sessions,
-    ))
+/// A throw-away data dir with its own memory store (and its writer lock), sharing the real models.
+struct Scratch {
+    _dir: tempfile::TempDir,
+    memory: crate::memory::service::MemoryService,
+    sessions: crate::session::SessionStore,
+    lock: crate::memory::lock::WriterLock,
+}
+
+impl Scratch {
+    async fn new(app: &App) -> Result<Self> {
+        let dir = tempfile::Builder::new().prefix("mneme-bench").tempdir()?;
+        let store = crate::memory::store::MemoryStore::open(&dir.path().join("memory")).await?;
+        let catalog = app.catalog();
+        let embedder =
+            tokio::task::spawn_blocking(move || crate::memory::embed::Embedder::load(&catalog))
+                .await??;
+        let lock = crate::memory::lock::WriterLock::try_acquire(&dir.path().join("lock"), "bench")?
+            .context("a fresh scratch dir is locked")?;
+        Ok(Self {
+            memory: crate::memory::service::MemoryService::new(store, embedder),
+            sessions: crate::session::SessionStore::new(dir.path().join("sessions")),
+            lock,
+            _dir: dir,
+        })
+    }
 }
 
 pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
-    let app = App::load(cli, "bench")?;
+    let app = cli.app("bench")?;
     match command {
         BenchCommand::Engine {
             json,
@@ -117,8 +139,9 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             let settings = app.engine_settings_with(model.as_deref(), *attention)?;
             let (lengths, runs, decode) =
                 (lengths.clone(), (*runs).max(1), (*decode_tokens).max(1));
+            let source = crate::bench::assets::read(crate::bench::assets::ENGINE_TEXT)?;
             let report = tokio::task::spawn_blocking(move || {
-                crate::bench::engine::run(&settings, &lengths, runs, decode)
+                crate::bench::engine::run(&settings, &source, &lengths, runs, decode)
             })
             .await??;
             if *json {
@@ -152,10 +175,10 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             ingest_turns,
             queries,
         } => {
-            let (_dir, memory, sessions) = scratch(&app).await?;
+            let scratch = Scratch::new(&app).await?;
             let report = crate::bench::memory::run(
-                &memory,
-                &sessions,
+                &scratch.memory.writer(&scratch.lock),
+                &scratch.sessions,
                 sizes,
                 (*ingest_turns).max(2),
                 (*queries).max(1),
@@ -226,17 +249,35 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                 print!("{}", crate::bench::attention::table(&report));
             }
         }
+        BenchCommand::Tui {
+            json,
+            turns,
+            frames,
+            sessions,
+        } => {
+            let report = crate::bench::tui::run(turns, *frames, *sessions).await?;
+            if *json {
+                print_json(&report)?;
+            } else {
+                for f in &report.frames {
+                    println!(
+                        "{:>6} turns: frame {:.3} ms (first {:.1} ms)",
+                        f.turns, f.frame_ms, f.first_frame_ms
+                    );
+                }
+                println!("frame ratio (longest / shortest): ×{:.2}", report.frame_ratio);
+                println!(
+                    "picker over {} sessions: {:.1} ms",
+                    report.picker_sessions, report.picker_open_ms
+                );
+            }
+        }
         BenchCommand::Daemon { json, sessions } => {
             let models = app.paths.models_dir.clone();
             let sessions = (*sessions).max(1);
-            let report = tokio::task::spawn_blocking(move || {
-                crate::bench::daemon::run(
-                    &models,
-                    crate::bench::recall::DEFAULT_CONVERSATIONS,
-                    sessions,
-                )
-            })
-            .await??;
+            let conversations =
+                crate::bench::assets::read(crate::bench::assets::EVAL_CONVERSATIONS)?;
+            let report = crate::bench::daemon::run(&models, &conversations, sessions).await?;
             if *json {
                 print_json(&report)?;
             } else {
@@ -264,12 +305,15 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             conversations,
             questions,
         } => {
-            use crate::bench::recall::{DEFAULT_CONVERSATIONS, DEFAULT_QUESTIONS, read_or_default};
-            let conversations = read_or_default(conversations.as_deref(), DEFAULT_CONVERSATIONS)?;
-            let questions = read_or_default(questions.as_deref(), DEFAULT_QUESTIONS)?;
-            let (_dir, memory, sessions) = scratch(&app).await?;
+            use crate::bench::assets::{EVAL_CONVERSATIONS, EVAL_QUESTIONS};
+            use crate::bench::recall::read_or_default;
+            let conversations = read_or_default(conversations.as_deref(), EVAL_CONVERSATIONS)?;
+            let questions = read_or_default(questions.as_deref(), EVAL_QUESTIONS)?;
+            let scratch = Scratch::new(&app).await?;
+            let writer = scratch.memory.writer(&scratch.lock);
             let report =
-                crate::bench::recall::run(&memory, &sessions, &conversations, &questions).await?;
+                crate::bench::recall::run(&writer, &scratch.sessions, &conversations, &questions)
+                    .await?;
             if *json {
                 print_json(&report)?;
             } else {

@@ -1,15 +1,18 @@
 //! `mneme chat`: an interactive conversation in the terminal, resumable across days.
 
-use std::io::{BufRead, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Result;
 use clap::Args;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_util::sync::CancellationToken;
 
+use super::screen::ScreenWriter;
 use super::{App, Cli};
-use crate::conversation::Conversation;
-use crate::engine::{GenerateRequest, SamplingParams};
+use crate::app::chat::{Chat, SharedMemory, TurnEvent, TurnOptions};
+use crate::engine::Engine;
+use crate::session::Session;
 
 #[derive(Debug, Default, Args)]
 pub struct ChatArgs {
@@ -33,59 +36,82 @@ pub struct ChatArgs {
 /// The full-screen chat on a terminal; a line-by-line chat when input or output is not one.
 pub async fn run(cli: &Cli, args: &ChatArgs) -> Result<ExitCode> {
     use std::io::IsTerminal;
-    let app = App::load(cli, "chat")?;
+    let app = Arc::new(cli.app("chat")?);
     let session = app.pick_session(args.session.as_deref(), args.resume)?;
-    let engine = app.load_engine(args.model.as_deref(), args.attention)?;
+    let engine = app
+        .load_engine(args.model.as_deref(), args.attention)
+        .await?;
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         crate::tui::runner::run(app, engine, session).await?;
         return Ok(ExitCode::SUCCESS);
     }
-    lines(app, engine, session)
+    lines(app, engine, session).await
 }
 
-/// The plain chat for pipes and dumb terminals.
-fn lines(
-    app: App,
-    engine: crate::engine::Engine,
-    session: crate::session::Session,
-) -> Result<ExitCode> {
-    let store = app.sessions();
-    let mut conversation = Conversation::new(
-        &engine,
-        &store,
-        session,
-        &app.config.generation.system_prompt,
-    );
-    conversation.restore_cache();
-    let mut out = std::io::stdout();
-    for turn in &conversation.session.turns {
-        writeln!(out, "{}: {}", turn.role.as_str(), turn.text)?;
+/// The plain chat for pipes and dumb terminals: one line in, one streamed reply out, through the
+/// same turn pipeline as the full-screen chat (recall, save, stream, save, ingest).
+async fn lines(app: Arc<App>, engine: Engine, session: Session) -> Result<ExitCode> {
+    app.ensure_daemon().await;
+    let mut chat = Chat::new(app.clone(), engine, SharedMemory::default());
+    let mut out = ScreenWriter::stdout();
+    for turn in &session.turns {
+        out.write_lossy(&format!("{}: {}\n", turn.role.as_str(), turn.text));
     }
-    writeln!(
-        out,
-        "(session {}; empty line or Ctrl+D quits)",
-        conversation.session.id()
-    )?;
-    let stdin = std::io::stdin();
+    out.write_lossy(&format!(
+        "(session {}; empty line or Ctrl+D quits)\n",
+        session.id()
+    ));
+    chat.open(session, false, |_, _| {}).await?;
+    let mut input = BufReader::new(tokio::io::stdin());
+    let interrupted = CancellationToken::new();
+    super::ask::cancel_on_signals(interrupted.clone());
     loop {
-        write!(out, "> ")?;
-        out.flush()?;
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
-            break;
-        }
-        conversation.add_user_turn(line.trim_end())?;
-        let request = GenerateRequest {
-            messages: conversation.messages(),
-            sampling: SamplingParams::from_config(&app.config.generation),
-            max_tokens: app.config.generation.max_tokens,
-            cancel: CancellationToken::new(),
+        out.write_lossy("> ");
+        let line = tokio::select! {
+            line = read_line(&mut input) => line?,
+            // Ctrl+C or SIGTERM at the prompt quits.
+            _ = interrupted.cancelled() => None,
         };
-        let completion = engine.generate_blocking(request, |piece| {
-            let _ = out.write_all(piece.as_bytes()).and_then(|_| out.flush());
-        })?;
-        writeln!(out)?;
-        conversation.add_reply(&completion)?;
+        let Some(line) = line.filter(|l| !l.trim().is_empty()) else {
+            break;
+        };
+        let mut options = TurnOptions::from_config(&app);
+        options.cancel = interrupted.child_token();
+        // Each turn is remembered before the next line is read, as `ask` does.
+        options.wait_for_memory = true;
+        let outcome = chat
+            .turn(line.trim_end(), options, |event| match event {
+                TurnEvent::Piece(piece) => out.write_lossy(&piece),
+                TurnEvent::Notice(notice) => eprintln!("mneme: {notice}"),
+                _ => {}
+            })
+            .await;
+        out.write_lossy("\n");
+        match outcome {
+            Ok(done) if done.reply_turn.interrupted => {
+                eprintln!("(interrupted; saved)");
+                return Ok(ExitCode::from(130));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("mneme: {e}");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line of standard input, `None` at its end; input that is not UTF-8 is a clear error.
+async fn read_line(input: &mut BufReader<tokio::io::Stdin>) -> Result<Option<String>> {
+    let mut bytes = Vec::new();
+    if input.read_until(b'\n', &mut bytes).await? == 0 {
+        return Ok(None);
+    }
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        anyhow::anyhow!(
+            "standard input is not valid UTF-8 (at byte {} of the line)",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }

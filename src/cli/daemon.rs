@@ -10,7 +10,7 @@ use super::{App, Cli, print_json};
 use crate::daemon::lifecycle::{self, StartOptions, Started};
 use crate::daemon::protocol::PROTOCOL_VERSION;
 use crate::daemon::server::{AlreadyRunning, RunOptions};
-use crate::daemon::writes::WriteOp;
+use crate::daemon::writes::{WriteOp, WriteResult};
 
 #[derive(Debug, Subcommand)]
 pub enum DaemonCommand {
@@ -63,7 +63,7 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
 pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
     match command {
         DaemonCommand::Run { now, protocol } => {
-            let app = App::load(cli, "daemon")?;
+            let app = cli.app("daemon")?;
             let options = RunOptions {
                 now: *now,
                 protocol: *protocol,
@@ -78,12 +78,9 @@ pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
             }
         }
         DaemonCommand::Start { now } => {
-            let app = App::load(cli, "cli")?;
+            let app = cli.app("cli")?;
             let options = StartOptions { now: *now };
-            let paths = app.paths.clone();
-            let started =
-                tokio::task::spawn_blocking(move || lifecycle::ensure_running(&paths, &options))
-                    .await??;
+            let started = lifecycle::ensure_running(&app.paths, &options).await?;
             match started {
                 Started::AlreadyRunning { pid } => {
                     println!("the memory daemon is already running (pid {pid})")
@@ -96,17 +93,16 @@ pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         DaemonCommand::Stop => {
-            let app = App::load(cli, "cli")?;
-            let paths = app.paths.clone();
-            match tokio::task::spawn_blocking(move || lifecycle::stop(&paths)).await?? {
+            let app = cli.app("cli")?;
+            match lifecycle::stop(&app.paths).await? {
                 Some(pid) => println!("stopped the memory daemon (pid {pid})"),
                 None => println!("no memory daemon is running"),
             }
             Ok(ExitCode::SUCCESS)
         }
         DaemonCommand::Status { json } => {
-            let app = App::load(cli, "cli")?;
-            let Some(mut client) = lifecycle::connect(&app.paths)? else {
+            let app = cli.app("cli")?;
+            let Some(mut client) = lifecycle::connect(&app.paths).await? else {
                 if *json {
                     print_json(&serde_json::json!({ "running": false }))?;
                 } else {
@@ -114,7 +110,7 @@ pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
                 }
                 return Ok(ExitCode::from(3));
             };
-            let status = client.status()?;
+            let status = client.status().await?;
             if *json {
                 let mut value = serde_json::to_value(&status)?;
                 value["running"] = true.into();
@@ -181,13 +177,15 @@ fn print_status(s: &crate::daemon::status::DaemonStatus) {
 }
 
 pub async fn consolidate(cli: &Cli, args: &ConsolidateArgs) -> Result<ExitCode> {
-    let app = App::load(cli, "cli")?;
+    let app = cli.app("cli")?;
     let op = WriteOp::Consolidate {
         date: args.date,
         now: args.now,
     };
-    let value = super::writes::send(&app, op).await?;
-    let report: crate::consolidate::DayReport = serde_json::from_value(value)?;
+    let report = match crate::app::writes::send(&app, op).await? {
+        WriteResult::Consolidated { report } => report,
+        other => anyhow::bail!("consolidation answered with {other:?}"),
+    };
     if args.json {
         print_json(&report)?;
     } else {

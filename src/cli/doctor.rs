@@ -29,7 +29,7 @@ impl Report {
 }
 
 pub async fn run(cli: &Cli) -> Result<ExitCode> {
-    let (paths, _log) = App::prepare(cli, "cli")?;
+    let (paths, _log) = App::prepare(cli.data_dir.clone(), cli.config.clone(), "cli")?;
     let mut report = Report { failures: 0 };
 
     let config = Config::load_or_create(&paths.config_file);

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 
 use super::{App, Cli};
-use crate::daemon::writes::WriteOp;
+use crate::daemon::writes::{WriteOp, WriteResult};
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -23,7 +23,7 @@ pub enum ImportCommand {
 
 pub async fn run(cli: &Cli, command: &ImportCommand) -> Result<ExitCode> {
     let ImportCommand::Conversations { file, wait } = command;
-    let app = App::load(cli, "cli")?;
+    let app = cli.app("cli")?;
     let reader = std::io::BufReader::new(
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
     );
@@ -47,16 +47,18 @@ pub async fn run(cli: &Cli, command: &ImportCommand) -> Result<ExitCode> {
             sessions: sessions.iter().map(|s| s.id().to_string()).collect(),
             complete: true,
         };
-        let report = super::writes::send(&app, op).await.context(
+        let written = crate::app::writes::send(&app, op).await.context(
             "the memory daemon did not finish embedding the import; the turns are saved, \
              and it catches up when it runs again (`mneme daemon start`)",
         )?;
-        println!(
-            "{summary}; every turn is in memory ({} chunks written for this request)",
-            report["chunks"]
-        );
+        let chunks = match written {
+            WriteResult::Ingested { report } => report.chunks,
+            _ => 0,
+        };
+        println!("{summary}; every turn is in memory ({chunks} chunks written for this request)");
         return Ok(ExitCode::SUCCESS);
     }
+    // No daemon: write here, through the same writer (and under the same lock) it would use.
     let memory = app.memory().await?;
     let progress = indicatif::ProgressBar::new(sessions.len() as u64).with_message("embedding");
     progress.set_style(
@@ -66,12 +68,20 @@ pub async fn run(cli: &Cli, command: &ImportCommand) -> Result<ExitCode> {
     );
     let mut chunks = 0;
     for session in &sessions {
-        chunks += memory.ingest_session(session, true).await?;
+        let op = WriteOp::Ingest {
+            sessions: vec![session.id().to_string()],
+            complete: true,
+        };
+        if let WriteResult::Ingested { report } =
+            crate::app::writes::send_within(&app, op, None, Some(&memory)).await?
+        {
+            chunks += report.chunks;
+        }
         progress.inc(1);
     }
     progress.finish_and_clear();
     if chunks > 0 {
-        memory.store.optimize().await?;
+        crate::app::writes::send_within(&app, WriteOp::Upkeep, None, Some(&memory)).await?;
     }
     println!("{summary}; {chunks} new memory chunks");
     Ok(ExitCode::SUCCESS)

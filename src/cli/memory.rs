@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::{App, Cli, print_json};
-use crate::daemon::writes::WriteOp;
+use crate::daemon::writes::{WriteOp, WriteResult};
 use crate::memory::service::Found;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
 
@@ -171,12 +171,16 @@ fn print_rows(rows: &[MemoryRow]) {
 }
 
 /// A memory as a write returned it.
-fn written(value: serde_json::Value) -> Result<Memory> {
-    Ok(serde_json::from_value(value)?)
+/// The memory a write returned.
+fn written(result: WriteResult) -> Result<Memory> {
+    match result {
+        WriteResult::Memory { memory } => Ok(memory),
+        other => bail!("the write answered with {other:?}"),
+    }
 }
 
 pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
-    let app = App::load(cli, "cli")?;
+    let app = cli.app("cli")?;
     if let Some(op) = write_op(command)? {
         return apply_write(&app, command, op).await;
     }
@@ -188,9 +192,10 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
             all,
             json,
         } => {
+            let limit = if *all { usize::MAX } else { *limit };
             let rows: Vec<_> = memory
-                .store
-                .list(&filter.filter(), (!all).then_some(*limit))
+                .store()
+                .browse(&filter.filter(), limit)
                 .await?
                 .into_iter()
                 .map(|m| MemoryRow::new(m, None))
@@ -235,7 +240,7 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
         }
         MemoryCommand::Show { id, json } => {
             let m = memory
-                .store
+                .store()
                 .get(id)
                 .await?
                 .with_context(|| format!("no memory `{id}`"))?;
@@ -256,7 +261,7 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
             }
         }
         MemoryCommand::Export { output } => {
-            let all = memory.store.list(&MemoryFilter::default(), None).await?;
+            let all = memory.store().list(&MemoryFilter::default(), None).await?;
             let mut text = String::new();
             for mut m in all {
                 m.vector.clear();
@@ -301,15 +306,19 @@ fn write_op(command: &MemoryCommand) -> Result<Option<WriteOp>> {
 }
 
 async fn apply_write(app: &App, command: &MemoryCommand, op: WriteOp) -> Result<ExitCode> {
-    let value = super::writes::send(app, op).await?;
-    match command {
-        MemoryCommand::Add { .. } => println!("{}", written(value)?.id),
-        MemoryCommand::Edit { .. } => println!("edited {}", written(value)?.id),
-        MemoryCommand::Delete { .. } => println!("deleted {}", value["deleted"]),
-        MemoryCommand::Pin { id } => println!("pinned {id}"),
-        MemoryCommand::Unpin { id } => println!("unpinned {id}"),
-        MemoryCommand::Import { .. } => println!("imported {} memories", value["imported"]),
-        _ => {}
+    let result = crate::app::writes::send(app, op).await?;
+    match (command, result) {
+        (MemoryCommand::Add { .. }, result) => println!("{}", written(result)?.id),
+        (MemoryCommand::Edit { .. }, result) => println!("edited {}", written(result)?.id),
+        (MemoryCommand::Delete { .. }, WriteResult::Deleted { deleted }) => {
+            println!("deleted {deleted}")
+        }
+        (MemoryCommand::Pin { id }, _) => println!("pinned {id}"),
+        (MemoryCommand::Unpin { id }, _) => println!("unpinned {id}"),
+        (MemoryCommand::Import { .. }, WriteResult::Imported { imported }) => {
+            println!("imported {imported} memories")
+        }
+        (_, other) => println!("{}", other.to_json()),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -39,7 +39,7 @@ struct ModelRow {
 }
 
 pub fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
-    let app = App::load(cli, "cli")?;
+    let app = cli.app("cli")?;
     let catalog = app.catalog();
     match command {
         ModelsCommand::List { json } => {

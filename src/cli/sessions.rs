@@ -37,7 +37,7 @@ pub enum SessionsCommand {
 }
 
 pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
-    let app = App::load(cli, "cli")?;
+    let app = cli.app("cli")?;
     let store = app.sessions();
     match command {
         SessionsCommand::List { json } => {

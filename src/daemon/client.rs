@@ -1,41 +1,60 @@
-//! The client side of the daemon socket: connect, check the protocol, send requests.
+//! The client side of the daemon socket (async): connect, check the protocol, send typed requests
+//! and get typed replies.
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
-use super::protocol::{Hello, Op, PROTOCOL_VERSION, Request, Response, mismatch_message};
+use super::protocol::{
+    DaemonError, ErrorKind, Hello, Op, PROTOCOL_VERSION, Reply, Request, Response,
+    mismatch_message,
+};
 use super::status::DaemonStatus;
-use super::writes::WriteOp;
+use super::writes::{WriteOp, WriteResult};
+
+/// How long `hello` and `status` may take: the daemon answers them at once, even when busy.
+const QUICK: Duration = Duration::from_secs(10);
 
 /// Why a request to the daemon failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     #[error("the memory daemon stopped answering: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the memory daemon did not answer within {0:?}")]
+    Timeout(Duration),
     #[error("{}", mismatch_message(*daemon, PROTOCOL_VERSION))]
     Mismatch { daemon: u32 },
     /// The daemon understood the request and refused or failed it.
-    #[error("{0}")]
-    Daemon(String),
+    #[error(transparent)]
+    Daemon(#[from] DaemonError),
     #[error("the memory daemon sent something unreadable: {0}")]
     Garbled(String),
 }
 
-/// A connection to a running daemon.
+impl ClientError {
+    /// The daemon's error kind, when it answered with one.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            ClientError::Daemon(e) => Some(e.kind),
+            _ => None,
+        }
+    }
+}
+
+/// A connection to a running daemon; it can carry any number of requests, one at a time.
 pub struct DaemonClient {
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
     pub hello: Hello,
 }
 
 impl DaemonClient {
     /// Connects and says hello. `Ok(None)` when no daemon is listening.
-    pub fn connect(socket: &Path) -> Result<Option<Self>, ClientError> {
-        let stream = match UnixStream::connect(socket) {
+    pub async fn connect(socket: &Path) -> Result<Option<Self>, ClientError> {
+        let stream = match UnixStream::connect(socket).await {
             Ok(s) => s,
             Err(e)
                 if matches!(
@@ -47,9 +66,9 @@ impl DaemonClient {
             }
             Err(e) => return Err(e.into()),
         };
-        let writer = stream.try_clone()?;
+        let (read, writer) = stream.into_split();
         let mut client = Self {
-            reader: BufReader::new(stream),
+            reader: BufReader::new(read),
             writer,
             hello: Hello {
                 protocol: 0,
@@ -58,73 +77,90 @@ impl DaemonClient {
                 build: String::new(),
             },
         };
-        let hello = client.call(Op::Hello, Some(Duration::from_secs(10)))?;
-        client.hello =
-            serde_json::from_value(hello).map_err(|e| ClientError::Garbled(e.to_string()))?;
+        match client.call(Op::Hello, Some(QUICK)).await? {
+            Reply::Hello(hello) => client.hello = hello,
+            other => return Err(unexpected("hello", &other)),
+        }
         Ok(Some(client))
     }
 
-    /// Sends one request and waits (up to `timeout`, or for ever) for its response.
-    pub fn call(&mut self, op: Op, timeout: Option<Duration>) -> Result<Value, ClientError> {
+    /// Sends one request and waits (up to `timeout`, or for ever) for its reply.
+    pub async fn call(&mut self, op: Op, timeout: Option<Duration>) -> Result<Reply, ClientError> {
         let line = serde_json::to_string(&Request {
             v: PROTOCOL_VERSION,
             op,
         })
-        .expect("serialises");
-        self.send_raw(&line, timeout)
-    }
-
-    /// Sends a raw request line (used to test other protocol versions).
-    pub fn send_raw(
-        &mut self,
-        line: &str,
-        timeout: Option<Duration>,
-    ) -> Result<Value, ClientError> {
-        self.writer.write_all(line.as_bytes())?;
-        self.writer.write_all(b"\n")?;
-        self.writer.flush()?;
-        self.reader.get_ref().set_read_timeout(timeout)?;
-        let mut answer = String::new();
-        if self.reader.read_line(&mut answer)? == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "connection closed before the answer",
-            )
-            .into());
-        }
-        let response: Response =
-            serde_json::from_str(&answer).map_err(|e| ClientError::Garbled(e.to_string()))?;
+        .expect("requests serialise");
+        let response = self.send_raw(&line, timeout).await?;
         if response.protocol != PROTOCOL_VERSION {
             return Err(ClientError::Mismatch {
                 daemon: response.protocol,
             });
         }
-        if !response.ok {
-            return Err(ClientError::Daemon(response.error.unwrap_or_default()));
+        Ok(response.into_result()?)
+    }
+
+    /// Sends a raw request line and reads the response line (also used to test other protocol
+    /// versions and malformed requests).
+    pub async fn send_raw(
+        &mut self,
+        line: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Response, ClientError> {
+        let exchange = async {
+            self.writer.write_all(line.as_bytes()).await?;
+            self.writer.write_all(b"\n").await?;
+            self.writer.flush().await?;
+            let mut answer = String::new();
+            if self.reader.read_line(&mut answer).await? == 0 {
+                return Err(ClientError::Io(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "connection closed before the answer",
+                )));
+            }
+            serde_json::from_str::<Response>(&answer).map_err(|e| ClientError::Garbled(e.to_string()))
+        };
+        match timeout {
+            Some(limit) => tokio::time::timeout(limit, exchange)
+                .await
+                .map_err(|_| ClientError::Timeout(limit))?,
+            None => exchange.await,
         }
-        Ok(response.result.unwrap_or(Value::Null))
     }
 
-    pub fn status(&mut self) -> Result<DaemonStatus, ClientError> {
-        let value = self.call(Op::Status, Some(Duration::from_secs(10)))?;
-        serde_json::from_value(value).map_err(|e| ClientError::Garbled(e.to_string()))
+    pub async fn status(&mut self) -> Result<DaemonStatus, ClientError> {
+        match self.call(Op::Status, Some(QUICK)).await? {
+            Reply::Status(status) => Ok(*status),
+            other => Err(unexpected("status", &other)),
+        }
     }
 
-    /// Sends a write and waits for it to be applied.
-    pub fn write(&mut self, write: WriteOp) -> Result<Value, ClientError> {
-        self.call(Op::Write { write }, None)
+    /// Sends a write and waits (up to `timeout`, or until it is applied) for its result.
+    pub async fn write(
+        &mut self,
+        write: WriteOp,
+        timeout: Option<Duration>,
+    ) -> Result<WriteResult, ClientError> {
+        match self.call(Op::Write { write }, timeout).await? {
+            Reply::Written(result) => Ok(result),
+            other => Err(unexpected("write", &other)),
+        }
     }
 }
 
+fn unexpected(asked: &str, reply: &Reply) -> ClientError {
+    ClientError::Garbled(format!("a `{asked}` request was answered with {reply:?}"))
+}
+
 /// Asks whatever listens on `socket` to shut down, in the form every protocol version accepts.
-pub fn request_shutdown(socket: &Path) -> std::io::Result<bool> {
-    let mut stream = match UnixStream::connect(socket) {
+pub async fn request_shutdown(socket: &Path) -> std::io::Result<bool> {
+    let mut stream = match UnixStream::connect(socket).await {
         Ok(s) => s,
         Err(_) => return Ok(false),
     };
-    stream.write_all(b"{\"op\":\"shutdown\"}\n")?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    stream.write_all(b"{\"op\":\"shutdown\"}\n").await?;
     let mut answer = String::new();
-    let _ = BufReader::new(stream).read_line(&mut answer);
+    let mut reader = BufReader::new(stream);
+    let _ = tokio::time::timeout(Duration::from_secs(5), reader.read_line(&mut answer)).await;
     Ok(true)
 }

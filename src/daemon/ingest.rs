@@ -7,7 +7,8 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use crate::memory::service::{MemoryError, MemoryService};
+use crate::memory::service::MemoryError;
+use crate::memory::writer::MemoryWriter;
 use crate::session::{Session, SessionStore};
 
 /// An ingest of this many chunks is followed by compaction.
@@ -27,7 +28,7 @@ pub struct IngestReport {
 /// Chunks the new turns of `ids` and stores them in batched commits. `complete` says, per session,
 /// whether an unanswered last question should be stored anyway.
 pub async fn ingest_sessions(
-    memory: &MemoryService,
+    memory: &MemoryWriter<'_>,
     store: &SessionStore,
     ids: &[String],
     complete: impl Fn(&Session) -> bool,
@@ -42,7 +43,7 @@ pub async fn ingest_sessions(
                 continue;
             }
         };
-        let (mut new, pending) = memory.pending_chunks(&session, complete(&session)).await?;
+        let (mut new, pending) = memory.memory().pending_chunks(&session, complete(&session)).await?;
         report.pending_turns += pending;
         if !new.is_empty() {
             report.sessions += 1;

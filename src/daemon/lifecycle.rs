@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use super::client::{ClientError, DaemonClient, request_shutdown};
-use super::lock::WriterLock;
+use crate::memory::lock::WriterLock;
 use crate::paths::Paths;
 
 /// How long a starting daemon gets to answer on its socket.
@@ -60,16 +60,16 @@ pub struct StartOptions {
 }
 
 /// A connection to the running daemon, if one answers (an incompatible one is an error).
-pub fn connect(paths: &Paths) -> Result<Option<DaemonClient>, ClientError> {
-    DaemonClient::connect(&paths.daemon_socket())
+pub async fn connect(paths: &Paths) -> Result<Option<DaemonClient>, ClientError> {
+    DaemonClient::connect(&paths.daemon_socket()).await
 }
 
 /// Makes sure a current daemon runs for `paths`: keeps a running one of this same binary,
 /// replaces a stale one (another binary or protocol), or starts one, detached.
-pub fn ensure_running(paths: &Paths, options: &StartOptions) -> Result<Started> {
+pub async fn ensure_running(paths: &Paths, options: &StartOptions) -> Result<Started> {
     let socket = paths.daemon_socket();
     let mut replaced = None;
-    match DaemonClient::connect(&socket) {
+    match DaemonClient::connect(&socket).await {
         Ok(Some(client)) if client.hello.build == own_build() => {
             return Ok(Started::AlreadyRunning {
                 pid: client.hello.pid,
@@ -83,19 +83,19 @@ pub fn ensure_running(paths: &Paths, options: &StartOptions) -> Result<Started> 
             );
             replaced = Some(client.hello.pid);
             drop(client);
-            stop(paths)?;
+            stop(paths).await?;
         }
         Err(ClientError::Mismatch { daemon }) => {
             let pid = WriterLock::holder(&paths.daemon_lock_file()).map_or(0, |h| h.pid);
             tracing::info!("replacing daemon {pid} of protocol {daemon}");
             replaced = Some(pid);
-            stop(paths)?;
+            stop(paths).await?;
         }
         Ok(None) => {
             // Maybe one is starting right now: it holds the lock before it listens.
             let starting = WriterLock::holder(&paths.daemon_lock_file())
                 .is_some_and(|holder| holder.role == "daemon");
-            if starting && let Some(client) = wait_for_socket(paths, START_TIMEOUT) {
+            if starting && let Some(client) = wait_for_socket(paths, START_TIMEOUT).await {
                 return Ok(Started::AlreadyRunning {
                     pid: client.hello.pid,
                 });
@@ -103,26 +103,26 @@ pub fn ensure_running(paths: &Paths, options: &StartOptions) -> Result<Started> 
         }
         Err(e) => return Err(e.into()),
     }
-    let pid = spawn(paths, options)?;
+    let pid = spawn(paths, options).await?;
     Ok(match replaced {
         Some(old) => Started::Replaced { old, pid },
         None => Started::Started { pid },
     })
 }
 
-fn wait_for_socket(paths: &Paths, timeout: Duration) -> Option<DaemonClient> {
+async fn wait_for_socket(paths: &Paths, timeout: Duration) -> Option<DaemonClient> {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
-        if let Ok(Some(client)) = DaemonClient::connect(&paths.daemon_socket()) {
+        if let Ok(Some(client)) = DaemonClient::connect(&paths.daemon_socket()).await {
             return Some(client);
         }
-        std::thread::sleep(Duration::from_millis(50));
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     None
 }
 
 /// Starts `mneme daemon run` for `paths` in its own session, with no terminal, and waits until it answers.
-fn spawn(paths: &Paths, options: &StartOptions) -> Result<u32> {
+async fn spawn(paths: &Paths, options: &StartOptions) -> Result<u32> {
     let exe = std::env::current_exe().context("cannot find the mneme executable")?;
     let mut command = Command::new(exe);
     command
@@ -147,7 +147,7 @@ fn spawn(paths: &Paths, options: &StartOptions) -> Result<u32> {
     let mut child = command.spawn().context("cannot start the memory daemon")?;
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
-        if let Ok(Some(client)) = DaemonClient::connect(&paths.daemon_socket()) {
+        if let Ok(Some(client)) = DaemonClient::connect(&paths.daemon_socket()).await {
             // Reap the child in the background so it never lingers as a zombie of ours.
             std::thread::spawn(move || child.wait());
             return Ok(client.hello.pid);
@@ -162,16 +162,18 @@ fn spawn(paths: &Paths, options: &StartOptions) -> Result<u32> {
             let _ = child.kill();
             bail!("the memory daemon did not answer within {START_TIMEOUT:?}");
         }
-        std::thread::sleep(Duration::from_millis(50));
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
 /// Stops the daemon of `paths`: asks it to finish its write and exit, waits for the writer lock
 /// to be released, and falls back to SIGTERM. Returns the pid that was stopped.
-pub fn stop(paths: &Paths) -> Result<Option<u32>> {
+pub async fn stop(paths: &Paths) -> Result<Option<u32>> {
     let lock_file = paths.daemon_lock_file();
     let holder = WriterLock::holder(&lock_file).filter(|h| h.role == "daemon");
-    let asked = request_shutdown(&paths.daemon_socket()).unwrap_or(false);
+    let asked = request_shutdown(&paths.daemon_socket())
+        .await
+        .unwrap_or(false);
     let Some(holder) = holder else {
         return Ok(None);
     };
@@ -187,7 +189,7 @@ pub fn stop(paths: &Paths) -> Result<Option<u32>> {
                 holder.pid
             );
         }
-        std::thread::sleep(Duration::from_millis(50));
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(Some(holder.pid))
 }

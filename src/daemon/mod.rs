@@ -6,7 +6,6 @@
 pub mod client;
 pub mod ingest;
 pub mod lifecycle;
-pub mod lock;
 pub mod protocol;
 pub mod server;
 pub mod status;

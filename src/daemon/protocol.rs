@@ -4,10 +4,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::writes::WriteOp;
+use super::status::DaemonStatus;
+use super::writes::{WriteOp, WriteResult};
+use crate::memory::service::MemoryError;
 
-/// Bumped whenever a request or response changes shape.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// Bumped whenever a request or response changes shape (2: typed replies and error kinds).
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// A request: the protocol version and what to do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,34 +43,101 @@ pub struct Hello {
     pub build: String,
 }
 
-/// A response line.
+/// What each request is answered with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "reply", content = "value", rename_all = "snake_case")]
+pub enum Reply {
+    Hello(Hello),
+    Status(Box<DaemonStatus>),
+    ShuttingDown,
+    Written(WriteResult),
+}
+
+/// What kind of failure a request met, so a client can react without parsing messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The memory (or session) asked for does not exist.
+    NotFound,
+    /// The request itself is wrong (malformed, another protocol version, bad values).
+    Invalid,
+    /// The daemon cannot do it now (stopping, memory still loading); trying later may work.
+    Busy,
+    /// Anything else; the message and the daemon's log say what.
+    Internal,
+}
+
+/// A refused or failed request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct DaemonError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl DaemonError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The kind of a failed write, from what it failed on.
+    pub fn from_write(error: &anyhow::Error) -> Self {
+        let kind = match error.downcast_ref::<MemoryError>() {
+            Some(MemoryError::NotFound(_)) => ErrorKind::NotFound,
+            Some(MemoryError::Invalid(_)) => ErrorKind::Invalid,
+            _ => ErrorKind::Internal,
+        };
+        Self::new(kind, format!("{error:#}"))
+    }
+}
+
+/// A response line. `protocol`, `ok` and a plain-text `error` keep their shape in every version,
+/// so a client of any version can tell a mismatch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Response {
     pub ok: bool,
     /// The daemon's protocol version (on every response, so a mismatch is always visible).
     pub protocol: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<serde_json::Value>,
+    pub reply: Option<Reply>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<ErrorKind>,
 }
 
 impl Response {
-    pub fn ok(protocol: u32, result: serde_json::Value) -> Self {
+    pub fn ok(protocol: u32, reply: Reply) -> Self {
         Self {
             ok: true,
             protocol,
-            result: Some(result),
+            reply: Some(reply),
             error: None,
+            error_kind: None,
         }
     }
 
-    pub fn error(protocol: u32, message: impl Into<String>) -> Self {
+    pub fn error(protocol: u32, error: DaemonError) -> Self {
         Self {
             ok: false,
             protocol,
-            result: None,
-            error: Some(message.into()),
+            reply: None,
+            error: Some(error.message),
+            error_kind: Some(error.kind),
+        }
+    }
+
+    /// The reply, or the error the daemon sent.
+    pub fn into_result(self) -> Result<Reply, DaemonError> {
+        match (self.ok, self.reply) {
+            (true, Some(reply)) => Ok(reply),
+            _ => Err(DaemonError::new(
+                self.error_kind.unwrap_or(ErrorKind::Internal),
+                self.error.unwrap_or_else(|| "the daemon sent no reply".into()),
+            )),
         }
     }
 }
@@ -118,7 +187,7 @@ mod tests {
             op: Op::Status,
         })
         .unwrap();
-        assert_eq!(line, r#"{"v":1,"op":"status"}"#);
+        assert_eq!(line, r#"{"v":2,"op":"status"}"#);
         assert!(matches!(
             parse_request(&line, PROTOCOL_VERSION).unwrap().op,
             Op::Status
@@ -138,5 +207,31 @@ mod tests {
             Err(ParseFailure::Malformed(_))
         ));
         assert!(mismatch_message(1, 7).contains("mneme daemon stop"));
+    }
+
+    #[test]
+    fn replies_and_errors_keep_their_types_on_the_wire() {
+        let deleted = Response::ok(
+            PROTOCOL_VERSION,
+            Reply::Written(WriteResult::Deleted { deleted: 2 }),
+        );
+        let line = serde_json::to_string(&deleted).unwrap();
+        let back: Response = serde_json::from_str(&line).unwrap();
+        assert!(matches!(
+            back.into_result(),
+            Ok(Reply::Written(WriteResult::Deleted { deleted: 2 }))
+        ));
+        let missing = Response::error(
+            PROTOCOL_VERSION,
+            DaemonError::new(ErrorKind::NotFound, "no memory `x`"),
+        );
+        let line = serde_json::to_string(&missing).unwrap();
+        // The message stays a plain string, readable by clients of any version.
+        assert!(line.contains(r#""error":"no memory `x`""#), "{line}");
+        let err = serde_json::from_str::<Response>(&line)
+            .unwrap()
+            .into_result()
+            .unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotFound);
     }
 }

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Local, NaiveDate, Utc};
-use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
@@ -16,12 +15,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::ingest::{LARGE_INGEST_CHUNKS, Scanner, ingest_sessions};
 use super::lifecycle::own_build;
-use super::lock::WriterLock;
+use crate::memory::lock::WriterLock;
 use super::protocol::{
-    Hello, Op, PROTOCOL_VERSION, ParseFailure, Response, mismatch_message, parse_request,
+    DaemonError, ErrorKind, Hello, Op, PROTOCOL_VERSION, ParseFailure, Reply, Response,
+    mismatch_message, parse_request,
 };
-use super::status::{ConsolidationRecord, DaemonStatus, IngestRecord, UpkeepRecord};
-use super::writes::{UPKEEP_KEEP_MINUTES, WriteOp, Writer};
+use super::status::{ConsolidationRecord, DaemonState, DaemonStatus, IngestRecord, UpkeepRecord};
+use super::writes::{UPKEEP_KEEP_MINUTES, WriteOp, WriteResult, Writer};
 use crate::config::Config;
 use crate::consolidate::{ConsolidationLog, due_days, local_day, rss_bytes, turns_per_day};
 use crate::memory::service::MemoryService;
@@ -93,7 +93,7 @@ pub fn next_local(now: DateTime<Utc>, at: chrono::NaiveTime) -> DateTime<Utc> {
 
 struct Job {
     op: WriteOp,
-    reply: oneshot::Sender<Result<Value, String>>,
+    reply: oneshot::Sender<Result<WriteResult, DaemonError>>,
 }
 
 /// What every connection handler shares.
@@ -147,7 +147,7 @@ pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()
         protocol: options.protocol,
         version: env!("CARGO_PKG_VERSION").into(),
         started: started_at,
-        state: "starting".into(),
+        state: DaemonState::Starting,
         ..DaemonStatus::default()
     }));
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(256);
@@ -169,6 +169,7 @@ pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()
     stop_on_signals(cancel.clone());
     tokio::spawn(accept_loop(listener, shared));
     let mut writer = WriterTask {
+        lock: &writer_lock,
         paths: &paths,
         config: &config,
         status,
@@ -185,7 +186,7 @@ pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()
         next_load: Instant::now(),
     };
     writer.run(jobs_rx).await;
-    lock(&writer.status).state = "stopping".into();
+    lock(&writer.status).state = DaemonState::Stopping;
     let _ = std::fs::remove_file(&socket);
     drop(writer_lock);
     tracing::info!("daemon stopped");
@@ -222,6 +223,7 @@ async fn accept_loop(listener: UnixListener, shared: Shared) {
             _ = shared.cancel.cancelled() => return,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
+                    lock(&shared.status).connections += 1;
                     tokio::spawn(serve(stream, shared.clone()));
                 }
                 Err(e) => {
@@ -248,35 +250,30 @@ async fn serve(stream: UnixStream, shared: Shared) {
 
 async fn answer(line: &str, shared: &Shared) -> Response {
     let speaks = shared.hello.protocol;
+    let refuse = |message: String| Response::error(speaks, DaemonError::new(ErrorKind::Invalid, message));
     let request = match parse_request(line, speaks) {
         Ok(r) => r,
-        Err(ParseFailure::Version(theirs)) => {
-            return Response::error(speaks, mismatch_message(speaks, theirs));
-        }
-        Err(ParseFailure::Malformed(e)) => {
-            return Response::error(speaks, format!("malformed request: {e}"));
-        }
+        Err(ParseFailure::Version(theirs)) => return refuse(mismatch_message(speaks, theirs)),
+        Err(ParseFailure::Malformed(e)) => return refuse(format!("malformed request: {e}")),
     };
+    let busy = |message: &str| Response::error(speaks, DaemonError::new(ErrorKind::Busy, message));
     match request.op {
-        Op::Hello => Response::ok(speaks, serde_json::to_value(&shared.hello).expect("json")),
-        Op::Status => Response::ok(
-            speaks,
-            serde_json::to_value(shared.snapshot()).expect("json"),
-        ),
+        Op::Hello => Response::ok(speaks, Reply::Hello(shared.hello.clone())),
+        Op::Status => Response::ok(speaks, Reply::Status(Box::new(shared.snapshot()))),
         Op::Shutdown => {
             tracing::info!("shutdown requested");
             shared.cancel.cancel();
-            Response::ok(speaks, Value::Null)
+            Response::ok(speaks, Reply::ShuttingDown)
         }
         Op::Write { write } => {
             let (reply, answer) = oneshot::channel();
             if shared.jobs.send(Job { op: write, reply }).await.is_err() {
-                return Response::error(speaks, "the daemon is stopping");
+                return busy("the daemon is stopping");
             }
             match answer.await {
-                Ok(Ok(value)) => Response::ok(speaks, value),
-                Ok(Err(message)) => Response::error(speaks, message),
-                Err(_) => Response::error(speaks, "the daemon stopped before finishing this write"),
+                Ok(Ok(result)) => Response::ok(speaks, Reply::Written(result)),
+                Ok(Err(error)) => Response::error(speaks, error),
+                Err(_) => busy("the daemon stopped before finishing this write"),
             }
         }
     }
@@ -284,6 +281,8 @@ async fn answer(line: &str, shared: &Shared) -> Response {
 
 /// The single writer: owns the memory service and every change to the store.
 struct WriterTask<'a> {
+    /// Held for the daemon's lifetime: the proof that lets it write.
+    lock: &'a WriterLock,
     paths: &'a Paths,
     config: &'a Config,
     status: Arc<Mutex<DaemonStatus>>,
@@ -325,8 +324,8 @@ impl WriterTask<'_> {
         }
     }
 
-    fn set_state(&self, state: &str) {
-        lock(&self.status).state = state.into();
+    fn set_state(&self, state: DaemonState) {
+        lock(&self.status).state = state;
     }
 
     fn error(&self, what: &str, message: String) {
@@ -346,15 +345,17 @@ impl WriterTask<'_> {
         let loaded = async {
             let store = MemoryStore::open(&self.paths.memory_dir()).await?;
             let catalog = crate::models::Catalog::new(&self.paths.models_dir);
-            let embedder =
-                tokio::task::block_in_place(|| crate::memory::embed::Embedder::load(&catalog))?;
+            let embedder = tokio::task::spawn_blocking(move || {
+                crate::memory::embed::Embedder::load(&catalog)
+            })
+            .await??;
             anyhow::Ok(MemoryService::new(store, embedder))
         }
         .await;
         match loaded {
             Ok(memory) => {
                 self.memory = Some(memory);
-                self.set_state("idle");
+                self.set_state(DaemonState::Idle);
                 self.refresh_counts().await;
                 Ok(())
             }
@@ -369,7 +370,7 @@ impl WriterTask<'_> {
 
     async fn handle(&mut self, job: Job) {
         if let Err(e) = self.ensure_memory().await {
-            let _ = job.reply.send(Err(e));
+            let _ = job.reply.send(Err(DaemonError::new(ErrorKind::Busy, e)));
             return;
         }
         let removes_text = job.op.removes_text();
@@ -379,25 +380,29 @@ impl WriterTask<'_> {
             WriteOp::Consolidate { date, now } => {
                 let now = now.unwrap_or_else(|| self.clock.now());
                 let date = date.unwrap_or_else(|| local_day(now) - chrono::Duration::days(1));
-                self.consolidate(date, now).await
+                self.consolidate(date, now)
+                    .await
+                    .map(|report| WriteResult::Consolidated { report })
+                    .map_err(|e| DaemonError::new(ErrorKind::Internal, e))
             }
             WriteOp::Upkeep => self
                 .upkeep()
                 .await
-                .map(|r| serde_json::to_value(r).expect("json")),
+                .map(|report| WriteResult::Upkept { report })
+                .map_err(|e| DaemonError::new(ErrorKind::Internal, e)),
             op => {
-                self.set_state("writing");
+                self.set_state(DaemonState::Writing);
                 let writer = self.writer();
-                let result = writer.apply(op).await.map_err(|e| format!("{e:#}"));
-                self.set_state("idle");
+                let result = writer
+                    .apply(op)
+                    .await
+                    .map_err(|e| DaemonError::from_write(&e));
+                self.set_state(DaemonState::Idle);
                 result
             }
         };
-        if is_ingest
-            && let Ok(value) = &result
-            && let Ok(report) = serde_json::from_value::<super::ingest::IngestReport>(value.clone())
-        {
-            self.record_ingest(&report, started);
+        if is_ingest && let Ok(WriteResult::Ingested { report }) = &result {
+            self.record_ingest(report, started);
         }
         self.dirty = true;
         self.upkeep_soon |= removes_text;
@@ -406,12 +411,12 @@ impl WriterTask<'_> {
     }
 
     fn writer(&self) -> Writer<'_> {
-        Writer {
-            memory: self.memory.as_ref().expect("loaded"),
-            paths: self.paths,
-            config: self.config,
-            cancel: self.cancel.clone(),
-        }
+        Writer::new(
+            self.memory.as_ref().expect("loaded").writer(self.lock),
+            self.paths,
+            self.config,
+            self.cancel.clone(),
+        )
     }
 
     async fn housekeeping(&mut self) {
@@ -454,18 +459,18 @@ impl WriterTask<'_> {
         if changed.is_empty() {
             return;
         }
-        self.set_state("ingesting");
+        self.set_state(DaemonState::Ingesting);
         let started = Instant::now();
         let ids: Vec<String> = changed.iter().map(|(id, _, _)| id.clone()).collect();
         let clock_now = self.clock.now();
-        let memory = self.memory.as_ref().expect("loaded");
-        let result = ingest_sessions(memory, &store, &ids, |s| {
+        let memory = self.memory.as_ref().expect("loaded").writer(self.lock);
+        let result = ingest_sessions(&memory, &store, &ids, |s| {
             s.turns
                 .last()
                 .is_none_or(|t| clock_now - t.time > UNANSWERED_AFTER)
         })
         .await;
-        self.set_state("idle");
+        self.set_state(DaemonState::Idle);
         match result {
             Ok(report) => {
                 for (_, path, stamp) in changed {
@@ -529,11 +534,15 @@ impl WriterTask<'_> {
         }
     }
 
-    async fn consolidate(&mut self, date: NaiveDate, now: DateTime<Utc>) -> Result<Value, String> {
-        self.set_state("consolidating");
+    async fn consolidate(
+        &mut self,
+        date: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<crate::consolidate::DayReport, String> {
+        self.set_state(DaemonState::Consolidating);
         tracing::info!(%date, "consolidating");
         let result = self.writer().consolidate(date, now).await;
-        self.set_state("idle");
+        self.set_state(DaemonState::Idle);
         self.dirty = true;
         let mut status = lock(&self.status);
         match result {
@@ -556,7 +565,7 @@ impl WriterTask<'_> {
                         format!("{date} {}: {}", f.target, f.reason),
                     );
                 }
-                Ok(serde_json::to_value(report).expect("json"))
+                Ok(report)
             }
             Err(e) => {
                 let message = format!("{e:#}");
@@ -582,13 +591,13 @@ impl WriterTask<'_> {
         self.dirty = false;
         self.next_upkeep =
             Instant::now() + Duration::from_secs(self.config.daemon.upkeep_minutes * 60);
-        self.set_state("upkeep");
+        self.set_state(DaemonState::Upkeep);
         let memory = self.memory.as_ref().expect("loaded");
         let result = memory
-            .store
+            .writer(self.lock)
             .upkeep(chrono::Duration::minutes(UPKEEP_KEEP_MINUTES))
             .await;
-        self.set_state("idle");
+        self.set_state(DaemonState::Idle);
         let at = self.clock.now();
         let record = match &result {
             Ok(u) => UpkeepRecord {
@@ -631,7 +640,7 @@ impl WriterTask<'_> {
                 kinds: vec![kind],
                 ..MemoryFilter::default()
             };
-            match memory.store.count(&filter).await {
+            match memory.store().count(&filter).await {
                 Ok(n) => {
                     counts.insert(kind.as_str().to_string(), n);
                 }

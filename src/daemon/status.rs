@@ -15,8 +15,10 @@ pub struct DaemonStatus {
     pub uptime_s: u64,
     /// The daemon's clock (differs from the wall clock when started with `--now`).
     pub now: DateTime<Utc>,
-    /// `starting`, `idle`, `ingesting`, `consolidating`, `upkeep` or `stopping`.
-    pub state: String,
+    pub state: DaemonState,
+    /// Connections accepted since the daemon started (a client that keeps one adds one).
+    #[serde(default)]
+    pub connections: u64,
     pub queue: Queue,
     pub last_ingest: Option<IngestRecord>,
     /// Chunks written since the daemon started.
@@ -29,6 +31,41 @@ pub struct DaemonStatus {
     pub rss_bytes: u64,
     /// Recent failures, newest last (at most `MAX_ERRORS`).
     pub errors: Vec<ErrorRecord>,
+}
+
+/// What the daemon is doing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DaemonState {
+    #[default]
+    Starting,
+    Idle,
+    /// Applying a client's write.
+    Writing,
+    Ingesting,
+    Consolidating,
+    Upkeep,
+    Stopping,
+}
+
+impl DaemonState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DaemonState::Starting => "starting",
+            DaemonState::Idle => "idle",
+            DaemonState::Writing => "writing",
+            DaemonState::Ingesting => "ingesting",
+            DaemonState::Consolidating => "consolidating",
+            DaemonState::Upkeep => "upkeep",
+            DaemonState::Stopping => "stopping",
+        }
+    }
+}
+
+impl std::fmt::Display for DaemonState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How many recent errors status keeps.

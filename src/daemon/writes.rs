@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use super::ingest;
+use super::ingest::{self, IngestReport};
 use crate::config::Config;
-use crate::consolidate::{ConsolidationLog, Consolidator, DayRecord, local_day};
+use crate::consolidate::{ConsolidationLog, Consolidator, DayRecord, DayReport, local_day};
 use crate::engine::EngineSettings;
-use crate::memory::service::{MemoryError, MemoryService};
+use crate::memory::service::MemoryError;
+use crate::memory::store::Upkeep;
+use crate::memory::writer::MemoryWriter;
 use crate::memory::{Memory, MemoryKind};
 use crate::models::Catalog;
 use crate::paths::Paths;
@@ -67,47 +69,98 @@ impl WriteOp {
     }
 }
 
-/// What applying writes needs.
+/// What applying writes needs: write access to memory (so the writer lock is held), and where
+/// the transcripts and config are.
 pub struct Writer<'a> {
-    pub memory: &'a MemoryService,
-    pub paths: &'a Paths,
-    pub config: &'a Config,
-    pub cancel: CancellationToken,
+    memory: MemoryWriter<'a>,
+    paths: &'a Paths,
+    config: &'a Config,
+    cancel: CancellationToken,
 }
 
-fn shown(mut memory: Memory) -> Value {
-    memory.vector.clear();
-    serde_json::to_value(memory).expect("serialises")
+/// What a write did: one typed result per kind of write.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum WriteResult {
+    /// The memory as it now is (add, edit, pin), without its vector.
+    Memory { memory: Memory },
+    Deleted { deleted: usize },
+    Imported { imported: usize },
+    Recorded { recorded: usize },
+    Ingested { report: IngestReport },
+    Consolidated { report: DayReport },
+    Upkept { report: Upkeep },
 }
 
-impl Writer<'_> {
-    /// Applies one write and returns its result as JSON.
-    pub async fn apply(&self, op: WriteOp) -> anyhow::Result<Value> {
-        let memory = self.memory;
+impl WriteResult {
+    fn memory(mut memory: Memory) -> Self {
+        memory.vector.clear();
+        WriteResult::Memory { memory }
+    }
+
+    /// The JSON the command line prints for it.
+    pub fn to_json(&self) -> Value {
+        match self {
+            WriteResult::Memory { memory } => serde_json::to_value(memory),
+            WriteResult::Deleted { deleted } => Ok(WriteResult::Deleted { deleted }),
+            WriteResult::Imported { imported } => Ok(json!({ "imported": imported })),
+            WriteResult::Recorded { recorded } => Ok(json!({ "recorded": recorded })),
+            WriteResult::Ingested { report } => serde_json::to_value(report),
+            WriteResult::Consolidated { report } => serde_json::to_value(report),
+            WriteResult::Upkept { report } => serde_json::to_value(report),
+        }
+        .expect("write results serialise")
+    }
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(
+        memory: MemoryWriter<'a>,
+        paths: &'a Paths,
+        config: &'a Config,
+        cancel: CancellationToken,
+    ) -> Self {
+        Self {
+            memory,
+            paths,
+            config,
+            cancel,
+        }
+    }
+
+    /// Applies one write.
+    pub async fn apply(&self, op: WriteOp) -> anyhow::Result<WriteResult> {
+        let memory = &self.memory;
         Ok(match op {
-            WriteOp::Add { kind, text } => shown(memory.add(kind, &text).await?),
-            WriteOp::Edit { id, text } => shown(memory.edit(&id, &text).await?),
+            WriteOp::Add { kind, text } => WriteResult::memory(memory.add(kind, &text).await?),
+            WriteOp::Edit { id, text } => WriteResult::memory(memory.edit(&id, &text).await?),
             WriteOp::Delete { ids } => {
-                let deleted = memory.store.delete(&ids).await?;
+                let deleted = memory.delete(&ids).await?;
                 if deleted == 0 {
                     return Err(MemoryError::NotFound(ids.join(", ")).into());
                 }
-                json!({ "deleted": deleted })
+                WriteResult::Deleted { deleted }
             }
-            WriteOp::Pin { id, pinned } => shown(memory.set_pinned(&id, pinned).await?),
+            WriteOp::Pin { id, pinned } => {
+                WriteResult::memory(memory.set_pinned(&id, pinned).await?)
+            }
             WriteOp::Import { mut memories } => {
                 for batch in memories.chunks_mut(256) {
                     let texts: Vec<String> = batch.iter().map(|m| m.text.clone()).collect();
-                    for (m, v) in batch.iter_mut().zip(memory.embed(&texts)?) {
+                    for (m, v) in batch.iter_mut().zip(memory.memory().embed(&texts).await?) {
                         m.vector = v;
                     }
-                    memory.store.upsert(batch).await?;
+                    memory.upsert(batch).await?;
                 }
-                json!({ "imported": memories.len() })
+                WriteResult::Imported {
+                    imported: memories.len(),
+                }
             }
             WriteOp::RecordRecall { ids, at } => {
-                memory.store.record_recall(&ids, at).await?;
-                json!({ "recorded": ids.len() })
+                memory.record_recall(&ids, at).await?;
+                WriteResult::Recorded {
+                    recorded: ids.len(),
+                }
             }
             WriteOp::Ingest { sessions, complete } => {
                 let store = SessionStore::new(self.paths.sessions_dir());
@@ -118,21 +171,22 @@ impl Writer<'_> {
                 };
                 let report = ingest::ingest_sessions(memory, &store, &ids, |_| complete).await?;
                 if report.chunks >= ingest::LARGE_INGEST_CHUNKS {
-                    memory.store.optimize().await?;
+                    memory.optimize().await?;
                 }
-                serde_json::to_value(report)?
+                WriteResult::Ingested { report }
             }
             WriteOp::Consolidate { date, now } => {
                 let now = now.unwrap_or_else(Utc::now);
                 let date = date.unwrap_or_else(|| local_day(now) - chrono::Duration::days(1));
-                serde_json::to_value(self.consolidate(date, now).await?)?
+                WriteResult::Consolidated {
+                    report: self.consolidate(date, now).await?,
+                }
             }
-            WriteOp::Upkeep => serde_json::to_value(
-                memory
-                    .store
+            WriteOp::Upkeep => WriteResult::Upkept {
+                report: memory
                     .upkeep(chrono::Duration::minutes(UPKEEP_KEEP_MINUTES))
                     .await?,
-            )?,
+            },
         })
     }
 
@@ -144,9 +198,9 @@ impl Writer<'_> {
     ) -> anyhow::Result<crate::consolidate::DayReport> {
         let sessions = SessionStore::new(self.paths.sessions_dir());
         // Everything said that day is remembered as chunks first.
-        ingest::ingest_sessions(self.memory, &sessions, &sessions.ids()?, |_| true).await?;
+        ingest::ingest_sessions(&self.memory, &sessions, &sessions.ids()?, |_| true).await?;
         let consolidator = Consolidator {
-            memory: self.memory,
+            memory: &self.memory,
             sessions: &sessions,
             settings: EngineSettings::from_config(
                 &Catalog::new(&self.paths.models_dir),

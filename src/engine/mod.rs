@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
-pub use attention::Attention;
+pub use crate::domain::{Attention, Role, StopReason, TurnStats};
 pub use backend::{backend as backend_handle, system_info};
 pub use prompt::neutralise_markup;
 pub use sampling::SamplingParams;
@@ -76,28 +77,6 @@ impl EngineSettings {
     }
 }
 
-/// Who said a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    System,
-    User,
-    Assistant,
-    /// Someone else in an imported conversation; shown to the model as a user message.
-    Other,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::System => "system",
-            Role::User => "user",
-            Role::Assistant => "assistant",
-            Role::Other => "other",
-        }
-    }
-}
-
 /// One message of a conversation as the model sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessage {
@@ -135,50 +114,7 @@ pub enum GenerationEvent {
     /// The reply is complete (or was stopped).
     Finished(Completion),
     /// The request failed; the conversation is unchanged.
-    Failed(String),
-}
-
-/// Why generation stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StopReason {
-    /// The model ended its turn.
-    EndOfTurn,
-    /// The reply reached `max_tokens`.
-    MaxTokens,
-    /// The caller cancelled.
-    Cancelled,
-    /// The context window is full.
-    ContextFull,
-}
-
-/// Measurements of one turn.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TurnStats {
-    /// Time from the request to the first generated token.
-    pub ttft_ms: f64,
-    /// Prompt tokens decoded for this turn (the rest were already in the KV cache).
-    pub prefill_tokens: usize,
-    /// All prompt tokens, cached or not.
-    pub prompt_tokens: usize,
-    pub prefill_tps: f64,
-    pub decode_tps: f64,
-    pub generated_tokens: usize,
-    /// Tokens in the KV cache after the turn.
-    pub context_used: usize,
-    pub context_size: usize,
-    /// Oldest messages left out of the prompt because the conversation no longer fit.
-    #[serde(default)]
-    pub dropped_messages: usize,
-    /// Sliding attention: evictions done by shifting the cache in this turn.
-    #[serde(default)]
-    pub kv_shifts: usize,
-    /// Sliding attention: evictions done by decoding the kept tokens again (cache cannot shift).
-    #[serde(default)]
-    pub kv_reprefills: usize,
-    /// Sliding attention: tokens evicted from the cache in this turn.
-    #[serde(default)]
-    pub evicted_tokens: usize,
+    Failed(EngineError),
 }
 
 /// A finished reply.
@@ -212,7 +148,7 @@ pub struct ModelInfo {
 }
 
 /// Why the engine could not do what was asked.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {
     #[error("model file {0} does not exist")]
     MissingModel(PathBuf),
@@ -236,9 +172,9 @@ pub enum EngineError {
 
 enum Command {
     Generate(Box<GenerateRequest>, UnboundedSender<GenerationEvent>),
-    SaveState(PathBuf, mpsc::SyncSender<Result<usize, EngineError>>),
-    LoadState(PathBuf, mpsc::SyncSender<Result<usize, EngineError>>),
-    Tokenize(String, mpsc::SyncSender<usize>),
+    SaveState(PathBuf, oneshot::Sender<Result<usize, EngineError>>),
+    LoadState(PathBuf, oneshot::Sender<Result<usize, EngineError>>),
+    Tokenize(String, oneshot::Sender<usize>),
     Reset,
 }
 
@@ -297,7 +233,7 @@ impl Engine {
             .send(Command::Generate(Box::new(request), tx.clone()))
             .is_err()
         {
-            let _ = tx.send(GenerationEvent::Failed(EngineError::Stopped.to_string()));
+            let _ = tx.send(GenerationEvent::Failed(EngineError::Stopped));
         }
         rx
     }
@@ -314,31 +250,51 @@ impl Engine {
                 GenerationEvent::Piece(piece) => on_piece(&piece),
                 GenerationEvent::Prefill { .. } => {}
                 GenerationEvent::Finished(done) => return Ok(done),
-                GenerationEvent::Failed(msg) => return Err(EngineError::Llama(msg)),
+                GenerationEvent::Failed(e) => return Err(e),
             }
         }
         Err(EngineError::Stopped)
     }
 
+    /// Generates a whole reply without streaming it (async callers: consolidation, benches).
+    pub async fn complete(&self, request: GenerateRequest) -> Result<Completion, EngineError> {
+        let mut events = self.generate(request);
+        while let Some(event) = events.recv().await {
+            match event {
+                GenerationEvent::Finished(done) => return Ok(done),
+                GenerationEvent::Failed(e) => return Err(e),
+                GenerationEvent::Piece(_) | GenerationEvent::Prefill { .. } => {}
+            }
+        }
+        Err(EngineError::Stopped)
+    }
+
+    /// Loads the model on its thread without blocking the async runtime.
+    pub async fn spawn(settings: EngineSettings) -> Result<Self, EngineError> {
+        tokio::task::spawn_blocking(move || Self::load(settings))
+            .await
+            .map_err(|_| EngineError::Stopped)?
+    }
+
     /// Saves the KV cache and its tokens to `path` (atomically).
-    pub fn save_state(&self, path: &Path) -> Result<usize, EngineError> {
-        let (tx, rx) = mpsc::sync_channel(1);
+    pub async fn save_state(&self, path: &Path) -> Result<usize, EngineError> {
+        let (tx, rx) = oneshot::channel();
         self.send(Command::SaveState(path.to_path_buf(), tx))?;
-        rx.recv().map_err(|_| EngineError::Stopped)?
+        rx.await.map_err(|_| EngineError::Stopped)?
     }
 
     /// Restores a KV cache saved by `save_state`; returns the number of cached tokens.
-    pub fn load_state(&self, path: &Path) -> Result<usize, EngineError> {
-        let (tx, rx) = mpsc::sync_channel(1);
+    pub async fn load_state(&self, path: &Path) -> Result<usize, EngineError> {
+        let (tx, rx) = oneshot::channel();
         self.send(Command::LoadState(path.to_path_buf(), tx))?;
-        rx.recv().map_err(|_| EngineError::Stopped)?
+        rx.await.map_err(|_| EngineError::Stopped)?
     }
 
     /// Counts the tokens of `text` with the model's tokenizer.
-    pub fn count_tokens(&self, text: &str) -> Result<usize, EngineError> {
-        let (tx, rx) = mpsc::sync_channel(1);
+    pub async fn count_tokens(&self, text: &str) -> Result<usize, EngineError> {
+        let (tx, rx) = oneshot::channel();
         self.send(Command::Tokenize(text.to_string(), tx))?;
-        rx.recv().map_err(|_| EngineError::Stopped)
+        rx.await.map_err(|_| EngineError::Stopped)
     }
 
     /// Empties the KV cache.

@@ -10,6 +10,7 @@ use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::attention::LlamaAttention;
 use super::prompt::PromptFormat;
 use super::utf8::Utf8Stream;
 use super::window::{Slide, SlideStats, make_room};
@@ -314,7 +315,7 @@ impl Worker<'_> {
 
     fn generate(&mut self, request: &GenerateRequest, events: &UnboundedSender<GenerationEvent>) {
         if let Err(err) = self.try_generate(request, events) {
-            let _ = events.send(GenerationEvent::Failed(err.to_string()));
+            let _ = events.send(GenerationEvent::Failed(err));
         }
     }
 

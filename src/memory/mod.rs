@@ -3,55 +3,19 @@
 pub mod chunk;
 pub mod embed;
 pub mod fuse;
+pub mod lock;
 pub mod recall;
 pub mod service;
 pub mod store;
+pub mod writer;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::MemoryKind;
+
 /// Width of the all-MiniLM-L6-v2 embedding.
 pub const EMBEDDING_DIMS: usize = 384;
-
-/// What a memory is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum MemoryKind {
-    /// A few consecutive turns of a conversation.
-    Chunk,
-    /// A summary of a session-day or a whole day, written by the model.
-    Summary,
-    /// Something the user wrote down.
-    Note,
-    /// A single fact.
-    Fact,
-}
-
-impl MemoryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MemoryKind::Chunk => "chunk",
-            MemoryKind::Summary => "summary",
-            MemoryKind::Note => "note",
-            MemoryKind::Fact => "fact",
-        }
-    }
-}
-
-impl std::str::FromStr for MemoryKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "chunk" => Ok(Self::Chunk),
-            "summary" => Ok(Self::Summary),
-            "note" => Ok(Self::Note),
-            "fact" => Ok(Self::Fact),
-            other => Err(format!(
-                "unknown memory kind `{other}` (chunk, summary, note, fact)"
-            )),
-        }
-    }
-}
 
 /// One remembered thing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,28 +1,9 @@
 //! Recall for a prompt: pinned memories first, then the best matches, quoted as data within a budget.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+pub use crate::domain::{Recall, Recalled};
 
 use super::service::{MemoryError, MemoryService};
-use super::{Memory, MemoryFilter, MemoryKind};
-
-/// One memory that went into a prompt.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recalled {
-    pub id: String,
-    pub kind: MemoryKind,
-    pub score: f64,
-    pub time: DateTime<Utc>,
-    pub text: String,
-}
-
-/// What was recalled for one user turn, and the exact block the model saw.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Recall {
-    pub items: Vec<Recalled>,
-    /// The quoted block placed before the user's message.
-    pub block: String,
-}
+use super::{Memory, MemoryFilter};
 
 /// Recall settings.
 #[derive(Debug, Clone, Copy)]
@@ -98,7 +79,7 @@ impl MemoryService {
         };
         let mut items: Vec<Recalled> = Vec::new();
         filter.pinned_only = true;
-        for m in self.store.list(&filter, Some(limits.k)).await? {
+        for m in self.store().browse(&filter, limits.k).await? {
             items.push(recalled(&m, 1.0));
         }
         filter.pinned_only = false;
@@ -122,6 +103,8 @@ impl MemoryService {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::MemoryKind;
+    use chrono::DateTime;
 
     fn item(id: &str, text: &str) -> Recalled {
         Recalled {

@@ -1,13 +1,15 @@
 //! Memory as the rest of mneme uses it: ingest turns, search with hybrid ranking, recall into a prompt.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
 use super::chunk::{Chunk, ChunkLimits, SourceTurn, chunk_turns};
 use super::embed::{EmbedError, Embedder};
 use super::fuse::{Ranking, fuse};
+use super::lock::WriterLock;
 use super::store::{MemoryStore, StoreError};
+use super::writer::MemoryWriter;
 use super::{Memory, MemoryFilter, MemoryKind};
 use crate::session::{Session, Turn};
 
@@ -20,6 +22,8 @@ pub enum MemoryError {
     Embed(#[from] EmbedError),
     #[error("no memory `{0}`")]
     NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// Chunks per LanceDB commit when ingesting.
@@ -34,8 +38,8 @@ pub struct Found {
 
 /// The store plus the embedder (loaded once per process).
 pub struct MemoryService {
-    pub store: MemoryStore,
-    embedder: Mutex<Embedder>,
+    store: MemoryStore,
+    embedder: Arc<Mutex<Embedder>>,
     pub ranking: Ranking,
     pub limits: ChunkLimits,
 }
@@ -58,30 +62,37 @@ fn source_turn(session: &str, turn: &Turn) -> SourceTurn {
 }
 
 impl MemoryService {
+    /// The store, for reading (writes go through `writer`).
+    pub fn store(&self) -> &MemoryStore {
+        &self.store
+    }
+
+    /// Write access, for the holder of the store's writer lock (the daemon, or a command writing
+    /// directly while no daemon runs).
+    pub fn writer<'a>(&'a self, lock: &'a WriterLock) -> MemoryWriter<'a> {
+        MemoryWriter::new(self, lock)
+    }
+
     pub fn new(store: MemoryStore, embedder: Embedder) -> Self {
         Self {
             store,
-            embedder: Mutex::new(embedder),
+            embedder: Arc::new(Mutex::new(embedder)),
             ranking: Ranking::default(),
             limits: ChunkLimits::default(),
         }
     }
 
-    /// Embeds texts (blocking the current worker thread briefly).
-    pub fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, MemoryError> {
-        let mut embedder = self.embedder.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(tokio::task::block_in_place(|| embedder.embed(texts))?)
-    }
-
-    /// Chunks and stores the turns of `session` not yet in memory. With `complete` false, a question
-    /// still waiting for its answer is left for later. Returns the number of chunks written.
-    pub async fn ingest_session(
-        &self,
-        session: &Session,
-        complete: bool,
-    ) -> Result<usize, MemoryError> {
-        let (chunks, _pending) = self.pending_chunks(session, complete).await?;
-        self.store_chunks(&chunks).await
+    /// Embeds texts on a blocking thread (ONNX inference is CPU-bound).
+    pub async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, MemoryError> {
+        let embedder = self.embedder.clone();
+        let texts = texts.to_vec();
+        let vectors = tokio::task::spawn_blocking(move || {
+            let mut embedder = embedder.lock().unwrap_or_else(|p| p.into_inner());
+            embedder.embed(&texts)
+        })
+        .await
+        .map_err(|e| EmbedError::Model(format!("the embedding task failed: {e}")))??;
+        Ok(vectors)
     }
 
     /// The chunks `session` still needs, and how many turns are held back waiting for an answer.
@@ -99,39 +110,6 @@ impl MemoryService {
             .collect();
         let (chunks, pending) = chunk_turns(&fresh, self.limits, complete);
         Ok((chunks, pending))
-    }
-
-    /// Embeds and stores chunks, in commits of up to `INGEST_BATCH` so a long import makes few
-    /// fragments. Each commit is atomic: after a crash a chunk is either stored whole or not at all.
-    pub async fn store_chunks(&self, chunks: &[Chunk]) -> Result<usize, MemoryError> {
-        let mut written = 0;
-        for batch in chunks.chunks(INGEST_BATCH) {
-            let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
-            let vectors = self.embed(&texts)?;
-            let now = Utc::now();
-            let memories: Vec<Memory> = batch
-                .iter()
-                .zip(vectors)
-                .map(|(c, vector)| Memory {
-                    id: c.id.clone(),
-                    kind: MemoryKind::Chunk,
-                    text: c.text.clone(),
-                    vector,
-                    session: Some(c.session.clone()),
-                    time_start: c.time_start,
-                    time_end: c.time_end,
-                    source_turns: c.source_turns.clone(),
-                    created: now,
-                    updated: now,
-                    pinned: false,
-                    recall_count: 0,
-                    last_recalled: None,
-                })
-                .collect();
-            self.store.upsert(&memories).await?;
-            written += memories.len();
-        }
-        Ok(written)
     }
 
     /// Hybrid search: vector and full-text candidates fused, scored with recency and pins, de-duplicated.
@@ -152,7 +130,7 @@ impl MemoryService {
         filter: &MemoryFilter,
         now: DateTime<Utc>,
     ) -> Result<Vec<Found>, MemoryError> {
-        let vector = self.embed(&[text.to_string()])?.pop().unwrap_or_default();
+        let vector = self.embed(&[text.to_string()]).await?.pop().unwrap_or_default();
         let candidates = (k * 3).max(30);
         let by_vector = self
             .store
@@ -165,42 +143,5 @@ impl MemoryService {
             .into_iter()
             .map(|(memory, score)| Found { memory, score })
             .collect())
-    }
-
-    /// Adds a note (or fact) written by the user.
-    pub async fn add(&self, kind: MemoryKind, text: &str) -> Result<Memory, MemoryError> {
-        let vector = self.embed(&[text.to_string()])?.pop().unwrap_or_default();
-        let memory = Memory::new(kind, text.to_string(), vector, Utc::now());
-        self.store.upsert(std::slice::from_ref(&memory)).await?;
-        Ok(memory)
-    }
-
-    /// Replaces a memory's text and re-embeds it.
-    pub async fn edit(&self, id: &str, text: &str) -> Result<Memory, MemoryError> {
-        let mut memory = self
-            .store
-            .get(id)
-            .await?
-            .ok_or_else(|| MemoryError::NotFound(id.into()))?;
-        memory.vector = self.embed(&[text.to_string()])?.pop().unwrap_or_default();
-        memory.text = text.to_string();
-        memory.updated = Utc::now();
-        self.store.upsert(std::slice::from_ref(&memory)).await?;
-        // The old text must not linger in old versions.
-        self.store.purge().await?;
-        Ok(memory)
-    }
-
-    /// Pins or unpins a memory.
-    pub async fn set_pinned(&self, id: &str, pinned: bool) -> Result<Memory, MemoryError> {
-        let mut memory = self
-            .store
-            .get(id)
-            .await?
-            .ok_or_else(|| MemoryError::NotFound(id.into()))?;
-        memory.pinned = pinned;
-        memory.updated = Utc::now();
-        self.store.upsert(std::slice::from_ref(&memory)).await?;
-        Ok(memory)
     }
 }

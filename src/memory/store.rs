@@ -45,7 +45,8 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
 }
 
-/// The memory table, opened for reading and (by the single writer) writing.
+/// The memory table. Anyone may read it; its writes are reachable only through a
+/// `MemoryWriter`, which only the holder of the writer lock can have.
 #[derive(Clone)]
 pub struct MemoryStore {
     dir: PathBuf,
@@ -192,6 +193,22 @@ fn from_batch(batch: &RecordBatch) -> Vec<(Memory, Option<f32>)> {
         .collect()
 }
 
+/// Every column but the vector.
+const ROW_COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "text",
+    "session",
+    "time_start",
+    "time_end",
+    "source_turns",
+    "created",
+    "updated",
+    "pinned",
+    "recall_count",
+    "last_recalled",
+];
+
 fn filter_sql(filter: &MemoryFilter) -> Option<String> {
     let mut parts = Vec::new();
     if !filter.kinds.is_empty() {
@@ -318,7 +335,7 @@ impl MemoryStore {
     }
 
     /// Inserts new memories and replaces existing ones with the same id, in one commit.
-    pub async fn upsert(&self, memories: &[Memory]) -> Result<(), StoreError> {
+    pub(super) async fn upsert(&self, memories: &[Memory]) -> Result<(), StoreError> {
         if memories.is_empty() {
             return Ok(());
         }
@@ -399,6 +416,44 @@ impl MemoryStore {
         Ok(rows)
     }
 
+    /// Memories matching `filter`, newest first, at most `limit`, without their vectors (what a
+    /// listing shows). The filter runs in the query; only the ids and times of the matches are read
+    /// to pick the newest, then just those rows.
+    pub async fn browse(
+        &self,
+        filter: &MemoryFilter,
+        limit: usize,
+    ) -> Result<Vec<Memory>, StoreError> {
+        let mut newest = self.table.query().select(Select::columns(&["id", "time_end"]));
+        if let Some(f) = filter_sql(filter) {
+            newest = newest.only_if(f);
+        }
+        let batches: Vec<RecordBatch> = newest.execute().await?.try_collect().await?;
+        let mut keys: Vec<(DateTime<Utc>, String)> = batches
+            .iter()
+            .flat_map(from_batch)
+            .map(|(m, _)| (m.time_end, m.id))
+            .collect();
+        keys.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        keys.truncate(limit);
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<_> = keys.iter().map(|(_, id)| sql_quote(id)).collect();
+        let batches: Vec<RecordBatch> = self
+            .table
+            .query()
+            .only_if(format!("id IN ({})", ids.join(", ")))
+            .select(Select::columns(ROW_COLUMNS))
+            .execute()
+            .await?
+            .try_collect()
+            .await?;
+        let mut rows: Vec<Memory> = batches.iter().flat_map(from_batch).map(|(m, _)| m).collect();
+        rows.sort_by(|a, b| b.time_end.cmp(&a.time_end).then_with(|| a.id.cmp(&b.id)));
+        Ok(rows)
+    }
+
     /// Number of memories of each kind.
     pub async fn count(&self, filter: &MemoryFilter) -> Result<usize, StoreError> {
         Ok(self.table.count_rows(filter_sql(filter)).await?)
@@ -430,7 +485,36 @@ impl MemoryStore {
             session: Some(session.to_string()),
             ..MemoryFilter::default()
         };
-        Ok(self.list(&filter, Some(1)).await?.pop())
+        Ok(self.browse(&filter, 1).await?.pop())
+    }
+
+    /// The newest summary text of every session that has one, in one query.
+    pub async fn latest_summaries(
+        &self,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let batches: Vec<RecordBatch> = self
+            .table
+            .query()
+            .only_if("kind = 'summary' AND session IS NOT NULL")
+            .select(Select::columns(&["session", "time_end", "text"]))
+            .execute()
+            .await?
+            .try_collect()
+            .await?;
+        let mut newest: std::collections::HashMap<String, (DateTime<Utc>, String)> =
+            Default::default();
+        for (memory, _) in batches.iter().flat_map(from_batch) {
+            let Some(session) = memory.session else {
+                continue;
+            };
+            match newest.get(&session) {
+                Some((time, _)) if *time >= memory.time_end => {}
+                _ => {
+                    newest.insert(session, (memory.time_end, memory.text));
+                }
+            }
+        }
+        Ok(newest.into_iter().map(|(s, (_, text))| (s, text)).collect())
     }
 
     /// Nearest memories to `vector` by cosine distance, best first.
@@ -494,7 +578,7 @@ impl MemoryStore {
     }
 
     /// Deletes memories by id, then purges old versions so the text is gone from disk.
-    pub async fn delete(&self, ids: &[String]) -> Result<usize, StoreError> {
+    pub(super) async fn delete(&self, ids: &[String]) -> Result<usize, StoreError> {
         if ids.is_empty() {
             return Ok(0);
         }
@@ -511,7 +595,7 @@ impl MemoryStore {
     }
 
     /// Records that memories were recalled into a prompt (reinforcement for the forgetting curve).
-    pub async fn record_recall(
+    pub(super) async fn record_recall(
         &self,
         ids: &[String],
         now: DateTime<Utc>,
@@ -538,14 +622,14 @@ impl MemoryStore {
     }
 
     /// Compacts small fragments and folds new rows into the indexes (after large imports).
-    pub async fn optimize(&self) -> Result<(), StoreError> {
+    pub(super) async fn optimize(&self) -> Result<(), StoreError> {
         self.table.optimize(OptimizeAction::All).await?;
         Ok(())
     }
 
     /// Scheduled upkeep: compacts fragments, folds new rows into the indexes, and prunes versions
     /// older than `keep` (readers in other processes may still be on a recent one).
-    pub async fn upkeep(&self, keep: chrono::Duration) -> Result<Upkeep, StoreError> {
+    pub(super) async fn upkeep(&self, keep: chrono::Duration) -> Result<Upkeep, StoreError> {
         let before = disk_bytes(&self.dir);
         let versions_before = self.table.list_versions().await?.len();
         self.table.optimize(OptimizeAction::All).await?;
@@ -566,7 +650,7 @@ impl MemoryStore {
 
     /// Compacts data files, rebuilds the full-text index (whose token lists would keep deleted words)
     /// and removes every old version, so deleted or replaced text leaves the disk.
-    pub async fn purge(&self) -> Result<(), StoreError> {
+    pub(super) async fn purge(&self) -> Result<(), StoreError> {
         self.table.optimize(OptimizeAction::All).await?;
         if self.table.count_rows(None).await? > 0 {
             self.table

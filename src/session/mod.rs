@@ -1,6 +1,7 @@
 //! Conversations on disk: the append-only transcripts everything else (memory, resume) is built from.
 
 mod export;
+pub mod line;
 mod store;
 
 use chrono::{DateTime, Utc};
@@ -9,33 +10,8 @@ use serde::{Deserialize, Serialize};
 pub use export::{ExportFormat, export};
 pub use store::{SessionError, SessionStore};
 
-use crate::engine::{Role, StopReason, TurnStats};
-
-/// One message in a transcript. Never rewritten once appended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Turn {
-    /// Stable id: `<session id>.<n>`.
-    pub id: String,
-    pub time: DateTime<Utc>,
-    pub role: Role,
-    /// Who said it, for imported conversations between people.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub speaker: Option<String>,
-    pub text: String,
-    /// The model that wrote an assistant turn.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stats: Option<TurnStats>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop: Option<StopReason>,
-    /// Memories recalled into the prompt for this user turn (kept so the prompt can be rebuilt exactly).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recall: Option<crate::memory::recall::Recall>,
-    /// The reply was cut off (Esc, Ctrl+C, or an error) before the model finished it.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub interrupted: bool,
-}
+pub use crate::domain::Turn;
+use crate::domain::Role;
 
 /// Facts about a session kept beside its transcript.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +21,36 @@ pub struct SessionMeta {
     /// A name the user gave it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// What listing needs, kept up to date on every append (absent in metas written before it
+    /// existed: listing builds it once from the transcript).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<SessionIndex>,
+}
+
+/// A session at a glance, so listing never reads transcripts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionIndex {
+    pub turns: usize,
+    pub updated: DateTime<Utc>,
+    /// The start of its first question (the default title).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_question: Option<String>,
+    /// The start of its latest question.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_question: Option<String>,
+}
+
+impl SessionIndex {
+    /// The index of `session` as loaded.
+    pub fn of(session: &Session) -> Self {
+        let users = session.turns.iter().filter(|t| t.role == Role::User);
+        Self {
+            turns: session.turns.len(),
+            updated: session.updated(),
+            first_question: users.clone().next().map(|t| one_line(&t.text, 60)),
+            last_question: users.last().map(|t| one_line(&t.text, 200)),
+        }
+    }
 }
 
 /// A loaded session: its facts and every turn so far.
@@ -73,15 +79,15 @@ impl Session {
             .unwrap_or_else(|| "(empty)".into())
     }
 
-    /// Time of the newest turn, or creation.
     /// The user's most recent message.
     pub fn last_question(&self) -> Option<&Turn> {
         self.turns
             .iter()
             .rev()
-            .find(|t| t.role == crate::engine::Role::User)
+            .find(|t| t.role == Role::User)
     }
 
+    /// Time of the newest turn, or creation.
     pub fn updated(&self) -> DateTime<Utc> {
         self.turns.last().map_or(self.meta.created, |t| t.time)
     }
@@ -105,16 +111,25 @@ pub struct SessionSummary {
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub turns: usize,
+    /// The start of the latest question, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_question: Option<String>,
 }
 
-impl From<&Session> for SessionSummary {
-    fn from(session: &Session) -> Self {
+impl SessionSummary {
+    /// The row for a session from its meta and index.
+    pub fn new(meta: &SessionMeta, index: &SessionIndex) -> Self {
         Self {
-            id: session.meta.id.clone(),
-            title: session.title(),
-            created: session.meta.created,
-            updated: session.updated(),
-            turns: session.turns.len(),
+            id: meta.id.clone(),
+            title: meta
+                .name
+                .clone()
+                .or_else(|| index.first_question.clone())
+                .unwrap_or_else(|| "(empty)".into()),
+            created: meta.created,
+            updated: index.updated,
+            turns: index.turns,
+            last_question: index.last_question.clone(),
         }
     }
 }

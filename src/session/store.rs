@@ -2,12 +2,12 @@
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
-use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
-use super::{Session, SessionMeta, SessionSummary, Turn};
+use super::line::TurnLine;
+use super::{Session, SessionIndex, SessionMeta, SessionSummary, Turn};
 use crate::paths::{ensure_private_dir, open_private_append, sync_parent, write_private_atomic};
 
 /// Why a session could not be used.
@@ -135,9 +135,12 @@ impl SessionStore {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            match serde_json::from_slice::<Turn>(&line) {
+            match TurnLine::parse(&line) {
                 Ok(turn) => turns.push(turn),
-                Err(_) => unreadable_lines.push(index + 1),
+                Err(e) => {
+                    tracing::warn!(session = %id, line = index + 1, "{e}");
+                    unreadable_lines.push(index + 1)
+                }
             }
         }
         if !unreadable_lines.is_empty() {
@@ -147,6 +150,7 @@ impl SessionStore {
             id: id.clone(),
             created: turns.first().map_or_else(Utc::now, |t: &Turn| t.time),
             name: None,
+            index: None,
         });
         Ok(Session {
             meta,
@@ -157,55 +161,117 @@ impl SessionStore {
 
     /// The most recently updated session.
     pub fn latest(&self) -> Result<Option<Session>, SessionError> {
-        let mut best: Option<Session> = None;
-        for id in self.ids().map_err(|source| SessionError::Io {
-            id: "*".into(),
-            source,
-        })? {
-            let session = self.open(&id)?;
-            if best
-                .as_ref()
-                .is_none_or(|b| session.updated() >= b.updated())
-            {
-                best = Some(session);
-            }
+        match self.list()?.first() {
+            Some(row) => self.open(&row.id).map(Some),
+            None => Ok(None),
         }
-        Ok(best)
     }
 
-    /// Every session, most recently updated first.
+    /// Every session, most recently updated first, from the metas alone (a meta written before
+    /// the index existed gets one built from its transcript, once).
     pub fn list(&self) -> Result<Vec<SessionSummary>, SessionError> {
         let mut rows = Vec::new();
         for id in self.ids().map_err(|source| SessionError::Io {
             id: "*".into(),
             source,
         })? {
-            rows.push(SessionSummary::from(&self.open(&id)?));
+            rows.push(match self.read_meta(&id)? {
+                Some(meta @ SessionMeta { index: Some(_), .. }) => {
+                    SessionSummary::new(&meta, meta.index.as_ref().expect("matched"))
+                }
+                _ => self.reindex(&id)?,
+            });
         }
         rows.sort_by_key(|r| std::cmp::Reverse(r.updated));
         Ok(rows)
     }
 
-    /// The id the next turn of `session` gets.
+    /// A session's meta as stored, `None` when it has none.
+    fn read_meta(&self, id: &str) -> Result<Option<SessionMeta>, SessionError> {
+        match fs::read(self.meta_path(id)) {
+            Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(SessionError::Io {
+                id: id.to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Builds a session's index from its transcript and stores it in its meta.
+    fn reindex(&self, id: &str) -> Result<SessionSummary, SessionError> {
+        let io_err = |source| SessionError::Io {
+            id: id.to_string(),
+            source,
+        };
+        let _locked = self.locked_transcript(id).map_err(io_err)?;
+        let mut session = self.open(id)?;
+        let index = SessionIndex::of(&session);
+        session.meta.index = Some(index.clone());
+        self.write_meta(&session.meta)?;
+        Ok(SessionSummary::new(&session.meta, &index))
+    }
+
+    /// Brings the stored meta's index up to date after `added` turns were appended (the
+    /// transcript lock is held, so no other append interleaves).
+    fn update_index(&self, session: &mut Session, added: &[Turn]) -> Result<(), SessionError> {
+        let mut meta = self
+            .read_meta(session.id())?
+            .unwrap_or_else(|| session.meta.clone());
+        let mut index = match meta.index.take() {
+            Some(mut index) => {
+                index.turns += added.len();
+                index
+            }
+            None => SessionIndex::of(session),
+        };
+        if let Some(last) = added.last() {
+            index.updated = index.updated.max(last.time);
+        }
+        let questions = added.iter().filter(|t| t.role == crate::domain::Role::User);
+        if index.first_question.is_none() {
+            index.first_question = questions.clone().next().map(|t| super::one_line(&t.text, 60));
+        }
+        if let Some(last) = questions.last() {
+            index.last_question = Some(super::one_line(&last.text, 200));
+        }
+        meta.index = Some(index);
+        self.write_meta(&meta)?;
+        session.meta = meta;
+        Ok(())
+    }
+
+    /// The id the next turn of `session` would get if nobody else appends first (a placeholder:
+    /// `append` allocates the real one under the transcript lock).
     pub fn next_turn_id(session: &Session) -> String {
-        let n = session
-            .turns
-            .iter()
-            .filter_map(|t| {
-                t.id.rsplit_once('.')
-                    .and_then(|(_, n)| n.parse::<usize>().ok())
-            })
-            .max()
-            .map_or(1, |n| n + 1);
-        format!("{}.{n}", session.meta.id)
+        let n = session.turns.iter().filter_map(|t| turn_number(&t.id)).max();
+        format!("{}.{}", session.meta.id, n.map_or(1, |n| n + 1))
     }
 
-    /// Appends a turn to the transcript and fsyncs it before returning.
-    pub fn append(&self, session: &mut Session, turn: Turn) -> Result<(), SessionError> {
-        self.append_many(session, vec![turn])
+    /// Appends a new turn of this conversation and fsyncs it before returning. Its id is allocated
+    /// while the transcript is locked, so two processes appending to one session never share an
+    /// id. Returns the turn as saved.
+    pub fn append(&self, session: &mut Session, mut turn: Turn) -> Result<Turn, SessionError> {
+        let id = session.meta.id.clone();
+        let io_err = |source| SessionError::Io {
+            id: id.clone(),
+            source,
+        };
+        let mut file = self.locked_transcript(&id).map_err(io_err)?;
+        let on_disk = last_turn_number(&mut file).map_err(io_err)?;
+        let in_memory = session.turns.iter().filter_map(|t| turn_number(&t.id)).max();
+        let next = on_disk.max(in_memory).map_or(1, |n| n + 1);
+        turn.id = format!("{id}.{next}");
+        let mut line = TurnLine::encode(&turn);
+        line.push(b'\n');
+        file.write_all(&line).map_err(io_err)?;
+        file.sync_data().map_err(io_err)?;
+        session.turns.push(turn.clone());
+        self.update_index(session, std::slice::from_ref(&turn))?;
+        Ok(turn)
     }
 
-    /// Appends turns with one write and one fsync.
+    /// Appends turns whose ids the caller chose (imports), with one write and one fsync.
     pub fn append_many(&self, session: &mut Session, turns: Vec<Turn>) -> Result<(), SessionError> {
         if turns.is_empty() {
             return Ok(());
@@ -217,16 +283,24 @@ impl SessionStore {
         };
         let mut lines = Vec::new();
         for turn in &turns {
-            serde_json::to_writer(&mut lines, turn).expect("turn serialises");
+            lines.extend(TurnLine::encode(turn));
             lines.push(b'\n');
         }
-        let mut file = open_private_append(&self.transcript(&id)).map_err(io_err)?;
-        let _lock = FileLock::exclusive(&file).map_err(io_err)?;
-        drop_torn_tail(&mut file).map_err(io_err)?;
+        let mut file = self.locked_transcript(&id).map_err(io_err)?;
         file.write_all(&lines).map_err(io_err)?;
         file.sync_data().map_err(io_err)?;
+        self.update_index(session, &turns)?;
         session.turns.extend(turns);
         Ok(())
+    }
+
+    /// The transcript opened for appending, exclusively locked (the lock goes with the file) and
+    /// with any torn tail from a crash repaired.
+    fn locked_transcript(&self, id: &str) -> io::Result<File> {
+        let mut file = open_private_append(&self.transcript(id))?;
+        file.lock()?;
+        repair_tail(&mut file)?;
+        Ok(file)
     }
 
     /// Opens the session with exactly this id, creating it (for imports) if it does not exist.
@@ -242,6 +316,12 @@ impl SessionStore {
             id: id.to_string(),
             created,
             name: None,
+            index: Some(SessionIndex {
+                turns: 0,
+                updated: created,
+                first_question: None,
+                last_question: None,
+            }),
         };
         let io_err = |source| SessionError::Io {
             id: id.to_string(),
@@ -262,7 +342,13 @@ impl SessionStore {
 
     /// Gives a session a name.
     pub fn rename(&self, id_or_prefix: &str, name: &str) -> Result<SessionMeta, SessionError> {
-        let mut session = self.open(id_or_prefix)?;
+        let id = self.resolve(id_or_prefix)?;
+        // Under the transcript lock, so an append's index update cannot undo the new name.
+        let _locked = self.locked_transcript(&id).map_err(|source| SessionError::Io {
+            id: id.clone(),
+            source,
+        })?;
+        let mut session = self.open(&id)?;
         session.meta.name = Some(name.trim().to_string()).filter(|n| !n.is_empty());
         self.write_meta(&session.meta)?;
         Ok(session.meta)
@@ -289,8 +375,54 @@ impl SessionStore {
     }
 }
 
-/// A crash while appending can leave half a line at the end: cut it off before appending.
-fn drop_torn_tail(file: &mut File) -> io::Result<()> {
+/// The `n` of a turn id `<session>.<n>`.
+fn turn_number(id: &str) -> Option<usize> {
+    id.rsplit_once('.').and_then(|(_, n)| n.parse().ok())
+}
+
+/// Where the last line of `file` starts (the file ends with a newline, or is empty).
+fn last_line_start(file: &File, len: u64) -> io::Result<u64> {
+    let mut pos = len.saturating_sub(1);
+    let mut byte = [0u8; 1];
+    while pos > 0 {
+        read_at(file, pos - 1, &mut byte)?;
+        if byte[0] == b'\n' {
+            break;
+        }
+        pos -= 1;
+    }
+    Ok(pos)
+}
+
+/// The highest turn number in a repaired transcript: its last line's, else (when that line is
+/// unreadable) the highest of any line.
+fn last_turn_number(file: &mut File) -> io::Result<Option<usize>> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: String,
+    }
+    let len = file.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok(None);
+    }
+    let start = last_line_start(file, len)?;
+    let mut last = vec![0u8; (len - start) as usize];
+    read_at(file, start, &mut last)?;
+    if let Ok(line) = serde_json::from_slice::<IdOnly>(&last) {
+        return Ok(turn_number(&line.id));
+    }
+    let mut all = vec![0u8; len as usize];
+    read_at(file, 0, &mut all)?;
+    Ok(all
+        .split(|b| *b == b'\n')
+        .filter_map(|l| serde_json::from_slice::<IdOnly>(l).ok())
+        .filter_map(|l| turn_number(&l.id))
+        .max())
+}
+
+/// A crash while appending can leave half a line at the end: cut it off before appending. A
+/// complete line that only lacks its newline (written by hand or another tool) is kept.
+fn repair_tail(file: &mut File) -> io::Result<()> {
     let len = file.seek(SeekFrom::End(0))?;
     if len == 0 {
         return Ok(());
@@ -300,17 +432,15 @@ fn drop_torn_tail(file: &mut File) -> io::Result<()> {
     if last[0] == b'\n' {
         return Ok(());
     }
-    let mut pos = len;
-    let mut byte = [0u8; 1];
-    while pos > 0 {
-        read_at(file, pos - 1, &mut byte)?;
-        if byte[0] == b'\n' {
-            break;
-        }
-        pos -= 1;
+    let start = last_line_start(file, len + 1)?;
+    let mut tail = vec![0u8; (len - start) as usize];
+    read_at(file, start, &mut tail)?;
+    if TurnLine::parse(&tail).is_ok() {
+        tracing::warn!("a transcript's last line lacked its newline: added it");
+        return file.write_all(b"\n");
     }
-    tracing::warn!(bytes = len - pos, "cut a torn last line off a transcript");
-    file.set_len(pos)?;
+    tracing::warn!(bytes = len - start, "cut a torn last line off a transcript");
+    file.set_len(start)?;
     Ok(())
 }
 
@@ -319,31 +449,10 @@ fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
     file.read_exact_at(buf, offset)
 }
 
-/// An advisory `flock` held until dropped: two processes never interleave appends.
-/// (Closing the file also releases it; the lock must be dropped before the file.)
-struct FileLock(std::os::fd::RawFd);
-
-impl FileLock {
-    fn exclusive(file: &File) -> io::Result<Self> {
-        // SAFETY: flock on a valid, open descriptor.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(Self(file.as_raw_fd()))
-    }
-}
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        // SAFETY: unlocking the descriptor locked in `exclusive`, which is still open.
-        unsafe { libc::flock(self.0, libc::LOCK_UN) };
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Role;
+    use crate::domain::Role;
 
     fn turn(session: &Session, role: Role, text: &str) -> Turn {
         Turn {
@@ -416,5 +525,84 @@ mod tests {
             store.open(&s.meta.id),
             Err(SessionError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn listing_reads_the_index_and_builds_it_once_for_old_sessions() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(tmp.path());
+        let mut s = store.create().unwrap();
+        for (role, text) in [(Role::User, "first question"), (Role::Assistant, "answer"), (Role::User, "second question")] {
+            let t = turn(&s, role, text);
+            store.append(&mut s, t).unwrap();
+        }
+        let row = &store.list().unwrap()[0];
+        assert_eq!((row.turns, row.title.as_str()), (3, "first question"));
+        assert_eq!(row.last_question.as_deref(), Some("second question"));
+        // The listing does not read transcripts: a transcript changed behind its back is not seen.
+        let mut f = fs::OpenOptions::new().append(true).open(store.transcript(s.id())).unwrap();
+        f.write_all(&TurnLine::encode(&turn(&s, Role::User, "written behind its back"))).unwrap();
+        f.write_all(b"\n").unwrap();
+        assert_eq!(store.list().unwrap()[0].turns, 3);
+        // A meta from before the index: built from the transcript once, then kept.
+        let meta = SessionMeta { index: None, ..s.meta.clone() };
+        fs::write(store.meta_path(s.id()), serde_json::to_vec(&meta).unwrap()).unwrap();
+        let row = &store.list().unwrap()[0];
+        assert_eq!(row.turns, 4);
+        assert_eq!(row.last_question.as_deref(), Some("written behind its back"));
+        let stored: SessionMeta = serde_json::from_slice(&fs::read(store.meta_path(s.id())).unwrap()).unwrap();
+        assert_eq!(stored.index.unwrap().turns, 4);
+    }
+
+    #[test]
+    fn a_complete_last_line_without_its_newline_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(tmp.path());
+        let mut s = store.create().unwrap();
+        let t1 = turn(&s, Role::User, "first");
+        store.append(&mut s, t1).unwrap();
+        let path = store.transcript(&s.meta.id);
+        let mut hand_written = turn(&s, Role::Assistant, "written by hand");
+        hand_written.id = format!("{}.2", s.meta.id);
+        let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(&TurnLine::encode(&hand_written)).unwrap();
+        drop(f);
+        let mut s = store.open(&s.meta.id).unwrap();
+        let t3 = turn(&s, Role::User, "third");
+        let saved = store.append(&mut s, t3).unwrap();
+        assert_eq!(saved.id, format!("{}.3", s.meta.id));
+        let again = store.open(&s.meta.id).unwrap();
+        let texts: Vec<_> = again.turns.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, ["first", "written by hand", "third"]);
+        assert!(again.unreadable_lines.is_empty());
+    }
+
+    #[test]
+    fn parallel_appenders_to_one_session_never_share_a_turn_id() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(tmp.path());
+        let created = store.create().unwrap();
+        let handles: Vec<_> = (0..4)
+            .map(|w| {
+                let store = store.clone();
+                // Each writer holds its own stale copy, as two `ask` processes would.
+                let mut session = store.open(created.id()).unwrap();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        let t = turn(&session, Role::User, &format!("w{w} {i}"));
+                        store.append(&mut session, t).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let loaded = store.open(created.id()).unwrap();
+        let mut ids: Vec<_> = loaded.turns.iter().map(|t| t.id.clone()).collect();
+        assert_eq!(ids.len(), 40);
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 40, "turn ids were reused");
     }
 }

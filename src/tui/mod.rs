@@ -3,8 +3,8 @@
 
 pub mod keys;
 pub mod markdown;
+pub mod render_cache;
 pub mod runner;
-pub mod sanitize;
 pub mod state;
 pub mod terminal;
 pub mod theme;

@@ -16,9 +16,10 @@ use super::terminal::Guard;
 use super::theme::Theme;
 use super::update::{Effect, Msg, parse_query, update};
 use super::view::view;
-use super::worker::{ChatCommand, SharedMemory, Worker, memory};
-use crate::cli::App;
-use crate::daemon::writes::WriteOp;
+use super::worker::{ChatCommand, Worker};
+use crate::app::chat::{Chat, SharedMemory, shared_memory as memory};
+use crate::app::App;
+use crate::daemon::writes::{WriteOp, WriteResult};
 use crate::engine::Engine;
 use crate::memory::{Memory, MemoryKind};
 use crate::session::{Session, one_line};
@@ -29,8 +30,7 @@ const FRAME: Duration = Duration::from_millis(33);
 const QUIT_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the chat on `session` until the user quits.
-pub async fn run(app: App, engine: Engine, session: Session) -> Result<()> {
-    let app = Arc::new(app);
+pub async fn run(app: Arc<App>, engine: Engine, session: Session) -> Result<()> {
     let keys = KeyMap::with_overrides(&app.config.tui.keys).map_err(anyhow::Error::msg)?;
     let mut state = State::new(keys, Theme::from_env(&app.config.tui.theme));
     let (msgs, mut inbox) = unbounded_channel::<Msg>();
@@ -39,11 +39,8 @@ pub async fn run(app: App, engine: Engine, session: Session) -> Result<()> {
     let stop = CancellationToken::new();
 
     let worker = Worker {
-        app: app.clone(),
-        store: app.sessions(),
-        engine,
+        chat: Chat::new(app.clone(), engine, shared_memory.clone()),
         session: Some(session),
-        memory: shared_memory.clone(),
         msgs: msgs.clone(),
     };
     tokio::spawn(worker.run(command_rx));
@@ -129,7 +126,12 @@ pub async fn run(app: App, engine: Engine, session: Session) -> Result<()> {
                     let _ = commands.send(ChatCommand::New);
                 }
                 Effect::EditInEditor(memory) => {
-                    match guard.suspended(|| edit_in_editor(&app, &memory)) {
+                    // crossterm's reader would take the editor's keystrokes: stop reading input
+                    // while the editor owns the terminal, and start again after.
+                    drop(events);
+                    let edited = guard.suspended(|| edit_in_editor(&app, &memory));
+                    events = EventStream::new();
+                    match edited {
                         Ok(Ok(Some(text))) => ctx.save(memory.id, text),
                         Ok(Ok(None)) => {
                             let _ = msgs.send(Msg::Notice("unchanged".into()));
@@ -175,9 +177,17 @@ impl Context {
     }
 }
 
-async fn write(app: &App, cell: &SharedMemory, op: WriteOp) -> Result<serde_json::Value> {
+/// The memory a write returned.
+fn written(result: WriteResult) -> Result<Memory> {
+    match result {
+        WriteResult::Memory { memory } => Ok(memory),
+        other => anyhow::bail!("the write answered with {other:?}"),
+    }
+}
+
+async fn write(app: &App, cell: &SharedMemory, op: WriteOp) -> Result<WriteResult> {
     let local = memory(app, cell).await;
-    crate::cli::writes::send_within(app, op, None, local.as_deref()).await
+    crate::app::writes::send_within(app, op, None, local.as_deref()).await
 }
 
 async fn run_effect(
@@ -190,7 +200,9 @@ async fn run_effect(
         let _ = msgs.send(m);
     };
     match effect {
-        Effect::ListSessions => send(Msg::Sessions(session_rows(app).await?)),
+        Effect::ListSessions => send(Msg::Sessions(
+            session_rows(&app.sessions(), &app.paths.memory_dir()).await?,
+        )),
         Effect::SearchMemories { query, filter } => {
             let memory = memory(app, cell)
                 .await
@@ -198,8 +210,8 @@ async fn run_effect(
             let (words, _) = parse_query(&query);
             let items = if words.is_empty() {
                 memory
-                    .store
-                    .list(&filter, Some(500))
+                    .store()
+                    .browse(&filter, 500)
                     .await?
                     .into_iter()
                     .map(|memory| MemoryItem {
@@ -225,7 +237,7 @@ async fn run_effect(
                 .await
                 .ok_or_else(|| anyhow::anyhow!("memory is unavailable"))?;
             let found = memory
-                .store
+                .store()
                 .get(&id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("memory {id} no longer exists"))?;
@@ -236,17 +248,17 @@ async fn run_effect(
             }));
         }
         Effect::SaveMemory { id, text } => {
-            let value = write(app, cell, WriteOp::Edit { id, text }).await?;
+            let memory = written(write(app, cell, WriteOp::Edit { id, text }).await?)?;
             send(Msg::MemorySaved {
                 notice: "memory saved".into(),
-                memory: serde_json::from_value(value)?,
+                memory,
             });
         }
         Effect::Pin { id, pinned } => {
-            let value = write(app, cell, WriteOp::Pin { id, pinned }).await?;
+            let memory = written(write(app, cell, WriteOp::Pin { id, pinned }).await?)?;
             send(Msg::MemorySaved {
                 notice: if pinned { "pinned" } else { "unpinned" }.into(),
-                memory: serde_json::from_value(value)?,
+                memory,
             });
         }
         Effect::Delete(id) => {
@@ -254,7 +266,7 @@ async fn run_effect(
                 .await
                 .ok_or_else(|| anyhow::anyhow!("memory is unavailable"))?;
             let mut gone = memory
-                .store
+                .store()
                 .get(&id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("memory {id} no longer exists"))?;
@@ -274,18 +286,20 @@ async fn run_effect(
             send(Msg::MemoryRestored(memory));
         }
         Effect::AddNote(text) => {
-            let value = write(
-                app,
-                cell,
-                WriteOp::Add {
-                    kind: MemoryKind::Note,
-                    text,
-                },
-            )
-            .await?;
+            let memory = written(
+                write(
+                    app,
+                    cell,
+                    WriteOp::Add {
+                        kind: MemoryKind::Note,
+                        text,
+                    },
+                )
+                .await?,
+            )?;
             send(Msg::MemorySaved {
                 notice: "note saved".into(),
-                memory: serde_json::from_value(value)?,
+                memory,
             });
         }
         // Handled by the loop itself.
@@ -299,44 +313,38 @@ async fn run_effect(
     Ok(())
 }
 
-/// The picker's rows: newest first, each with its latest summary or last question.
-async fn session_rows(app: &App) -> Result<Vec<SessionRow>> {
-    let sessions = app.sessions();
+/// The picker's rows: newest first, each with its latest summary or last question. Reads the
+/// session index (no transcripts) and makes one memory query for all summaries.
+pub async fn session_rows(
+    sessions: &crate::session::SessionStore,
+    memory_dir: &std::path::Path,
+) -> Result<Vec<SessionRow>> {
     let list = sessions.list()?;
-    let store = crate::memory::store::MemoryStore::open(&app.paths.memory_dir())
-        .await
-        .ok();
-    let mut rows = Vec::new();
-    for s in list.into_iter().take(200) {
-        let mut summary = None;
-        if let Some(store) = &store {
-            summary = store
-                .latest_summary(&s.id)
-                .await
-                .ok()
-                .flatten()
-                .map(|m| m.text);
-        }
-        let summary = match summary {
-            Some(s) => s,
-            None => sessions
-                .open(&s.id)
-                .ok()
-                .and_then(|full| {
-                    full.last_question()
-                        .map(|t| format!("last asked: {}", one_line(&t.text, 200)))
-                })
-                .unwrap_or_default(),
-        };
-        rows.push(SessionRow {
-            id: s.id,
-            title: s.title,
-            updated: s.updated,
-            turns: s.turns,
-            summary,
-        });
-    }
-    Ok(rows)
+    let summaries = match crate::memory::store::MemoryStore::open(memory_dir).await {
+        Ok(store) => store.latest_summaries().await.unwrap_or_default(),
+        Err(_) => Default::default(),
+    };
+    Ok(list
+        .into_iter()
+        .take(200)
+        .map(|s| {
+            let summary = match summaries.get(&s.id) {
+                Some(text) => text.clone(),
+                None => s
+                    .last_question
+                    .as_deref()
+                    .map(|q| format!("last asked: {q}"))
+                    .unwrap_or_default(),
+            };
+            SessionRow {
+                id: s.id,
+                title: s.title,
+                updated: s.updated,
+                turns: s.turns,
+                summary,
+            }
+        })
+        .collect())
 }
 
 /// The turns a memory came from, read from their transcripts.
@@ -388,39 +396,40 @@ fn start_daemon(app: Arc<App>, msgs: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         if let Err(e) = app.start_daemon().await {
             tracing::warn!("memory daemon unavailable: {e:#}");
-            let _ = msgs.send(Msg::Error(crate::cli::daemon_unavailable(&e)));
+            let _ = msgs.send(Msg::Error(crate::app::daemon_unavailable(&e)));
         }
     });
 }
 
 /// Reports the daemon's state and memory count every two seconds.
+/// Reports the daemon's state every 2 s over one connection, kept open and made again only
+/// when the daemon restarts.
 fn poll_daemon(app: Arc<App>, msgs: UnboundedSender<Msg>, stop: CancellationToken) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(2));
+        let mut client: Option<crate::daemon::client::DaemonClient> = None;
         loop {
             tokio::select! {
                 _ = stop.cancelled() => return,
                 _ = every.tick() => {}
             }
-            let paths = app.paths.clone();
-            let status = tokio::task::spawn_blocking(move || {
-                crate::daemon::lifecycle::connect(&paths)
+            if client.is_none() {
+                client = crate::daemon::lifecycle::connect(&app.paths)
+                    .await
                     .ok()
-                    .flatten()
-                    .and_then(|mut c| c.status().ok())
-            })
-            .await
-            .ok()
-            .flatten();
-            let msg = match status {
-                Some(s) => Msg::Daemon {
-                    state: s.state,
-                    memories: Some(s.memories.values().sum()),
-                },
-                None => Msg::Daemon {
-                    state: "off".into(),
-                    memories: None,
-                },
+                    .flatten();
+            }
+            let status = match client.as_mut() {
+                Some(c) => c.status().await.ok(),
+                None => None,
+            };
+            if status.is_none() {
+                // Gone or restarted: connect afresh next time.
+                client = None;
+            }
+            let msg = Msg::Daemon {
+                state: status.as_ref().map(|s| s.state),
+                memories: status.map(|s| s.memories.values().sum()),
             };
             if msgs.send(msg).is_err() {
                 return;

@@ -168,8 +168,8 @@ pub struct Status {
     pub context_size: usize,
     /// Decode speed of the last reply.
     pub tokens_per_s: Option<f64>,
-    /// `off`, `starting`, `idle`, `ingesting`, `consolidating`…
-    pub daemon: String,
+    /// What the memory daemon is doing; `None` when it does not run.
+    pub daemon: Option<crate::daemon::status::DaemonState>,
     pub memories: Option<usize>,
 }
 
@@ -308,6 +308,8 @@ pub struct State {
     /// The time as of the last tick (new messages are stamped with it).
     pub now: DateTime<Utc>,
     pub quitting: bool,
+    /// Transcript lines already rendered (a cache: not part of what the state means).
+    pub rendered: super::render_cache::RenderCache,
 }
 
 impl State {
@@ -320,7 +322,7 @@ impl State {
             history_pos: None,
             draft: String::new(),
             status: Status {
-                daemon: "off".into(),
+                daemon: None,
                 ..Status::default()
             },
             notice: None,
@@ -335,6 +337,7 @@ impl State {
             zone: Zone::Local,
             now: Utc::now(),
             quitting: false,
+            rendered: Default::default(),
         }
     }
 

@@ -5,10 +5,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keys::Action;
-use super::sanitize::for_screen;
+use crate::sanitize::for_screen;
 use super::state::{
     Entry, Input, MemoryDetail, MemoryItem, MemoryMode, Reply, Screen, SessionRow, State,
 };
+use crate::daemon::status::DaemonState;
 use crate::engine::{Role, StopReason, TurnStats};
 use crate::memory::recall::Recalled;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
@@ -70,8 +71,9 @@ pub enum Msg {
     },
     MemoryDeleted(Memory),
     MemoryRestored(Memory),
+    /// The daemon's state (`None`: not running) and memory count.
     Daemon {
-        state: String,
+        state: Option<DaemonState>,
         memories: Option<usize>,
     },
     Notice(String),
@@ -133,6 +135,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 last_time,
                 ..Default::default()
             };
+            state.rendered.truncate(0);
             state.screen = Screen::Chat;
             state.recall_selected = 0;
             state.recall_entry = None;
@@ -308,7 +311,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Daemon { state: d, memories } => {
-            if d == "consolidating" && state.status.daemon != d {
+            if d == Some(DaemonState::Consolidating) && state.status.daemon != d {
                 state.notify("the memory daemon is consolidating");
             }
             state.status.daemon = d;

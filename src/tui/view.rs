@@ -9,7 +9,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::keys::Action;
 use super::markdown;
-use super::sanitize::for_screen;
+use super::render_cache::Fingerprint;
+use crate::sanitize::for_screen;
 use super::state::{Entry, Input, MemoryMode, Screen, State};
 use crate::engine::Role;
 use crate::session::one_line;
@@ -33,18 +34,70 @@ fn time_of(state: &State, t: chrono::DateTime<chrono::Utc>) -> String {
     state.zone.format(t, "%Y-%m-%d %H:%M")
 }
 
-/// The transcript as wrapped lines for a text area `width` wide.
+/// The transcript as wrapped lines for a text area `width` wide (all of it; a frame only takes
+/// the visible part, see `visible_transcript`).
 pub fn transcript_lines(state: &State, width: u16) -> Vec<Line<'static>> {
+    let segments = transcript_segments(state, width);
+    let mut lines = Vec::new();
+    for segment in &segments {
+        lines.extend(segment.iter().cloned());
+    }
+    lines
+}
+
+/// The transcript in pieces, top to bottom: the "last time" note, each message (from the render
+/// cache, with its blank line), and what is streaming now.
+fn transcript_segments(state: &State, width: u16) -> Vec<Segment> {
+    let theme = &state.theme;
+    let mut segments = Vec::with_capacity(state.chat.entries.len() + 2);
+    if let Some(note) = &state.chat.last_time {
+        let mut lines = markdown::plain(&for_screen(note), width, theme.notice);
+        lines.push(Line::default());
+        segments.push(Segment::Owned(lines));
+    }
+    for (index, entry) in state.chat.entries.iter().enumerate() {
+        let fingerprint = Fingerprint {
+            text_len: entry.text.len(),
+            time_micros: entry.time.timestamp_micros(),
+            recalled: entry.recalled.len(),
+            interrupted: entry.interrupted,
+            role: entry.role as u8,
+        };
+        segments.push(Segment::Cached(state.rendered.lines(
+            index,
+            width,
+            fingerprint,
+            || {
+                let mut lines = entry_lines(state, entry, width);
+                lines.push(Line::default());
+                lines
+            },
+        )));
+    }
+    segments.push(Segment::Owned(live_lines(state, width)));
+    segments
+}
+
+/// A run of transcript lines, owned or shared with the render cache.
+enum Segment {
+    Owned(Vec<Line<'static>>),
+    Cached(std::sync::Arc<Vec<Line<'static>>>),
+}
+
+impl std::ops::Deref for Segment {
+    type Target = [Line<'static>];
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Segment::Owned(lines) => lines,
+            Segment::Cached(lines) => lines,
+        }
+    }
+}
+
+/// The reply being written and the progress of reading a conversation back.
+fn live_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     let theme = &state.theme;
     let mut lines: Vec<Line<'static>> = Vec::new();
-    if let Some(note) = &state.chat.last_time {
-        lines.extend(markdown::plain(&for_screen(note), width, theme.notice));
-        lines.push(Line::default());
-    }
-    for entry in &state.chat.entries {
-        lines.extend(entry_lines(state, entry, width));
-        lines.push(Line::default());
-    }
     if let Some(reply) = &state.chat.reply {
         lines.push(Line::from(Span::styled("mneme", theme.user)));
         let mut body = markdown::render(&for_screen(&reply.text), width, theme);
@@ -79,6 +132,32 @@ pub fn transcript_lines(state: &State, width: u16) -> Vec<Line<'static>> {
         )));
     }
     lines
+}
+
+/// The `height` lines a transcript `width` wide shows, scrolled `scroll` lines up from the
+/// bottom, and whether there is more above and below. Only those lines are copied.
+pub fn visible_transcript(
+    state: &State,
+    width: u16,
+    height: usize,
+) -> (Vec<Line<'static>>, bool, bool) {
+    let segments = transcript_segments(state, width);
+    let total: usize = segments.iter().map(|s| s.len()).sum();
+    let bottom = total.saturating_sub(state.chat.scroll.min(total.saturating_sub(height)));
+    let top = bottom.saturating_sub(height);
+    let mut visible = Vec::with_capacity(bottom - top);
+    let mut offset = 0;
+    for segment in &segments {
+        let (start, end) = (offset, offset + segment.len());
+        offset = end;
+        if end <= top || start >= bottom {
+            continue;
+        }
+        let from = top.max(start) - start;
+        let to = bottom.min(end) - start;
+        visible.extend(segment[from..to].iter().cloned());
+    }
+    (visible, top > 0, bottom < total)
 }
 
 fn entry_lines(state: &State, entry: &Entry, width: u16) -> Vec<Line<'static>> {
@@ -155,16 +234,10 @@ fn chat(state: &State, frame: &mut Frame, area: Rect) {
 
 fn transcript(state: &State, frame: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(1).max(1);
-    let lines = transcript_lines(state, width);
-    let height = usize::from(area.height);
-    let bottom = lines
-        .len()
-        .saturating_sub(state.chat.scroll.min(lines.len().saturating_sub(height)));
-    let top = bottom.saturating_sub(height);
-    let visible: Vec<Line> = lines[top..bottom].to_vec();
+    let (visible, above, below) = visible_transcript(state, width, usize::from(area.height));
     frame.render_widget(Paragraph::new(visible), area);
-    if top > 0 || bottom < lines.len() {
-        let marker = if bottom < lines.len() { "↓" } else { "↑" };
+    if above || below {
+        let marker = if below { "↓" } else { "↑" };
         frame.render_widget(
             Paragraph::new(Span::styled(marker, state.theme.meta)),
             Rect::new(area.x + area.width.saturating_sub(1), area.y, 1, 1),
@@ -306,7 +379,10 @@ fn status_bar(state: &State, frame: &mut Frame, area: Rect) {
     if let Some(tps) = s.tokens_per_s {
         parts.push(format!("{tps:.0} tok/s"));
     }
-    parts.push(format!("memory daemon: {}", s.daemon));
+    parts.push(format!(
+        "memory daemon: {}",
+        s.daemon.map_or("off", |d| d.as_str())
+    ));
     if let Some(n) = s.memories {
         parts.push(format!("{n} memories"));
     }

@@ -1,5 +1,6 @@
-//! The chat worker: a task that owns the engine and the open conversation, answers questions
-//! (recall, save, stream, save) and opens conversations (restoring or re-reading the KV cache).
+//! The chat worker: a task that owns the chat (engine and open conversation), runs turns through
+//! the application's one turn pipeline and opens conversations (restoring or re-reading the KV
+//! cache), reporting everything as messages for the event loop.
 
 use std::sync::Arc;
 
@@ -9,13 +10,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::state::Entry;
 use super::update::Msg;
-use crate::cli::App;
-use crate::conversation::Conversation;
-use crate::daemon::writes::WriteOp;
-use crate::engine::{Engine, GenerateRequest, GenerationEvent, Role, SamplingParams};
-use crate::memory::recall::RecallLimits;
-use crate::memory::service::MemoryService;
-use crate::session::{Session, SessionStore, one_line};
+use crate::app::App;
+use crate::app::chat::{Chat, TurnError, TurnEvent, TurnOptions};
+use crate::domain::Role;
+use crate::session::{Session, one_line};
 
 /// What the worker is asked to do.
 pub enum ChatCommand {
@@ -30,50 +28,35 @@ pub enum ChatCommand {
 /// A resumed conversation older than this gets a "last time" note.
 const LAST_TIME_AFTER: chrono::Duration = chrono::Duration::days(1);
 
-/// Memory shared by the worker and the runner, loaded once in the background.
-pub type SharedMemory = Arc<tokio::sync::OnceCell<Option<Arc<MemoryService>>>>;
-
-/// Gets the memory service, loading it on first use; `None` when it cannot load.
-pub async fn memory(app: &App, cell: &SharedMemory) -> Option<Arc<MemoryService>> {
-    cell.get_or_init(|| async {
-        match app.memory().await {
-            Ok(m) => Some(Arc::new(m)),
-            Err(e) => {
-                tracing::warn!("memory unavailable in the chat: {e:#}");
-                None
-            }
-        }
-    })
-    .await
-    .clone()
-}
-
 pub struct Worker {
-    pub app: Arc<App>,
-    pub engine: Engine,
-    pub store: SessionStore,
+    pub chat: Chat,
     pub session: Option<Session>,
-    pub memory: SharedMemory,
     pub msgs: UnboundedSender<Msg>,
 }
 
 impl Worker {
+    fn app(&self) -> &Arc<App> {
+        self.chat.app()
+    }
+
     pub async fn run(mut self, mut commands: UnboundedReceiver<ChatCommand>) {
+        let info = self.chat.engine().info();
         let _ = self.msgs.send(Msg::ModelInfo {
-            model: self.engine.info().name.clone(),
-            context_size: self.engine.info().context_size as usize,
+            model: info.name.clone(),
+            context_size: info.context_size as usize,
         });
         if let Some(session) = self.session.take() {
             self.open(session).await;
         }
         while let Some(command) = commands.recv().await {
+            let store = self.app().sessions();
             match command {
                 ChatCommand::Ask { text, cancel } => self.ask(text, cancel).await,
-                ChatCommand::Open(id) => match self.store.open(&id) {
+                ChatCommand::Open(id) => match store.open(&id) {
                     Ok(session) => self.open(session).await,
                     Err(e) => self.error(format!("cannot open {id}: {e}")),
                 },
-                ChatCommand::New => match self.store.create() {
+                ChatCommand::New => match store.create() {
                     Ok(session) => self.open(session).await,
                     Err(e) => self.error(format!("cannot start a conversation: {e}")),
                 },
@@ -114,33 +97,18 @@ impl Worker {
             entries,
             last_time,
         });
-        let conversation = conversation(&self.engine, &self.store, &self.app, session);
-        let restored = conversation.restore_cache();
-        if restored.is_none() && !conversation.session.turns.is_empty() {
-            // No valid saved cache: read the history back now, with progress, so the next reply is quick.
-            let request = GenerateRequest {
-                messages: conversation.messages(),
-                sampling: SamplingParams::greedy(),
-                max_tokens: 0,
-                cancel: CancellationToken::new(),
-            };
-            let mut events = self.engine.generate(request);
-            while let Some(event) = events.recv().await {
-                match event {
-                    GenerationEvent::Prefill { done, total } => {
-                        let _ = self.msgs.send(Msg::Loading { done, total });
-                    }
-                    GenerationEvent::Finished(_) => break,
-                    GenerationEvent::Failed(e) => {
-                        self.error(format!("could not read the conversation back: {e}"));
-                        break;
-                    }
-                    GenerationEvent::Piece(_) => {}
-                }
-            }
+        // No valid saved cache: read the history back now, with progress, so the next reply is quick.
+        let msgs = self.msgs.clone();
+        let opened = self
+            .chat
+            .open(session, true, |done, total| {
+                let _ = msgs.send(Msg::Loading { done, total });
+            })
+            .await;
+        if let Err(e) = opened {
+            self.error(format!("could not read the conversation back: {e}"));
         }
         let _ = self.msgs.send(Msg::LoadingDone);
-        self.session = Some(conversation.session);
     }
 
     /// "Last time…" for a conversation resumed after a day or more: its summary, else its last question.
@@ -155,7 +123,7 @@ impl Worker {
             .format("%A %-d %B")
             .to_string();
         let summary =
-            match crate::memory::store::MemoryStore::open(&self.app.paths.memory_dir()).await {
+            match crate::memory::store::MemoryStore::open(&self.app().paths.memory_dir()).await {
                 Ok(store) => store
                     .latest_summary(session.id())
                     .await
@@ -177,109 +145,31 @@ impl Worker {
     }
 
     async fn ask(&mut self, text: String, cancel: CancellationToken) {
-        let Some(session) = self.session.take() else {
-            self.error("no conversation is open".into());
-            return;
-        };
-        let app = self.app.clone();
-        let memory = if app.config.memory.recall {
-            memory(&app, &self.memory).await
-        } else {
-            None
-        };
-        let session_id = session.id().to_string();
-        let recall = match &memory {
-            Some(m) => {
-                let limits = RecallLimits::from_config(&app.config.memory);
-                m.recall(&text, Some(&session_id), limits)
-                    .await
-                    .unwrap_or_else(|e| {
-                        tracing::warn!("recall failed: {e}");
-                        None
-                    })
-            }
-            None => None,
-        };
-        let _ = self.msgs.send(Msg::Recalled(
-            recall.as_ref().map(|r| r.items.clone()).unwrap_or_default(),
-        ));
-        if let Some(r) = &recall {
-            let op = WriteOp::RecordRecall {
-                ids: r.items.iter().map(|i| i.id.clone()).collect(),
-                at: Utc::now(),
-            };
-            background_write(app.clone(), op, memory.clone());
-        }
-        let mut conversation = conversation(&self.engine, &self.store, &self.app, session);
-        if let Err(e) = conversation.add_user_turn_with_recall(&text, recall) {
-            self.session = Some(conversation.session);
-            let _ = self
-                .msgs
-                .send(Msg::Failed(format!("could not save your message: {e}")));
-            return;
-        }
-        let request = GenerateRequest {
-            messages: conversation.messages(),
-            sampling: SamplingParams::from_config(&app.config.generation),
-            max_tokens: app.config.generation.max_tokens,
-            cancel,
-        };
-        let mut events = self.engine.generate(request);
-        let mut streamed = String::new();
-        let outcome = loop {
-            match events.recv().await {
-                Some(GenerationEvent::Prefill { done, total }) => {
-                    let _ = self.msgs.send(Msg::Prefill { done, total });
-                }
-                Some(GenerationEvent::Piece(piece)) => {
-                    streamed.push_str(&piece);
-                    let _ = self.msgs.send(Msg::Piece(piece));
-                }
-                Some(GenerationEvent::Finished(done)) => break Ok(done),
-                Some(GenerationEvent::Failed(e)) => break Err(e),
-                None => break Err("the engine stopped".to_string()),
-            }
-        };
+        let mut options = TurnOptions::from_config(self.app());
+        options.cancel = cancel;
+        let msgs = self.msgs.clone();
+        let outcome = self
+            .chat
+            .turn(&text, options, |event| {
+                let msg = match event {
+                    TurnEvent::Recalled(items) => Msg::Recalled(items),
+                    TurnEvent::Prefill { done, total } => Msg::Prefill { done, total },
+                    TurnEvent::Piece(piece) => Msg::Piece(piece),
+                    TurnEvent::Notice(notice) => Msg::Error(notice),
+                    TurnEvent::Saved(_) => return,
+                };
+                let _ = msgs.send(msg);
+            })
+            .await;
         let msg = match outcome {
-            Ok(done) => match conversation.add_reply(&done) {
-                Ok(_) => Msg::Finished {
-                    text: done.text,
-                    stats: done.stats,
-                    stop: done.stop,
-                },
-                Err(e) => Msg::Failed(format!("could not save the reply: {e}")),
+            Ok(done) => Msg::Finished {
+                text: done.completion.text,
+                stats: done.completion.stats,
+                stop: done.completion.stop,
             },
-            Err(e) => {
-                let _ = conversation.add_partial_reply(&streamed);
-                Msg::Failed(e)
-            }
+            Err(TurnError::Engine { error, .. }) => Msg::Failed(error.to_string()),
+            Err(e) => Msg::Failed(e.to_string()),
         };
         let _ = self.msgs.send(msg);
-        self.session = Some(conversation.session);
-        // The daemon would notice the new turns within a second; asking makes it immediate.
-        let op = WriteOp::Ingest {
-            sessions: vec![session_id],
-            complete: false,
-        };
-        background_write(app, op, memory);
     }
-}
-
-fn conversation<'a>(
-    engine: &'a Engine,
-    store: &'a SessionStore,
-    app: &App,
-    session: Session,
-) -> Conversation<'a> {
-    Conversation::new(engine, store, session, &app.config.generation.system_prompt)
-}
-
-/// Sends a write without waiting for it (the daemon, or a direct write, finishes it).
-fn background_write(app: Arc<App>, op: WriteOp, memory: Option<Arc<MemoryService>>) {
-    tokio::spawn(async move {
-        let wait = Some(std::time::Duration::from_secs(30));
-        if let Err(e) = crate::cli::writes::send_within(&app, op, wait, memory.as_deref()).await {
-            tracing::warn!("memory write failed: {e:#}");
-        }
-    });
 }

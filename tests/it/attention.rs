@@ -9,6 +9,7 @@ use mneme::engine::{
     Attention, ChatMessage, Engine, EngineSettings, GenerateRequest, Role, SamplingParams,
     StopReason,
 };
+use mneme::engine::attention::LlamaAttention;
 use mneme::models::{Catalog, ChatModel};
 use tokio_util::sync::CancellationToken;
 

@@ -97,7 +97,8 @@ fn start_status_stop_and_a_second_daemon_refuses() {
 
     let s = status(&data);
     assert_eq!(s["running"], true);
-    assert_eq!(s["protocol"], 1);
+    assert_eq!(s["protocol"], mneme::daemon::protocol::PROTOCOL_VERSION);
+    assert_eq!(s["state"], "idle");
     assert!(s["pid"].as_u64().unwrap() > 0);
     for key in [
         "uptime_s",
@@ -153,6 +154,19 @@ fn a_client_of_another_protocol_gets_a_clear_message_and_a_stale_daemon_is_repla
         message.contains("protocol mismatch") && message.contains("mneme daemon stop"),
         "{message}"
     );
+    assert_eq!(answer["error_kind"], "invalid");
+    // Errors carry a kind: a write to a memory that does not exist is `not_found`.
+    let line = format!(
+        "{{\"v\":{},\"op\":\"write\",\"write\":{{\"write\":\"pin\",\"id\":\"n-missing\",\"pinned\":true}}}}\n",
+        mneme::daemon::protocol::PROTOCOL_VERSION
+    );
+    stream.write_all(line.as_bytes()).unwrap();
+    let mut reader = BufReader::new(&stream);
+    let mut answer = String::new();
+    reader.read_line(&mut answer).unwrap();
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["ok"], false, "{answer}");
+    assert_eq!(answer["error_kind"], "not_found", "{answer}");
     data.run(&["daemon", "stop"], true);
 
     // A daemon speaking an older protocol (as an older binary would) is found by a client of this one.
@@ -178,7 +192,10 @@ fn a_client_of_another_protocol_gets_a_clear_message_and_a_stale_daemon_is_repla
         old.wait().unwrap().success(),
         "the old daemon exits cleanly when replaced"
     );
-    assert_eq!(status(&data)["protocol"], 1);
+    assert_eq!(
+        status(&data)["protocol"],
+        mneme::daemon::protocol::PROTOCOL_VERSION
+    );
     data.run(&["memory", "add", "a note"], true);
 }
 

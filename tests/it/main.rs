@@ -7,6 +7,7 @@ mod config_cli;
 mod daemon;
 mod engine;
 mod memory_cli;
+mod plain_chat;
 mod sessions_cli;
 mod tui_tmux;
 mod tui_views;

@@ -28,8 +28,13 @@ impl Tmux {
 
     /// Starts `mneme ARGS` in a 100x30 window; it prints its exit status when it ends.
     fn start(&self, name: &str, data: &DataDir, args: &str) {
+        self.start_with(name, data, "", args);
+    }
+
+    /// `start` with extra environment (`NAME=value …`).
+    fn start_with(&self, name: &str, data: &DataDir, env: &str, args: &str) {
         let command = format!(
-            "TZ=UTC {} --data-dir {} {args}; echo EXITED $?; sleep 600",
+            "TZ=UTC {env} {} --data-dir {} {args}; echo EXITED $?; sleep 600",
             env!("CARGO_BIN_EXE_mneme"),
             data.path().display()
         );
@@ -154,4 +159,76 @@ fn ask_quit_resume_and_find_the_question_in_the_memory_browser() {
     tmux.wait_for("again", &["EXITED 0"], long);
     // The terminal was given back: the shell's output is on the normal screen.
     assert!(!tmux.screen("again").contains("Enter send"));
+}
+
+#[test]
+fn the_editor_gets_every_keystroke_while_it_owns_the_terminal() {
+    let data = DataDir::new();
+    data.write_config("[daemon]\nautostart = false\n");
+    data.run(&["memory", "add", "Bring the blue umbrella to work."], true);
+    // An "editor" that reads one line from the terminal and saves it as the new text.
+    let editor = data.path().join("line-editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\necho EDITOR READY\nIFS= read -r line\nprintf '%s\\n' \"$line\" > \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &editor,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let tmux = Tmux::new();
+    let long = Duration::from_secs(120);
+    let env = format!("VISUAL={}", editor.display());
+    tmux.start_with("edit", &data, &env, "chat --new");
+    tmux.wait_for("edit", &["smollm2-135m", "Enter send"], long);
+    tmux.keys("edit", &["F3"]);
+    tmux.wait_for("edit", &["Bring the blue umbrella"], long);
+    tmux.keys("edit", &["C-x"]);
+    tmux.wait_for("edit", &["EDITOR READY"], long);
+    // Typed slowly, key by key: any key the chat still read would be missing from the line.
+    for key in "Take the red coat".chars() {
+        tmux.type_text("edit", &key.to_string());
+    }
+    tmux.keys("edit", &["Enter"]);
+    tmux.wait_for("edit", &["memory saved"], long);
+    let listed = data.json(&["memory", "list", "--json"]);
+    let texts: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["Take the red coat"]);
+    tmux.keys("edit", &["Escape"]);
+    tmux.keys("edit", &["C-q"]);
+    tmux.wait_for("edit", &["EXITED 0"], long);
+}
+
+#[test]
+fn the_chat_keeps_one_connection_to_the_daemon_and_reconnects_after_a_restart() {
+    let data = DataDir::new();
+    data.run(&["daemon", "start"], true);
+    let tmux = Tmux::new();
+    let long = Duration::from_secs(120);
+    tmux.start("poll", &data, "chat --new");
+    tmux.wait_for("poll", &["smollm2-135m", "memory daemon: idle"], long);
+    let connections = || data.json(&["daemon", "status", "--json"])["connections"].as_u64().unwrap();
+    let before = connections();
+    // The chat asks for the daemon's status every 2 s: over 7 s, on its one connection.
+    std::thread::sleep(Duration::from_secs(7));
+    let after = connections();
+    assert!(
+        after - before <= 2,
+        "the chat opened {} connections in 7 s",
+        after - before - 1
+    );
+    // A restarted daemon is found again.
+    data.run(&["daemon", "stop"], true);
+    tmux.wait_for("poll", &["memory daemon: off"], long);
+    data.run(&["daemon", "start"], true);
+    tmux.wait_for("poll", &["memory daemon: idle"], long);
+    tmux.keys("poll", &["C-q"]);
+    tmux.wait_for("poll", &["EXITED 0"], long);
 }

@@ -66,7 +66,7 @@ fn state() -> State {
     s.status.model = "smollm2-135m".into();
     s.status.context_size = 4096;
     s.status.context_used = 312;
-    s.status.daemon = "idle".into();
+    s.status.daemon = Some(mneme::daemon::status::DaemonState::Idle);
     s.status.memories = Some(42);
     s.status.tokens_per_s = Some(118.0);
     s.chat.session_id = "20261127-090000-abcd".into();
@@ -362,4 +362,42 @@ fn model_output_cannot_reach_the_terminal_as_escape_codes() {
     let screen = draw(&s, 60, 12);
     assert!(screen.contains("safe text"));
     assert!(!screen.contains('\u{1b}') && !screen.contains("owned"));
+}
+
+#[test]
+fn bench_tui_reports_frame_costs_and_the_picker_in_json() {
+    let data = crate::common::DataDir::new();
+    let report = data.json(&[
+        "bench", "tui", "--json", "--turns", "20,400", "--frames", "5", "--sessions", "40",
+    ]);
+    let frames = report["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 2);
+    assert_eq!(frames[1]["turns"], 400);
+    assert!(frames[1]["frame_ms"].as_f64().unwrap() > 0.0);
+    assert!(report["frame_ratio"].as_f64().unwrap() > 0.0);
+    assert_eq!(report["picker_sessions"], 40);
+    assert!(report["picker_open_ms"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn a_long_conversation_shows_its_newest_lines_and_scrolls_to_its_oldest() {
+    let mut s = state();
+    s.chat.entries = (0..2000)
+        .map(|i| Entry {
+            role: Role::User,
+            text: format!("message {i}"),
+            time: at(10, 0),
+            recalled: Vec::new(),
+            interrupted: false,
+            stats: None,
+        })
+        .collect();
+    let screen = draw(&s, 80, 20);
+    assert!(screen.contains("message 1999"), "{screen}");
+    assert!(!screen.contains("message 1990\n"), "{screen}");
+    // Scrolled all the way up (more than the history holds), the first message shows.
+    s.chat.scroll = 1_000_000;
+    let screen = draw(&s, 80, 20);
+    assert!(screen.contains("message 0\n") || screen.contains("message 0 "), "{screen}");
+    assert!(!screen.contains("message 1999"), "{screen}");
 }

@@ -1,9 +1,8 @@
-//! The store's writer lock: an flock on `daemon.lock`, held by the daemon for its lifetime or by a
+//! The store's writer lock: an exclusive file lock (`File::try_lock`, flock on Linux) on `daemon.lock`, held by the daemon for its lifetime or by a
 //! CLI command for one direct write, with the holder's pid and role written inside.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, Write};
-use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -30,15 +29,10 @@ impl WriterLock {
             .create(true)
             .truncate(false)
             .open(path)?;
-        // SAFETY: flock on a descriptor we own.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
-            let err = io::Error::last_os_error();
-            return if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-                Ok(None)
-            } else {
-                Err(err)
-            };
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
         file.set_len(0)?;
         file.rewind()?;
@@ -77,9 +71,8 @@ impl WriterLock {
 
     fn try_acquire_quiet(path: &Path) -> Option<File> {
         let file = File::open(path).ok()?;
-        // SAFETY: flock on a descriptor we own.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        (rc == 0).then_some(file)
+        file.try_lock().ok()?;
+        Some(file)
     }
 }
 

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{ChatMessage, Completion, Engine, Role, StopReason};
-use crate::memory::recall::Recall;
-use crate::session::{Session, SessionError, SessionStore, Turn};
+use crate::domain::{Recall, Role, StopReason, Turn};
+use crate::engine::{ChatMessage, Completion, Engine, ModelInfo};
+use crate::session::{Session, SessionError, SessionStore};
 
 /// How many sessions keep a saved KV cache on disk (the most recently used ones).
 const KV_STATES_KEPT: usize = 3;
@@ -21,23 +21,22 @@ struct CacheKey {
     attention: String,
 }
 
-/// A session bound to an engine.
-pub struct Conversation<'a> {
-    engine: &'a Engine,
-    store: &'a SessionStore,
+/// A session being continued with one model: its transcript, prompt and saved KV cache.
+pub struct Conversation {
+    store: SessionStore,
     pub session: Session,
     system_prompt: String,
+    model_name: String,
     cache_key: CacheKey,
 }
 
-impl<'a> Conversation<'a> {
+impl Conversation {
     pub fn new(
-        engine: &'a Engine,
-        store: &'a SessionStore,
+        info: &ModelInfo,
+        store: SessionStore,
         session: Session,
         system_prompt: &str,
     ) -> Self {
-        let info = engine.info();
         let cache_key = CacheKey {
             model_path: info.path.clone(),
             model_bytes: std::fs::metadata(&info.path).map_or(0, |m| m.len()),
@@ -45,10 +44,10 @@ impl<'a> Conversation<'a> {
             attention: info.attention.clone(),
         };
         Self {
-            engine,
             store,
             session,
             system_prompt: system_prompt.to_string(),
+            model_name: info.name.clone(),
             cache_key,
         }
     }
@@ -59,14 +58,14 @@ impl<'a> Conversation<'a> {
 
     /// Restores the session's saved KV cache when this model and these settings made it.
     /// Returns the number of restored tokens; `None` means the next turn re-reads the history.
-    pub fn restore_cache(&self) -> Option<usize> {
+    pub async fn restore_cache(&self, engine: &Engine) -> Option<usize> {
         let kv = self.store.kv_state_path(self.session.id());
         let key: CacheKey =
             serde_json::from_slice(&std::fs::read(Self::key_path(&kv)).ok()?).ok()?;
         if key != self.cache_key || !kv.is_file() {
             return None;
         }
-        match self.engine.load_state(&kv) {
+        match engine.load_state(&kv).await {
             Ok(tokens) => Some(tokens),
             Err(e) => {
                 tracing::warn!("ignoring saved KV cache: {e}");
@@ -101,6 +100,7 @@ impl<'a> Conversation<'a> {
 
     fn new_turn(&self, role: Role, text: String) -> Turn {
         Turn {
+            // A placeholder: the store allocates the id under the transcript lock.
             id: SessionStore::next_turn_id(&self.session),
             time: Utc::now(),
             role,
@@ -114,32 +114,26 @@ impl<'a> Conversation<'a> {
         }
     }
 
-    /// Saves the user's message (fsynced) before any reply is generated.
-    pub fn add_user_turn(&mut self, text: &str) -> Result<Turn, SessionError> {
-        self.add_user_turn_with_recall(text, None)
-    }
-
-    /// Saves the user's message with the memories recalled for it.
-    pub fn add_user_turn_with_recall(
-        &mut self,
-        text: &str,
-        recall: Option<Recall>,
-    ) -> Result<Turn, SessionError> {
+    /// Saves the user's message (fsynced) with the memories recalled for it, before any reply.
+    pub fn add_user_turn(&mut self, text: &str, recall: Option<Recall>) -> Result<Turn, SessionError> {
         let mut turn = self.new_turn(Role::User, text.to_string());
         turn.recall = recall;
-        self.store.append(&mut self.session, turn.clone())?;
-        Ok(turn)
+        self.store.append(&mut self.session, turn)
     }
 
     /// Saves the reply; a cancelled one is marked interrupted. Then keeps the KV cache for next time.
-    pub fn add_reply(&mut self, completion: &Completion) -> Result<Turn, SessionError> {
+    pub async fn add_reply(
+        &mut self,
+        engine: &Engine,
+        completion: &Completion,
+    ) -> Result<Turn, SessionError> {
         let mut turn = self.new_turn(Role::Assistant, completion.text.clone());
-        turn.model = Some(self.engine.info().name.clone());
+        turn.model = Some(self.model_name.clone());
         turn.stats = Some(completion.stats.clone());
         turn.stop = Some(completion.stop);
         turn.interrupted = completion.stop == StopReason::Cancelled;
-        self.store.append(&mut self.session, turn.clone())?;
-        self.save_cache();
+        let turn = self.store.append(&mut self.session, turn)?;
+        self.save_cache(engine).await;
         Ok(turn)
     }
 
@@ -149,23 +143,21 @@ impl<'a> Conversation<'a> {
             return Ok(None);
         }
         let mut turn = self.new_turn(Role::Assistant, text.to_string());
-        turn.model = Some(self.engine.info().name.clone());
+        turn.model = Some(self.model_name.clone());
         turn.interrupted = true;
-        self.store.append(&mut self.session, turn.clone())?;
-        Ok(Some(turn))
+        self.store.append(&mut self.session, turn).map(Some)
     }
 
-    fn save_cache(&self) {
+    async fn save_cache(&self, engine: &Engine) {
         let kv = self.store.kv_state_path(self.session.id());
-        let saved = self
-            .engine
-            .save_state(&kv)
-            .map_err(|e| e.to_string())
-            .and_then(|_| {
+        let saved = match engine.save_state(&kv).await {
+            Ok(_) => {
                 let key = serde_json::to_vec(&self.cache_key).expect("key serialises");
                 crate::paths::write_private_atomic(&Self::key_path(&kv), &key)
                     .map_err(|e| e.to_string())
-            });
+            }
+            Err(e) => Err(e.to_string()),
+        };
         if let Err(e) = saved {
             tracing::warn!("could not save the KV cache of {}: {e}", self.session.id());
         }

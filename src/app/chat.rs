@@ -1,0 +1,332 @@
+//! One turn of a chat, the same for every front end (`ask`, the plain chat, the TUI): recall →
+//! record the recall → save the question → generate (streamed, cancellable) → save the reply or
+//! the partial → let the daemon ingest. Front ends only render `TurnEvent`s and the outcome.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio_util::sync::CancellationToken;
+
+use super::App;
+use super::conversation::Conversation;
+use super::writes;
+use crate::daemon::writes::WriteOp;
+use crate::domain::{Recall, Recalled, Turn};
+use crate::engine::{
+    Completion, Engine, EngineError, GenerateRequest, GenerationEvent, SamplingParams,
+};
+use crate::memory::recall::RecallLimits;
+use crate::memory::service::MemoryService;
+use crate::session::{Session, SessionError};
+
+/// How long a turn that waits for memory writes gives the daemon before leaving them to it.
+const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// How long a background memory write may take.
+const BACKGROUND_WRITE_WAIT: Duration = Duration::from_secs(30);
+
+/// The memory service, loaded once on first use and shared; `None` when it cannot load.
+pub type SharedMemory = Arc<tokio::sync::OnceCell<Option<Arc<MemoryService>>>>;
+
+/// Gets the memory service, loading it on first use; `None` (with the reason logged) when it
+/// cannot load.
+pub async fn shared_memory(app: &App, cell: &SharedMemory) -> Option<Arc<MemoryService>> {
+    cell.get_or_init(|| async {
+        match app.memory().await {
+            Ok(m) => Some(Arc::new(m)),
+            Err(e) => {
+                tracing::warn!("memory unavailable: {e:#}");
+                None
+            }
+        }
+    })
+    .await
+    .clone()
+}
+
+/// How one turn runs.
+#[derive(Debug, Clone)]
+pub struct TurnOptions {
+    pub sampling: SamplingParams,
+    pub max_tokens: u32,
+    /// Recall memories into the prompt.
+    pub recall: bool,
+    /// Cancelling stops generation; the partial reply is saved, marked interrupted.
+    pub cancel: CancellationToken,
+    /// Wait (a bounded time) for the recall record and the ingest before returning, for a process
+    /// that exits right after; otherwise they finish in the background.
+    pub wait_for_memory: bool,
+}
+
+impl TurnOptions {
+    /// The config's sampling and reply length, recall as configured.
+    pub fn from_config(app: &App) -> Self {
+        Self {
+            sampling: SamplingParams::from_config(&app.config.generation),
+            max_tokens: app.config.generation.max_tokens.max(1),
+            recall: app.config.memory.recall,
+            cancel: CancellationToken::new(),
+            wait_for_memory: false,
+        }
+    }
+}
+
+/// What a front end sees of a turn while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TurnEvent {
+    /// Something went wrong that the turn carries on without (memory unavailable, recall failed).
+    Notice(String),
+    /// The memories recalled into this turn's prompt (possibly none).
+    Recalled(Vec<Recalled>),
+    /// The question is saved.
+    Saved(Turn),
+    /// Prompt tokens read so far.
+    Prefill { done: usize, total: usize },
+    /// A piece of the reply (whole characters).
+    Piece(String),
+}
+
+/// A finished turn: both turns as saved.
+#[derive(Debug, Clone)]
+pub struct TurnOutcome {
+    pub user_turn: Turn,
+    pub reply_turn: Turn,
+    pub completion: Completion,
+}
+
+/// Why a turn failed. Whatever was saved before the failure stays saved.
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    #[error("no conversation is open")]
+    NoConversation,
+    #[error("could not save your message: {0}")]
+    SaveQuestion(#[source] SessionError),
+    #[error("{error} (your question was saved in session {session})")]
+    Engine {
+        error: EngineError,
+        session: String,
+        /// What streamed before the failure, saved as an interrupted reply.
+        partial: Option<Turn>,
+    },
+    #[error("could not save the reply: {0}")]
+    SaveReply(#[source] SessionError),
+}
+
+/// How `Chat::open` got the model ready.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Readiness {
+    /// The saved KV cache held this many tokens.
+    Restored(usize),
+    /// The history was read back now.
+    Reread,
+    /// Nothing to do (an empty conversation), or left for the first turn.
+    Deferred,
+}
+
+/// The chat model plus the open conversation: every turn of every front end goes through here.
+pub struct Chat {
+    app: Arc<App>,
+    engine: Engine,
+    memory: SharedMemory,
+    conversation: Option<Conversation>,
+}
+
+impl Chat {
+    pub fn new(app: Arc<App>, engine: Engine, memory: SharedMemory) -> Self {
+        Self {
+            app,
+            engine,
+            memory,
+            conversation: None,
+        }
+    }
+
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The open conversation, if any.
+    pub fn session(&self) -> Option<&Session> {
+        self.conversation.as_ref().map(|c| &c.session)
+    }
+
+    /// Opens `session` and restores its saved KV cache when it fits this model. With `reread`, a
+    /// conversation whose cache cannot be restored is read back now (reporting progress), so its
+    /// next reply starts quickly.
+    pub async fn open(
+        &mut self,
+        session: Session,
+        reread: bool,
+        mut on_progress: impl FnMut(usize, usize),
+    ) -> Result<Readiness, EngineError> {
+        let conversation = Conversation::new(
+            self.engine.info(),
+            self.app.sessions(),
+            session,
+            &self.app.config.generation.system_prompt,
+        );
+        let restored = conversation.restore_cache(&self.engine).await;
+        let messages = conversation.messages();
+        let has_history = !conversation.session.turns.is_empty();
+        self.conversation = Some(conversation);
+        if let Some(tokens) = restored {
+            return Ok(Readiness::Restored(tokens));
+        }
+        if !reread || !has_history {
+            return Ok(Readiness::Deferred);
+        }
+        let request = GenerateRequest {
+            messages,
+            sampling: SamplingParams::greedy(),
+            max_tokens: 0,
+            cancel: CancellationToken::new(),
+        };
+        let mut events = self.engine.generate(request);
+        while let Some(event) = events.recv().await {
+            match event {
+                GenerationEvent::Prefill { done, total } => on_progress(done, total),
+                GenerationEvent::Finished(_) => return Ok(Readiness::Reread),
+                GenerationEvent::Failed(e) => return Err(e),
+                GenerationEvent::Piece(_) => {}
+            }
+        }
+        Err(EngineError::Stopped)
+    }
+
+    /// Runs one turn: the user says `text`, the model answers. Events stream to `on_event`.
+    pub async fn turn(
+        &mut self,
+        text: &str,
+        options: TurnOptions,
+        mut on_event: impl FnMut(TurnEvent),
+    ) -> Result<TurnOutcome, TurnError> {
+        let conversation = self.conversation.as_mut().ok_or(TurnError::NoConversation)?;
+        let session_id = conversation.session.id().to_string();
+        let memory = shared_memory(&self.app, &self.memory).await;
+        if memory.is_none() {
+            on_event(TurnEvent::Notice(
+                "memory is unavailable: answering without it (see the log)".into(),
+            ));
+        }
+        let recall = match (&memory, options.recall) {
+            (Some(memory), true) => {
+                recall(&self.app, memory, text, &session_id, &mut on_event).await
+            }
+            _ => None,
+        };
+        on_event(TurnEvent::Recalled(
+            recall.as_ref().map(|r| r.items.clone()).unwrap_or_default(),
+        ));
+        if let Some(recall) = &recall {
+            let op = WriteOp::RecordRecall {
+                ids: recall.items.iter().map(|i| i.id.clone()).collect(),
+                at: Utc::now(),
+            };
+            memory_write(&self.app, op, memory.clone(), options.wait_for_memory).await;
+        }
+        let user_turn = conversation
+            .add_user_turn(text, recall)
+            .map_err(TurnError::SaveQuestion)?;
+        on_event(TurnEvent::Saved(user_turn.clone()));
+
+        let request = GenerateRequest {
+            messages: conversation.messages(),
+            sampling: options.sampling,
+            max_tokens: options.max_tokens.max(1),
+            cancel: options.cancel,
+        };
+        let mut events = self.engine.generate(request);
+        let mut streamed = String::new();
+        let generated = loop {
+            match events.recv().await {
+                Some(GenerationEvent::Prefill { done, total }) => {
+                    on_event(TurnEvent::Prefill { done, total })
+                }
+                Some(GenerationEvent::Piece(piece)) => {
+                    streamed.push_str(&piece);
+                    on_event(TurnEvent::Piece(piece));
+                }
+                Some(GenerationEvent::Finished(done)) => break Ok(done),
+                Some(GenerationEvent::Failed(e)) => break Err(e),
+                None => break Err(EngineError::Stopped),
+            }
+        };
+        let outcome = match generated {
+            Ok(completion) => conversation
+                .add_reply(&self.engine, &completion)
+                .await
+                .map(|reply_turn| TurnOutcome {
+                    user_turn,
+                    reply_turn,
+                    completion,
+                })
+                .map_err(TurnError::SaveReply),
+            Err(error) => {
+                let partial = conversation
+                    .add_partial_reply(&streamed)
+                    .unwrap_or_else(|e| {
+                        tracing::error!("could not save the partial reply: {e}");
+                        None
+                    });
+                Err(TurnError::Engine {
+                    error,
+                    session: session_id.clone(),
+                    partial,
+                })
+            }
+        };
+        // The daemon would notice the new turns within a second; asking makes it immediate.
+        if memory.is_some() {
+            let op = WriteOp::Ingest {
+                sessions: vec![session_id],
+                complete: false,
+            };
+            memory_write(&self.app, op, memory, options.wait_for_memory).await;
+        }
+        outcome
+    }
+}
+
+/// The memories for `text`, or `None` (reporting a failure as a notice).
+async fn recall(
+    app: &App,
+    memory: &MemoryService,
+    text: &str,
+    session_id: &str,
+    on_event: &mut impl FnMut(TurnEvent),
+) -> Option<Recall> {
+    let limits = RecallLimits::from_config(&app.config.memory);
+    match memory.recall(text, Some(session_id), limits).await {
+        Ok(recall) => recall,
+        Err(e) => {
+            tracing::warn!("recall failed: {e}");
+            on_event(TurnEvent::Notice(format!(
+                "recall failed, answering without memories: {e}"
+            )));
+            None
+        }
+    }
+}
+
+/// Applies a memory write through the daemon (or directly), waiting a bounded time, or in the
+/// background. A failure is logged: the daemon catches up from the transcripts.
+async fn memory_write(app: &Arc<App>, op: WriteOp, memory: Option<Arc<MemoryService>>, wait: bool) {
+    if wait {
+        if let Err(e) = writes::send_within(app, op, Some(WRITE_WAIT), memory.as_deref()).await {
+            tracing::warn!("memory write left to the daemon: {e:#}");
+        }
+        return;
+    }
+    let app = app.clone();
+    tokio::spawn(async move {
+        let wait = Some(BACKGROUND_WRITE_WAIT);
+        if let Err(e) = writes::send_within(&app, op, wait, memory.as_deref()).await {
+            tracing::warn!("memory write failed: {e:#}");
+        }
+    });
+}

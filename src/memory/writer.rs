@@ -1,0 +1,144 @@
+//! Every change to the memory store. A `MemoryWriter` can only be had with the writer lock held,
+//! so the single-writer rule is a property of the types, not a convention.
+
+use chrono::Utc;
+
+use super::chunk::Chunk;
+use super::lock::WriterLock;
+use super::service::{INGEST_BATCH, MemoryError, MemoryService};
+use super::store::{StoreError, Upkeep};
+use super::{Memory, MemoryKind};
+use crate::session::Session;
+
+/// Write access to the memory store, borrowed from a held writer lock.
+pub struct MemoryWriter<'a> {
+    memory: &'a MemoryService,
+    _lock: &'a WriterLock,
+}
+
+impl<'a> MemoryWriter<'a> {
+    pub(super) fn new(memory: &'a MemoryService, lock: &'a WriterLock) -> Self {
+        Self {
+            memory,
+            _lock: lock,
+        }
+    }
+
+    /// The service behind it, for reads.
+    pub fn memory(&self) -> &'a MemoryService {
+        self.memory
+    }
+
+    /// Chunks and stores the turns of `session` not yet in memory. With `complete` false, a question
+    /// still waiting for its answer is left for later. Returns the number of chunks written.
+    pub async fn ingest_session(
+        &self,
+        session: &Session,
+        complete: bool,
+    ) -> Result<usize, MemoryError> {
+        let (chunks, _pending) = self.memory.pending_chunks(session, complete).await?;
+        self.store_chunks(&chunks).await
+    }
+
+    /// Embeds and stores chunks, in commits of up to `INGEST_BATCH` so a long import makes few
+    /// fragments. Each commit is atomic: after a crash a chunk is either stored whole or not at all.
+    pub async fn store_chunks(&self, chunks: &[Chunk]) -> Result<usize, MemoryError> {
+        let mut written = 0;
+        for batch in chunks.chunks(INGEST_BATCH) {
+            let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
+            let vectors = self.memory.embed(&texts).await?;
+            let now = Utc::now();
+            let memories: Vec<Memory> = batch
+                .iter()
+                .zip(vectors)
+                .map(|(c, vector)| Memory {
+                    id: c.id.clone(),
+                    kind: MemoryKind::Chunk,
+                    text: c.text.clone(),
+                    vector,
+                    session: Some(c.session.clone()),
+                    time_start: c.time_start,
+                    time_end: c.time_end,
+                    source_turns: c.source_turns.clone(),
+                    created: now,
+                    updated: now,
+                    pinned: false,
+                    recall_count: 0,
+                    last_recalled: None,
+                })
+                .collect();
+            self.memory.store().upsert(&memories).await?;
+            written += memories.len();
+        }
+        Ok(written)
+    }
+
+    /// Adds a note (or fact) written by the user.
+    pub async fn add(&self, kind: MemoryKind, text: &str) -> Result<Memory, MemoryError> {
+        if text.trim().is_empty() {
+            return Err(MemoryError::Invalid("a memory cannot be empty".into()));
+        }
+        let vector = self.memory.embed(&[text.to_string()]).await?.pop().unwrap_or_default();
+        let memory = Memory::new(kind, text.to_string(), vector, Utc::now());
+        self.memory.store().upsert(std::slice::from_ref(&memory)).await?;
+        Ok(memory)
+    }
+
+    /// Replaces a memory's text and re-embeds it.
+    pub async fn edit(&self, id: &str, text: &str) -> Result<Memory, MemoryError> {
+        let mut memory = self
+            .store
+            .get(id)
+            .await?
+            .ok_or_else(|| MemoryError::NotFound(id.into()))?;
+        memory.vector = self.memory.embed(&[text.to_string()]).await?.pop().unwrap_or_default();
+        memory.text = text.to_string();
+        memory.updated = Utc::now();
+        self.memory.store().upsert(std::slice::from_ref(&memory)).await?;
+        // The old text must not linger in old versions.
+        self.memory.store().purge().await?;
+        Ok(memory)
+    }
+
+    /// Pins or unpins a memory.
+    pub async fn set_pinned(&self, id: &str, pinned: bool) -> Result<Memory, MemoryError> {
+        let mut memory = self
+            .store
+            .get(id)
+            .await?
+            .ok_or_else(|| MemoryError::NotFound(id.into()))?;
+        memory.pinned = pinned;
+        memory.updated = Utc::now();
+        self.memory.store().upsert(std::slice::from_ref(&memory)).await?;
+        Ok(memory)
+    }
+
+    /// Inserts new memories and replaces existing ones with the same id, in one commit.
+    pub async fn upsert(&self, memories: &[Memory]) -> Result<(), StoreError> {
+        self.memory.store().upsert(memories).await
+    }
+
+    /// Deletes memories by id and purges the deleted text from disk; returns how many existed.
+    pub async fn delete(&self, ids: &[String]) -> Result<usize, StoreError> {
+        self.memory.store().delete(ids).await
+    }
+
+    /// Records that memories were recalled into a prompt.
+    pub async fn record_recall(
+        &self,
+        ids: &[String],
+        now: chrono::DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.memory.store().record_recall(ids, now).await
+    }
+
+    /// Compacts fragments and folds new rows into the indexes.
+    pub async fn optimize(&self) -> Result<(), StoreError> {
+        self.memory.store().optimize().await
+    }
+
+    /// Compacts and prunes versions older than `keep`.
+    pub async fn upkeep(&self, keep: chrono::Duration) -> Result<Upkeep, StoreError> {
+        self.memory.store().upkeep(keep).await
+    }
+}
