@@ -307,11 +307,7 @@ impl Consolidator<'_> {
         let mut used = engine.count_tokens(header).await.unwrap_or(0) + 80;
         for turn in turns {
             let line = quote(turn);
-            let cost = engine
-                .count_tokens(&line)
-                .await
-                .unwrap_or(line.len() / 3)
-                + 2;
+            let cost = engine.count_tokens(&line).await.unwrap_or(line.len() / 3) + 2;
             if used + cost > budget {
                 break;
             }
@@ -378,7 +374,11 @@ impl Consolidator<'_> {
             .filter(|t| cited.contains(t.id.as_str()))
             .map(|t| t.time)
             .collect();
-        let vector = self.memory.memory().embed(std::slice::from_ref(&produced.text)).await?;
+        let vector = self
+            .memory
+            .memory()
+            .embed(std::slice::from_ref(&produced.text))
+            .await?;
         let now = Utc::now();
         let mut memory = Memory::new(
             MemoryKind::Summary,
@@ -428,7 +428,8 @@ impl Consolidator<'_> {
             }
             let near = self
                 .memory
-                .store
+                .memory()
+                .store()
                 .vector_search(&chunk.vector, 5, &only_chunks)
                 .await?;
             for other in near {

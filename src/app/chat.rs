@@ -205,7 +205,10 @@ impl Chat {
         options: TurnOptions,
         mut on_event: impl FnMut(TurnEvent),
     ) -> Result<TurnOutcome, TurnError> {
-        let conversation = self.conversation.as_mut().ok_or(TurnError::NoConversation)?;
+        let conversation = self
+            .conversation
+            .as_mut()
+            .ok_or(TurnError::NoConversation)?;
         let session_id = conversation.session.id().to_string();
         let memory = shared_memory(&self.app, &self.memory).await;
         if memory.is_none() {

@@ -115,7 +115,11 @@ impl Conversation {
     }
 
     /// Saves the user's message (fsynced) with the memories recalled for it, before any reply.
-    pub fn add_user_turn(&mut self, text: &str, recall: Option<Recall>) -> Result<Turn, SessionError> {
+    pub fn add_user_turn(
+        &mut self,
+        text: &str,
+        recall: Option<Recall>,
+    ) -> Result<Turn, SessionError> {
         let mut turn = self.new_turn(Role::User, text.to_string());
         turn.recall = recall;
         self.store.append(&mut self.session, turn)

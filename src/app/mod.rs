@@ -27,11 +27,7 @@ pub struct App {
 
 impl App {
     /// Resolves paths, creates the private data dir, starts logging and loads the config.
-    pub fn load(
-        data_dir: Option<PathBuf>,
-        config: Option<PathBuf>,
-        process: &str,
-    ) -> Result<Self> {
+    pub fn load(data_dir: Option<PathBuf>, config: Option<PathBuf>, process: &str) -> Result<Self> {
         let (paths, log) = Self::prepare(data_dir, config, process)?;
         let config = Config::load_or_create(&paths.config_file)?;
         Ok(Self {
@@ -139,4 +135,3 @@ pub fn daemon_unavailable(e: &anyhow::Error) -> String {
         "the memory daemon could not start ({e:#}); carrying on, your turns are saved and will be remembered later"
     )
 }
-

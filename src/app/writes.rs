@@ -7,8 +7,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::App;
 use crate::daemon::lifecycle;
-use crate::memory::lock::WriterLock;
 use crate::daemon::writes::{WriteOp, WriteResult, Writer};
+use crate::memory::lock::WriterLock;
 use crate::memory::service::MemoryService;
 
 /// How long a direct write waits for another command's direct write to finish.

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::consolidate::{DayReport, local_day};
+use crate::consolidate::local_day;
 use crate::daemon::lifecycle::{self, StartOptions};
 use crate::daemon::writes::{WriteOp, WriteResult};
 use crate::paths::Paths;
@@ -67,7 +67,9 @@ pub async fn run(
 }
 
 async fn measure(paths: &Paths, date: NaiveDate, turns: usize) -> Result<DaemonBench> {
-    let mut client = lifecycle::connect(paths).await?.context("the daemon did not answer")?;
+    let mut client = lifecycle::connect(paths)
+        .await?
+        .context("the daemon did not answer")?;
     let started = Instant::now();
     client
         .write(

@@ -13,7 +13,6 @@ use crate::engine::{
     ChatMessage, Engine, EngineError, EngineSettings, GenerateRequest, Role, SamplingParams,
 };
 
-
 /// One prompt length's medians.
 #[derive(Debug, Serialize)]
 pub struct EnginePoint {

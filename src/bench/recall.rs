@@ -147,7 +147,9 @@ pub async fn run(
 pub fn read_or_default(path: Option<&Path>, default: &str) -> anyhow::Result<String> {
     use anyhow::Context;
     match path {
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display())),
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
+        }
         None => super::assets::read(default),
     }
 }

@@ -138,7 +138,9 @@ pub async fn run(lengths: &[usize], frames: usize, sessions: usize) -> Result<Tu
         (Some(base), Some(long)) => ratio(long.frame_ms, base.frame_ms),
         _ => 0.0,
     };
-    let dir = tempfile::Builder::new().prefix("mneme-bench-tui").tempdir()?;
+    let dir = tempfile::Builder::new()
+        .prefix("mneme-bench-tui")
+        .tempdir()?;
     let store = SessionStore::new(dir.path().join("sessions"));
     make_sessions(&store, sessions)?;
     let memory_dir = dir.path().join("memory");

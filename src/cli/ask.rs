@@ -159,7 +159,10 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
         reply_turn,
         completion,
     } = &outcome;
-    let session_id = chat.session().map(|s| s.id().to_string()).unwrap_or_default();
+    let session_id = chat
+        .session()
+        .map(|s| s.id().to_string())
+        .unwrap_or_default();
     if args.json {
         let recalled: Vec<Recalled> = user_turn
             .recall

@@ -265,7 +265,10 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                         f.turns, f.frame_ms, f.first_frame_ms
                     );
                 }
-                println!("frame ratio (longest / shortest): ×{:.2}", report.frame_ratio);
+                println!(
+                    "frame ratio (longest / shortest): ×{:.2}",
+                    report.frame_ratio
+                );
                 println!(
                     "picker over {} sessions: {:.1} ms",
                     report.picker_sessions, report.picker_open_ms

@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Subcommand};
 
-use super::{App, Cli, print_json};
+use super::{Cli, print_json};
 use crate::daemon::lifecycle::{self, StartOptions, Started};
 use crate::daemon::protocol::PROTOCOL_VERSION;
 use crate::daemon::server::{AlreadyRunning, RunOptions};

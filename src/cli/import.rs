@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 
-use super::{App, Cli};
+use super::Cli;
 use crate::daemon::writes::{WriteOp, WriteResult};
 
 #[derive(Debug, Subcommand)]

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use serde::Serialize;
 
-use super::{App, Cli, print_json};
+use super::{Cli, print_json};
 use crate::models::ArtifactState;
 
 #[derive(Debug, Subcommand)]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Subcommand;
 
-use super::{App, Cli, print_json};
+use super::{Cli, print_json};
 use crate::session::{ExportFormat, export, one_line};
 
 #[derive(Debug, Subcommand)]

@@ -9,8 +9,7 @@ use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
 use super::protocol::{
-    DaemonError, ErrorKind, Hello, Op, PROTOCOL_VERSION, Reply, Request, Response,
-    mismatch_message,
+    DaemonError, ErrorKind, Hello, Op, PROTOCOL_VERSION, Reply, Request, Response, mismatch_message,
 };
 use super::status::DaemonStatus;
 use super::writes::{WriteOp, WriteResult};
@@ -118,7 +117,8 @@ impl DaemonClient {
                     "connection closed before the answer",
                 )));
             }
-            serde_json::from_str::<Response>(&answer).map_err(|e| ClientError::Garbled(e.to_string()))
+            serde_json::from_str::<Response>(&answer)
+                .map_err(|e| ClientError::Garbled(e.to_string()))
         };
         match timeout {
             Some(limit) => tokio::time::timeout(limit, exchange)

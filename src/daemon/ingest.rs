@@ -43,7 +43,10 @@ pub async fn ingest_sessions(
                 continue;
             }
         };
-        let (mut new, pending) = memory.memory().pending_chunks(&session, complete(&session)).await?;
+        let (mut new, pending) = memory
+            .memory()
+            .pending_chunks(&session, complete(&session))
+            .await?;
         report.pending_turns += pending;
         if !new.is_empty() {
             report.sessions += 1;

@@ -136,7 +136,8 @@ impl Response {
             (true, Some(reply)) => Ok(reply),
             _ => Err(DaemonError::new(
                 self.error_kind.unwrap_or(ErrorKind::Internal),
-                self.error.unwrap_or_else(|| "the daemon sent no reply".into()),
+                self.error
+                    .unwrap_or_else(|| "the daemon sent no reply".into()),
             )),
         }
     }

@@ -15,7 +15,6 @@ use tokio_util::sync::CancellationToken;
 
 use super::ingest::{LARGE_INGEST_CHUNKS, Scanner, ingest_sessions};
 use super::lifecycle::own_build;
-use crate::memory::lock::WriterLock;
 use super::protocol::{
     DaemonError, ErrorKind, Hello, Op, PROTOCOL_VERSION, ParseFailure, Reply, Response,
     mismatch_message, parse_request,
@@ -24,6 +23,7 @@ use super::status::{ConsolidationRecord, DaemonState, DaemonStatus, IngestRecord
 use super::writes::{UPKEEP_KEEP_MINUTES, WriteOp, WriteResult, Writer};
 use crate::config::Config;
 use crate::consolidate::{ConsolidationLog, due_days, local_day, rss_bytes, turns_per_day};
+use crate::memory::lock::WriterLock;
 use crate::memory::service::MemoryService;
 use crate::memory::store::{MemoryStore, disk_bytes};
 use crate::memory::{MemoryFilter, MemoryKind};
@@ -250,7 +250,8 @@ async fn serve(stream: UnixStream, shared: Shared) {
 
 async fn answer(line: &str, shared: &Shared) -> Response {
     let speaks = shared.hello.protocol;
-    let refuse = |message: String| Response::error(speaks, DaemonError::new(ErrorKind::Invalid, message));
+    let refuse =
+        |message: String| Response::error(speaks, DaemonError::new(ErrorKind::Invalid, message));
     let request = match parse_request(line, speaks) {
         Ok(r) => r,
         Err(ParseFailure::Version(theirs)) => return refuse(mismatch_message(speaks, theirs)),
@@ -320,7 +321,10 @@ impl WriterTask<'_> {
         // Anything still queued is answered, never left hanging.
         jobs.close();
         while let Ok(job) = jobs.try_recv() {
-            let _ = job.reply.send(Err("the daemon is stopping".into()));
+            let _ = job.reply.send(Err(DaemonError::new(
+                ErrorKind::Busy,
+                "the daemon is stopping",
+            )));
         }
     }
 
@@ -345,10 +349,9 @@ impl WriterTask<'_> {
         let loaded = async {
             let store = MemoryStore::open(&self.paths.memory_dir()).await?;
             let catalog = crate::models::Catalog::new(&self.paths.models_dir);
-            let embedder = tokio::task::spawn_blocking(move || {
-                crate::memory::embed::Embedder::load(&catalog)
-            })
-            .await??;
+            let embedder =
+                tokio::task::spawn_blocking(move || crate::memory::embed::Embedder::load(&catalog))
+                    .await??;
             anyhow::Ok(MemoryService::new(store, embedder))
         }
         .await;

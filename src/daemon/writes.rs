@@ -83,13 +83,27 @@ pub struct Writer<'a> {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum WriteResult {
     /// The memory as it now is (add, edit, pin), without its vector.
-    Memory { memory: Memory },
-    Deleted { deleted: usize },
-    Imported { imported: usize },
-    Recorded { recorded: usize },
-    Ingested { report: IngestReport },
-    Consolidated { report: DayReport },
-    Upkept { report: Upkeep },
+    Memory {
+        memory: Memory,
+    },
+    Deleted {
+        deleted: usize,
+    },
+    Imported {
+        imported: usize,
+    },
+    Recorded {
+        recorded: usize,
+    },
+    Ingested {
+        report: IngestReport,
+    },
+    Consolidated {
+        report: DayReport,
+    },
+    Upkept {
+        report: Upkeep,
+    },
 }
 
 impl WriteResult {
@@ -102,7 +116,7 @@ impl WriteResult {
     pub fn to_json(&self) -> Value {
         match self {
             WriteResult::Memory { memory } => serde_json::to_value(memory),
-            WriteResult::Deleted { deleted } => Ok(WriteResult::Deleted { deleted }),
+            WriteResult::Deleted { deleted } => Ok(json!({ "deleted": deleted })),
             WriteResult::Imported { imported } => Ok(json!({ "imported": imported })),
             WriteResult::Recorded { recorded } => Ok(json!({ "recorded": recorded })),
             WriteResult::Ingested { report } => serde_json::to_value(report),

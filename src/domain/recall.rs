@@ -60,4 +60,3 @@ pub struct Recall {
     /// The quoted block placed before the user's message.
     pub block: String,
 }
-

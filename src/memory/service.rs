@@ -10,7 +10,7 @@ use super::fuse::{Ranking, fuse};
 use super::lock::WriterLock;
 use super::store::{MemoryStore, StoreError};
 use super::writer::MemoryWriter;
-use super::{Memory, MemoryFilter, MemoryKind};
+use super::{Memory, MemoryFilter};
 use crate::session::{Session, Turn};
 
 /// Why a memory operation failed.
@@ -130,7 +130,11 @@ impl MemoryService {
         filter: &MemoryFilter,
         now: DateTime<Utc>,
     ) -> Result<Vec<Found>, MemoryError> {
-        let vector = self.embed(&[text.to_string()]).await?.pop().unwrap_or_default();
+        let vector = self
+            .embed(&[text.to_string()])
+            .await?
+            .pop()
+            .unwrap_or_default();
         let candidates = (k * 3).max(30);
         let by_vector = self
             .store

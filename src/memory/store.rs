@@ -424,7 +424,10 @@ impl MemoryStore {
         filter: &MemoryFilter,
         limit: usize,
     ) -> Result<Vec<Memory>, StoreError> {
-        let mut newest = self.table.query().select(Select::columns(&["id", "time_end"]));
+        let mut newest = self
+            .table
+            .query()
+            .select(Select::columns(&["id", "time_end"]));
         if let Some(f) = filter_sql(filter) {
             newest = newest.only_if(f);
         }
@@ -449,7 +452,11 @@ impl MemoryStore {
             .await?
             .try_collect()
             .await?;
-        let mut rows: Vec<Memory> = batches.iter().flat_map(from_batch).map(|(m, _)| m).collect();
+        let mut rows: Vec<Memory> = batches
+            .iter()
+            .flat_map(from_batch)
+            .map(|(m, _)| m)
+            .collect();
         rows.sort_by(|a, b| b.time_end.cmp(&a.time_end).then_with(|| a.id.cmp(&b.id)));
         Ok(rows)
     }

@@ -78,23 +78,40 @@ impl<'a> MemoryWriter<'a> {
         if text.trim().is_empty() {
             return Err(MemoryError::Invalid("a memory cannot be empty".into()));
         }
-        let vector = self.memory.embed(&[text.to_string()]).await?.pop().unwrap_or_default();
+        let vector = self
+            .memory
+            .embed(&[text.to_string()])
+            .await?
+            .pop()
+            .unwrap_or_default();
         let memory = Memory::new(kind, text.to_string(), vector, Utc::now());
-        self.memory.store().upsert(std::slice::from_ref(&memory)).await?;
+        self.memory
+            .store()
+            .upsert(std::slice::from_ref(&memory))
+            .await?;
         Ok(memory)
     }
 
     /// Replaces a memory's text and re-embeds it.
     pub async fn edit(&self, id: &str, text: &str) -> Result<Memory, MemoryError> {
         let mut memory = self
-            .store
+            .memory
+            .store()
             .get(id)
             .await?
             .ok_or_else(|| MemoryError::NotFound(id.into()))?;
-        memory.vector = self.memory.embed(&[text.to_string()]).await?.pop().unwrap_or_default();
+        memory.vector = self
+            .memory
+            .embed(&[text.to_string()])
+            .await?
+            .pop()
+            .unwrap_or_default();
         memory.text = text.to_string();
         memory.updated = Utc::now();
-        self.memory.store().upsert(std::slice::from_ref(&memory)).await?;
+        self.memory
+            .store()
+            .upsert(std::slice::from_ref(&memory))
+            .await?;
         // The old text must not linger in old versions.
         self.memory.store().purge().await?;
         Ok(memory)
@@ -103,13 +120,17 @@ impl<'a> MemoryWriter<'a> {
     /// Pins or unpins a memory.
     pub async fn set_pinned(&self, id: &str, pinned: bool) -> Result<Memory, MemoryError> {
         let mut memory = self
-            .store
+            .memory
+            .store()
             .get(id)
             .await?
             .ok_or_else(|| MemoryError::NotFound(id.into()))?;
         memory.pinned = pinned;
         memory.updated = Utc::now();
-        self.memory.store().upsert(std::slice::from_ref(&memory)).await?;
+        self.memory
+            .store()
+            .upsert(std::slice::from_ref(&memory))
+            .await?;
         Ok(memory)
     }
 

@@ -38,7 +38,9 @@ pub struct TurnLine {
 pub enum LineError {
     #[error("not a transcript line: {0}")]
     Malformed(#[from] serde_json::Error),
-    #[error("written by a newer mneme (transcript format {0}, this one reads up to {TRANSCRIPT_VERSION})")]
+    #[error(
+        "written by a newer mneme (transcript format {0}, this one reads up to {TRANSCRIPT_VERSION})"
+    )]
     Newer(u32),
 }
 

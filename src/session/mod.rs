@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 pub use export::{ExportFormat, export};
 pub use store::{SessionError, SessionStore};
 
-pub use crate::domain::Turn;
 use crate::domain::Role;
+pub use crate::domain::Turn;
 
 /// Facts about a session kept beside its transcript.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,10 +81,7 @@ impl Session {
 
     /// The user's most recent message.
     pub fn last_question(&self) -> Option<&Turn> {
-        self.turns
-            .iter()
-            .rev()
-            .find(|t| t.role == Role::User)
+        self.turns.iter().rev().find(|t| t.role == Role::User)
     }
 
     /// Time of the newest turn, or creation.

@@ -230,7 +230,10 @@ impl SessionStore {
         }
         let questions = added.iter().filter(|t| t.role == crate::domain::Role::User);
         if index.first_question.is_none() {
-            index.first_question = questions.clone().next().map(|t| super::one_line(&t.text, 60));
+            index.first_question = questions
+                .clone()
+                .next()
+                .map(|t| super::one_line(&t.text, 60));
         }
         if let Some(last) = questions.last() {
             index.last_question = Some(super::one_line(&last.text, 200));
@@ -244,7 +247,11 @@ impl SessionStore {
     /// The id the next turn of `session` would get if nobody else appends first (a placeholder:
     /// `append` allocates the real one under the transcript lock).
     pub fn next_turn_id(session: &Session) -> String {
-        let n = session.turns.iter().filter_map(|t| turn_number(&t.id)).max();
+        let n = session
+            .turns
+            .iter()
+            .filter_map(|t| turn_number(&t.id))
+            .max();
         format!("{}.{}", session.meta.id, n.map_or(1, |n| n + 1))
     }
 
@@ -259,7 +266,11 @@ impl SessionStore {
         };
         let mut file = self.locked_transcript(&id).map_err(io_err)?;
         let on_disk = last_turn_number(&mut file).map_err(io_err)?;
-        let in_memory = session.turns.iter().filter_map(|t| turn_number(&t.id)).max();
+        let in_memory = session
+            .turns
+            .iter()
+            .filter_map(|t| turn_number(&t.id))
+            .max();
         let next = on_disk.max(in_memory).map_or(1, |n| n + 1);
         turn.id = format!("{id}.{next}");
         let mut line = TurnLine::encode(&turn);
@@ -344,10 +355,12 @@ impl SessionStore {
     pub fn rename(&self, id_or_prefix: &str, name: &str) -> Result<SessionMeta, SessionError> {
         let id = self.resolve(id_or_prefix)?;
         // Under the transcript lock, so an append's index update cannot undo the new name.
-        let _locked = self.locked_transcript(&id).map_err(|source| SessionError::Io {
-            id: id.clone(),
-            source,
-        })?;
+        let _locked = self
+            .locked_transcript(&id)
+            .map_err(|source| SessionError::Io {
+                id: id.clone(),
+                source,
+            })?;
         let mut session = self.open(&id)?;
         session.meta.name = Some(name.trim().to_string()).filter(|n| !n.is_empty());
         self.write_meta(&session.meta)?;
@@ -532,7 +545,11 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = SessionStore::new(tmp.path());
         let mut s = store.create().unwrap();
-        for (role, text) in [(Role::User, "first question"), (Role::Assistant, "answer"), (Role::User, "second question")] {
+        for (role, text) in [
+            (Role::User, "first question"),
+            (Role::Assistant, "answer"),
+            (Role::User, "second question"),
+        ] {
             let t = turn(&s, role, text);
             store.append(&mut s, t).unwrap();
         }
@@ -540,17 +557,32 @@ mod tests {
         assert_eq!((row.turns, row.title.as_str()), (3, "first question"));
         assert_eq!(row.last_question.as_deref(), Some("second question"));
         // The listing does not read transcripts: a transcript changed behind its back is not seen.
-        let mut f = fs::OpenOptions::new().append(true).open(store.transcript(s.id())).unwrap();
-        f.write_all(&TurnLine::encode(&turn(&s, Role::User, "written behind its back"))).unwrap();
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(store.transcript(s.id()))
+            .unwrap();
+        f.write_all(&TurnLine::encode(&turn(
+            &s,
+            Role::User,
+            "written behind its back",
+        )))
+        .unwrap();
         f.write_all(b"\n").unwrap();
         assert_eq!(store.list().unwrap()[0].turns, 3);
         // A meta from before the index: built from the transcript once, then kept.
-        let meta = SessionMeta { index: None, ..s.meta.clone() };
+        let meta = SessionMeta {
+            index: None,
+            ..s.meta.clone()
+        };
         fs::write(store.meta_path(s.id()), serde_json::to_vec(&meta).unwrap()).unwrap();
         let row = &store.list().unwrap()[0];
         assert_eq!(row.turns, 4);
-        assert_eq!(row.last_question.as_deref(), Some("written behind its back"));
-        let stored: SessionMeta = serde_json::from_slice(&fs::read(store.meta_path(s.id())).unwrap()).unwrap();
+        assert_eq!(
+            row.last_question.as_deref(),
+            Some("written behind its back")
+        );
+        let stored: SessionMeta =
+            serde_json::from_slice(&fs::read(store.meta_path(s.id())).unwrap()).unwrap();
         assert_eq!(stored.index.unwrap().turns, 4);
     }
 

@@ -17,12 +17,12 @@ use super::theme::Theme;
 use super::update::{Effect, Msg, parse_query, update};
 use super::view::view;
 use super::worker::{ChatCommand, Worker};
-use crate::app::chat::{Chat, SharedMemory, shared_memory as memory};
 use crate::app::App;
+use crate::app::chat::{Chat, SharedMemory, shared_memory as memory};
 use crate::daemon::writes::{WriteOp, WriteResult};
 use crate::engine::Engine;
 use crate::memory::{Memory, MemoryKind};
-use crate::session::{Session, one_line};
+use crate::session::Session;
 
 /// Redraws happen at most this often, however fast tokens arrive.
 const FRAME: Duration = Duration::from_millis(33);

@@ -5,11 +5,11 @@ use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
+use mneme::engine::attention::LlamaAttention;
 use mneme::engine::{
     Attention, ChatMessage, Engine, EngineSettings, GenerateRequest, Role, SamplingParams,
     StopReason,
 };
-use mneme::engine::attention::LlamaAttention;
 use mneme::models::{Catalog, ChatModel};
 use tokio_util::sync::CancellationToken;
 

@@ -173,11 +173,7 @@ fn the_editor_gets_every_keystroke_while_it_owns_the_terminal() {
         "#!/bin/sh\necho EDITOR READY\nIFS= read -r line\nprintf '%s\\n' \"$line\" > \"$1\"\n",
     )
     .unwrap();
-    std::fs::set_permissions(
-        &editor,
-        std::os::unix::fs::PermissionsExt::from_mode(0o700),
-    )
-    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     let tmux = Tmux::new();
     let long = Duration::from_secs(120);
     let env = format!("VISUAL={}", editor.display());
@@ -214,7 +210,11 @@ fn the_chat_keeps_one_connection_to_the_daemon_and_reconnects_after_a_restart() 
     let long = Duration::from_secs(120);
     tmux.start("poll", &data, "chat --new");
     tmux.wait_for("poll", &["smollm2-135m", "memory daemon: idle"], long);
-    let connections = || data.json(&["daemon", "status", "--json"])["connections"].as_u64().unwrap();
+    let connections = || {
+        data.json(&["daemon", "status", "--json"])["connections"]
+            .as_u64()
+            .unwrap()
+    };
     let before = connections();
     // The chat asks for the daemon's status every 2 s: over 7 s, on its one connection.
     std::thread::sleep(Duration::from_secs(7));

@@ -368,7 +368,15 @@ fn model_output_cannot_reach_the_terminal_as_escape_codes() {
 fn bench_tui_reports_frame_costs_and_the_picker_in_json() {
     let data = crate::common::DataDir::new();
     let report = data.json(&[
-        "bench", "tui", "--json", "--turns", "20,400", "--frames", "5", "--sessions", "40",
+        "bench",
+        "tui",
+        "--json",
+        "--turns",
+        "20,400",
+        "--frames",
+        "5",
+        "--sessions",
+        "40",
     ]);
     let frames = report["frames"].as_array().unwrap();
     assert_eq!(frames.len(), 2);
@@ -398,6 +406,9 @@ fn a_long_conversation_shows_its_newest_lines_and_scrolls_to_its_oldest() {
     // Scrolled all the way up (more than the history holds), the first message shows.
     s.chat.scroll = 1_000_000;
     let screen = draw(&s, 80, 20);
-    assert!(screen.contains("message 0\n") || screen.contains("message 0 "), "{screen}");
+    assert!(
+        screen.contains("message 0\n") || screen.contains("message 0 "),
+        "{screen}"
+    );
     assert!(!screen.contains("message 1999"), "{screen}");
 }

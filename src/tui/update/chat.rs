@@ -1,0 +1,236 @@
+//! The chat screen's messages (a conversation opened, a reply streaming in) and keys.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::super::keys::Action;
+use super::super::state::{Entry, Input, Reply, Screen, State};
+use super::{Effect, Msg, edit, scroll};
+use crate::engine::{Role, StopReason};
+
+/// News about the open conversation and the reply being written.
+pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Opened {
+            session_id,
+            title,
+            entries,
+            last_time,
+        } => {
+            state.chat = super::super::state::Chat {
+                session_id,
+                title,
+                entries,
+                last_time,
+                ..Default::default()
+            };
+            state.rendered.truncate(0);
+            state.screen = Screen::Chat;
+            state.recall_selected = 0;
+            state.recall_entry = None;
+            Vec::new()
+        }
+        Msg::Loading { done, total } => {
+            state.chat.loading = Some((done, total));
+            Vec::new()
+        }
+        Msg::LoadingDone => {
+            state.chat.loading = None;
+            Vec::new()
+        }
+        Msg::ModelInfo {
+            model,
+            context_size,
+        } => {
+            state.status.model = model;
+            state.status.context_size = context_size;
+            Vec::new()
+        }
+        Msg::Recalled(items) => {
+            if let Some(reply) = &mut state.chat.reply {
+                reply.recalling = false;
+            }
+            if !items.is_empty() {
+                state.notify(format!("recalled {} memories (F4 shows them)", items.len()));
+            }
+            if let Some(user) = state
+                .chat
+                .entries
+                .iter_mut()
+                .rev()
+                .find(|e| e.role == Role::User)
+            {
+                user.recalled = items;
+            }
+            state.recall_selected = 0;
+            Vec::new()
+        }
+        Msg::Prefill { done, total } => {
+            if let Some(reply) = &mut state.chat.reply {
+                reply.prefill = (done < total).then_some((done, total));
+            }
+            Vec::new()
+        }
+        Msg::Piece(piece) => {
+            if let Some(reply) = &mut state.chat.reply {
+                reply.prefill = None;
+                reply.recalling = false;
+                reply.text.push_str(&piece);
+            }
+            Vec::new()
+        }
+        Msg::Finished { text, stats, stop } => {
+            state.chat.reply = None;
+            state.status.tokens_per_s = Some(stats.decode_tps);
+            state.status.context_used = stats.context_used;
+            state.status.context_size = stats.context_size;
+            if stop == StopReason::ContextFull {
+                state.warn("the context is full: the reply was cut short");
+            }
+            state.chat.entries.push(Entry {
+                role: Role::Assistant,
+                text,
+                time: state.now,
+                recalled: Vec::new(),
+                interrupted: stop == StopReason::Cancelled,
+                stats: Some(stats),
+            });
+            if state.quitting {
+                return vec![Effect::Quit];
+            }
+            Vec::new()
+        }
+        Msg::Failed(message) => {
+            if let Some(reply) = state.chat.reply.take()
+                && !reply.text.is_empty()
+            {
+                state.chat.entries.push(Entry {
+                    role: Role::Assistant,
+                    text: reply.text,
+                    time: state.now,
+                    recalled: Vec::new(),
+                    interrupted: true,
+                    stats: None,
+                });
+            }
+            state.warn(message);
+            if state.quitting {
+                return vec![Effect::Quit];
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+pub(super) fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    let recalled = state.shown_recalled().len();
+    match action {
+        Some(Action::Cancel) => {
+            if state.generating() {
+                return vec![Effect::Cancel];
+            }
+            state.recall_panel = false;
+        }
+        Some(Action::Send) if state.recall_panel && recalled > 0 && state.input.text.is_empty() => {
+            let id = state.shown_recalled()[state.recall_selected.min(recalled - 1)]
+                .id
+                .clone();
+            return vec![Effect::OpenMemory(id)];
+        }
+        Some(Action::Send) => {
+            if state.input.text.trim().is_empty() {
+                return Vec::new();
+            }
+            // While the history is read back the question waits its turn in the worker.
+            if state.generating() {
+                state.notify("wait for the reply (Esc stops it)");
+                return Vec::new();
+            }
+            let text = state.input.take();
+            state.history.push(text.clone());
+            state.history_pos = None;
+            state.draft.clear();
+            state.chat.entries.push(Entry {
+                role: Role::User,
+                text: text.clone(),
+                time: state.now,
+                recalled: Vec::new(),
+                interrupted: false,
+                stats: None,
+            });
+            state.chat.reply = Some(Reply {
+                recalling: true,
+                ..Reply::default()
+            });
+            state.chat.scroll = 0;
+            state.chat.last_time = None;
+            state.recall_entry = None;
+            return vec![Effect::Ask(text)];
+        }
+        Some(Action::Newline) => state.input.insert("\n"),
+        Some(Action::ScrollUp) => scroll(state, 10),
+        Some(Action::ScrollDown) => scroll(state, -10),
+        Some(Action::RecallPanel) => {
+            state.recall_panel = !state.recall_panel;
+            state.recall_selected = 0;
+        }
+        Some(Action::HistoryPrev) => {
+            if state.recall_panel && recalled > 0 && state.input.text.is_empty() {
+                state.recall_selected = state.recall_selected.saturating_sub(1);
+            } else if !state.input.up() {
+                history(state, -1);
+            }
+        }
+        Some(Action::HistoryNext) => {
+            if state.recall_panel && recalled > 0 && state.input.text.is_empty() {
+                state.recall_selected = (state.recall_selected + 1).min(recalled - 1);
+            } else if !state.input.down() {
+                history(state, 1);
+            }
+        }
+        // With the panel open and nothing typed, ←/→ step through earlier and later replies.
+        _ if state.recall_panel
+            && state.input.text.is_empty()
+            && matches!(key.code, KeyCode::Left | KeyCode::Right) =>
+        {
+            let users = state.user_entries();
+            let at = state
+                .recall_shown()
+                .and_then(|e| users.iter().position(|u| *u == e))
+                .unwrap_or(0);
+            let next = if key.code == KeyCode::Left {
+                at.saturating_sub(1)
+            } else {
+                (at + 1).min(users.len().saturating_sub(1))
+            };
+            state.recall_entry = (next + 1 < users.len()).then(|| users[next]);
+            state.recall_selected = 0;
+        }
+        _ => {
+            edit(&mut state.input, &key);
+        }
+    }
+    Vec::new()
+}
+
+pub(super) fn history(state: &mut State, step: i32) {
+    if state.history.is_empty() {
+        return;
+    }
+    let last = state.history.len() - 1;
+    let next = match (state.history_pos, step < 0) {
+        (None, true) => {
+            state.draft = state.input.text.clone();
+            Some(last)
+        }
+        (None, false) => None,
+        (Some(p), true) => Some(p.saturating_sub(1)),
+        (Some(p), false) if p >= last => None,
+        (Some(p), false) => Some(p + 1),
+    };
+    state.history_pos = next;
+    state.input = Input::with_text(match next {
+        Some(p) => &state.history[p],
+        None => &state.draft,
+    });
+}

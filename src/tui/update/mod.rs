@@ -1,0 +1,455 @@
+//! `update`: the only place state changes. It takes one message (a key, a paste, news from a
+//! background task) and returns the effects to run; it never does I/O itself. Each screen (chat,
+//! conversations, memories) handles its own messages and keys in its own file.
+
+mod chat;
+mod memories;
+mod picker;
+
+pub use memories::parse_query;
+
+use chat::chat_key;
+use memories::{browsing, memories_key, search};
+use picker::picker_key;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keys::Action;
+use super::state::{Entry, Input, MemoryDetail, MemoryItem, MemoryMode, Screen, SessionRow, State};
+use crate::daemon::status::DaemonState;
+use crate::engine::{StopReason, TurnStats};
+use crate::memory::recall::Recalled;
+use crate::memory::{Memory, MemoryFilter};
+use crate::sanitize::for_screen;
+
+/// The largest paste kept whole; beyond it the paste is cut and the user told.
+pub const MAX_PASTE_BYTES: usize = 256 * 1024;
+
+/// Something that happened.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    /// Mouse wheel: positive scrolls up.
+    Scroll(i32),
+    /// 100 ms passed; it is now this time.
+    Tick(DateTime<Utc>),
+    /// SIGTERM or SIGHUP: leave as if the user quit.
+    Terminate,
+    /// A conversation is open (at start, from the picker, or new).
+    Opened {
+        session_id: String,
+        title: String,
+        entries: Vec<Entry>,
+        last_time: Option<String>,
+    },
+    /// The history is being read back into the model.
+    Loading {
+        done: usize,
+        total: usize,
+    },
+    LoadingDone,
+    ModelInfo {
+        model: String,
+        context_size: usize,
+    },
+    /// Memories recalled for the question being answered.
+    Recalled(Vec<Recalled>),
+    Prefill {
+        done: usize,
+        total: usize,
+    },
+    Piece(String),
+    Finished {
+        text: String,
+        stats: TurnStats,
+        stop: StopReason,
+    },
+    Failed(String),
+    Sessions(Vec<SessionRow>),
+    MemoryResults {
+        query: String,
+        items: Vec<MemoryItem>,
+    },
+    MemoryOpened(MemoryDetail),
+    /// A write went through; `memory` is the memory as it is now.
+    MemorySaved {
+        notice: String,
+        memory: Memory,
+    },
+    MemoryDeleted(Memory),
+    MemoryRestored(Memory),
+    /// The daemon's state (`None`: not running) and memory count.
+    Daemon {
+        state: Option<DaemonState>,
+        memories: Option<usize>,
+    },
+    Notice(String),
+    Error(String),
+}
+
+/// Work for the runner: generation, loading, memory reads and writes, the editor, quitting.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Ask(String),
+    Cancel,
+    Quit,
+    ListSessions,
+    OpenSession(String),
+    NewSession,
+    SearchMemories { query: String, filter: MemoryFilter },
+    OpenMemory(String),
+    SaveMemory { id: String, text: String },
+    EditInEditor(Memory),
+    Pin { id: String, pinned: bool },
+    Delete(String),
+    Restore(Memory),
+    AddNote(String),
+}
+
+/// Applies `msg` to `state`; returns what to do about it.
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Paste(text) => {
+            on_paste(state, text);
+            Vec::new()
+        }
+        Msg::Scroll(lines) => {
+            scroll(state, lines);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            state.now = now;
+            if let Some(n) = &mut state.notice {
+                n.ttl = n.ttl.saturating_sub(1);
+                if n.ttl == 0 {
+                    state.notice = None;
+                }
+            }
+            Vec::new()
+        }
+        Msg::Terminate => quit(state),
+        Msg::Daemon { state: d, memories } => {
+            if d == Some(DaemonState::Consolidating) && state.status.daemon != d {
+                state.notify("the memory daemon is consolidating");
+            }
+            state.status.daemon = d;
+            state.status.memories = memories;
+            Vec::new()
+        }
+        Msg::Notice(text) => {
+            state.notify(text);
+            Vec::new()
+        }
+        Msg::Error(text) => {
+            state.warn(text);
+            Vec::new()
+        }
+        msg @ (Msg::Opened { .. }
+        | Msg::Loading { .. }
+        | Msg::LoadingDone
+        | Msg::ModelInfo { .. }
+        | Msg::Recalled(_)
+        | Msg::Prefill { .. }
+        | Msg::Piece(_)
+        | Msg::Finished { .. }
+        | Msg::Failed(_)) => chat::on_message(state, msg),
+        msg @ (Msg::MemoryResults { .. }
+        | Msg::MemoryOpened(_)
+        | Msg::MemorySaved { .. }
+        | Msg::MemoryDeleted(_)
+        | Msg::MemoryRestored(_)) => memories::on_message(state, msg),
+        msg @ Msg::Sessions(_) => picker::on_message(state, msg),
+    }
+}
+
+fn quit(state: &mut State) -> Vec<Effect> {
+    state.quitting = true;
+    if state.generating() {
+        // The partial reply is saved when the engine stops; then we quit.
+        vec![Effect::Cancel]
+    } else {
+        vec![Effect::Quit]
+    }
+}
+
+fn scroll(state: &mut State, lines: i32) {
+    match state.screen {
+        Screen::Chat => {
+            state.chat.scroll = if lines > 0 {
+                state.chat.scroll.saturating_add(lines as usize)
+            } else {
+                state
+                    .chat
+                    .scroll
+                    .saturating_sub(lines.unsigned_abs() as usize)
+            };
+        }
+        Screen::Picker => {
+            move_selection(&mut state.picker.selected, state.picker.rows.len(), -lines)
+        }
+        Screen::Memories => move_selection(
+            &mut state.memories.selected,
+            state.memories.items.len(),
+            -lines,
+        ),
+    }
+}
+
+/// Moves a list selection by `by`, kept inside the list (0 just clamps it).
+fn move_selection(selected: &mut usize, len: usize, by: i32) {
+    if len == 0 {
+        *selected = 0;
+        return;
+    }
+    let next = (*selected as i64 + i64::from(by)).clamp(0, len as i64 - 1);
+    *selected = next as usize;
+}
+
+fn on_paste(state: &mut State, text: String) {
+    let mut text = for_screen(&text);
+    if text.len() > MAX_PASTE_BYTES {
+        let mut cut = MAX_PASTE_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        state.warn(format!(
+            "the paste was {} KB; kept the first {} KB",
+            text.len() / 1024,
+            MAX_PASTE_BYTES / 1024
+        ));
+        text.truncate(cut);
+    }
+    if let Some(input) = focused_input(state) {
+        input.insert(&text);
+    }
+}
+
+/// The text field that typing goes to on this screen, if any.
+fn focused_input(state: &mut State) -> Option<&mut Input> {
+    match state.screen {
+        Screen::Chat => Some(&mut state.input),
+        Screen::Picker => None,
+        Screen::Memories => match &mut state.memories.mode {
+            MemoryMode::List => Some(&mut state.memories.query),
+            MemoryMode::Edit(input) | MemoryMode::Note(input) => Some(input),
+            MemoryMode::View | MemoryMode::Confirm(_) => None,
+        },
+    }
+}
+
+/// Plain editing keys, common to every text field. Returns whether the key was used.
+fn edit(input: &mut Input, key: &KeyEvent) -> bool {
+    let plain = !key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    match key.code {
+        KeyCode::Char(c) if plain => input.insert(c.encode_utf8(&mut [0; 4])),
+        KeyCode::Backspace => input.backspace(),
+        KeyCode::Delete => input.delete(),
+        KeyCode::Left => input.left(),
+        KeyCode::Right => input.right(),
+        KeyCode::Home => input.home(),
+        KeyCode::End => input.end(),
+        _ => return false,
+    }
+    true
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let action = state.keys.action(&key);
+    if state.help {
+        state.help = false;
+        return Vec::new();
+    }
+    // Answering "delete?" takes any key.
+    if let MemoryMode::Confirm(id) = &state.memories.mode
+        && state.screen == Screen::Memories
+    {
+        let id = id.clone();
+        state.memories.mode = browsing(state);
+        return if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+            vec![Effect::Delete(id)]
+        } else {
+            state.notify("kept");
+            Vec::new()
+        };
+    }
+    match action {
+        Some(Action::Quit) => return quit(state),
+        Some(Action::Help) => {
+            state.help = true;
+            return Vec::new();
+        }
+        Some(Action::Sessions) if !state.generating() => {
+            state.screen = Screen::Picker;
+            state.picker.loading = true;
+            return vec![Effect::ListSessions];
+        }
+        Some(Action::Memories) => {
+            state.screen = Screen::Memories;
+            state.memories.mode = MemoryMode::List;
+            state.memories.detail = None;
+            return vec![search(state)];
+        }
+        Some(Action::NewChat) if !state.generating() => return vec![Effect::NewSession],
+        _ => {}
+    }
+    match state.screen {
+        Screen::Chat => chat_key(state, key, action),
+        Screen::Picker => picker_key(state, action),
+        Screen::Memories => memories_key(state, key, action),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryKind;
+    use crate::tui::keys::KeyMap;
+    use crate::tui::theme::Theme;
+
+    fn state() -> State {
+        State::new(KeyMap::default(), Theme::plain())
+    }
+
+    fn press(state: &mut State, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
+        update(state, Msg::Key(KeyEvent::new(code, modifiers)))
+    }
+
+    fn typed(state: &mut State, text: &str) {
+        for c in text.chars() {
+            press(state, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+    }
+
+    #[test]
+    fn enter_sends_alt_enter_breaks_the_line_and_up_recalls_history() {
+        let mut s = state();
+        typed(&mut s, "one");
+        press(&mut s, KeyCode::Enter, KeyModifiers::ALT);
+        typed(&mut s, "two");
+        let effects = press(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(effects, [Effect::Ask("one\ntwo".into())]);
+        assert!(s.generating() && s.input.text.is_empty());
+        assert_eq!(press(&mut s, KeyCode::Enter, KeyModifiers::NONE), []);
+        update(
+            &mut s,
+            Msg::Finished {
+                text: "ok".into(),
+                stats: TurnStats::default(),
+                stop: StopReason::EndOfTurn,
+            },
+        );
+        typed(&mut s, "draft");
+        press(&mut s, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(s.input.text, "one\ntwo");
+        press(&mut s, KeyCode::Down, KeyModifiers::NONE);
+        assert_eq!(s.input.text, "draft");
+    }
+
+    #[test]
+    fn esc_cancels_a_reply_and_quitting_waits_for_it_to_be_saved() {
+        let mut s = state();
+        typed(&mut s, "hi");
+        press(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+        update(&mut s, Msg::Piece("Hel".into()));
+        assert_eq!(
+            press(&mut s, KeyCode::Esc, KeyModifiers::NONE),
+            [Effect::Cancel]
+        );
+        assert_eq!(
+            press(&mut s, KeyCode::Char('q'), KeyModifiers::CONTROL),
+            [Effect::Cancel]
+        );
+        let effects = update(
+            &mut s,
+            Msg::Finished {
+                text: "Hel".into(),
+                stats: TurnStats::default(),
+                stop: StopReason::Cancelled,
+            },
+        );
+        assert_eq!(effects, [Effect::Quit]);
+        assert!(s.chat.entries.last().unwrap().interrupted);
+    }
+
+    #[test]
+    fn the_recall_panel_steps_through_every_reply() {
+        let mut s = state();
+        for (q, id) in [("first", "m-1"), ("second", "m-2")] {
+            typed(&mut s, q);
+            press(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+            update(
+                &mut s,
+                Msg::Recalled(vec![Recalled {
+                    id: id.into(),
+                    kind: MemoryKind::Chunk,
+                    score: 0.1,
+                    time: Utc::now(),
+                    text: id.into(),
+                }]),
+            );
+            update(
+                &mut s,
+                Msg::Finished {
+                    text: "ok".into(),
+                    stats: TurnStats::default(),
+                    stop: StopReason::EndOfTurn,
+                },
+            );
+        }
+        press(&mut s, KeyCode::F(4), KeyModifiers::NONE);
+        assert_eq!(s.shown_recalled()[0].id, "m-2");
+        press(&mut s, KeyCode::Left, KeyModifiers::NONE);
+        assert_eq!(s.shown_recalled()[0].id, "m-1");
+        assert_eq!(
+            press(&mut s, KeyCode::Enter, KeyModifiers::NONE),
+            [Effect::OpenMemory("m-1".into())]
+        );
+        press(&mut s, KeyCode::Right, KeyModifiers::NONE);
+        assert_eq!(s.shown_recalled()[0].id, "m-2");
+        assert_eq!(s.recall_entry, None, "the newest reply is followed again");
+    }
+
+    #[test]
+    fn pastes_are_neutralised_and_huge_ones_cut_with_a_notice() {
+        let mut s = state();
+        update(&mut s, Msg::Paste("a\u{1b}[2Jb\nc".into()));
+        assert_eq!(s.input.text, "ab\nc");
+        update(&mut s, Msg::Paste("x".repeat(MAX_PASTE_BYTES + 10)));
+        assert_eq!(s.input.text.len(), 4 + MAX_PASTE_BYTES);
+        assert!(s.notice.as_ref().unwrap().error);
+    }
+
+    #[test]
+    fn browser_queries_carry_filters_and_delete_asks_first_then_undoes() {
+        let (words, filter) = parse_query("kind:note bees after:2026-11-01 session:abc");
+        assert_eq!(words, "bees");
+        assert_eq!(filter.kinds, [MemoryKind::Note]);
+        assert_eq!(filter.session.as_deref(), Some("abc"));
+        assert!(filter.after.is_some());
+
+        let mut s = state();
+        let effects = press(&mut s, KeyCode::F(3), KeyModifiers::NONE);
+        assert!(matches!(effects[..], [Effect::SearchMemories { .. }]));
+        let memory = Memory::new(MemoryKind::Note, "bees".into(), vec![], Utc::now());
+        s.memories.items = vec![MemoryItem {
+            memory: memory.clone(),
+            score: None,
+        }];
+        assert_eq!(press(&mut s, KeyCode::Char('d'), KeyModifiers::CONTROL), []);
+        assert_eq!(
+            press(&mut s, KeyCode::Char('y'), KeyModifiers::NONE),
+            [Effect::Delete(memory.id.clone())]
+        );
+        update(&mut s, Msg::MemoryDeleted(memory.clone()));
+        assert!(s.memories.items.is_empty());
+        assert_eq!(
+            press(&mut s, KeyCode::Char('z'), KeyModifiers::CONTROL),
+            [Effect::Restore(memory)]
+        );
+    }
+}
