@@ -61,16 +61,8 @@ pub fn parse_line(line: &str) -> Result<(String, Turn), String> {
         format!("{session}.imp-{}", &hex::encode(digest)[..12])
     });
     let turn = Turn {
-        id,
-        time,
-        role,
         speaker: Some(l.speaker),
-        text: l.text,
-        model: None,
-        stats: None,
-        stop: None,
-        recall: None,
-        interrupted: false,
+        ..Turn::new(id, time, role, l.text)
     };
     Ok((session, turn))
 }

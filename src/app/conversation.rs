@@ -99,19 +99,13 @@ impl Conversation {
     }
 
     fn new_turn(&self, role: Role, text: String) -> Turn {
-        Turn {
-            // A placeholder: the store allocates the id under the transcript lock.
-            id: SessionStore::next_turn_id(&self.session),
-            time: Utc::now(),
+        // The id is a placeholder: the store allocates the real one under the transcript lock.
+        Turn::new(
+            SessionStore::next_turn_id(&self.session),
+            Utc::now(),
             role,
-            speaker: None,
             text,
-            model: None,
-            stats: None,
-            stop: None,
-            recall: None,
-            interrupted: false,
-        }
+        )
     }
 
     /// Saves the user's message (fsynced) with the memories recalled for it, before any reply.

@@ -89,21 +89,18 @@ pub async fn run(
         .map_err(io)?;
     let base = Utc::now() - Duration::days(200);
     let turns: Vec<_> = (0..ingest_turns)
-        .map(|i| crate::session::Turn {
-            id: format!("bench-ingest.{i}"),
-            time: base + Duration::minutes(i as i64 * 10),
-            role: if i % 2 == 0 {
+        .map(|i| {
+            let role = if i % 2 == 0 {
                 crate::engine::Role::User
             } else {
                 crate::engine::Role::Assistant
-            },
-            speaker: None,
-            text: turn_text(i),
-            model: None,
-            stats: None,
-            stop: None,
-            recall: None,
-            interrupted: false,
+            };
+            crate::session::Turn::new(
+                format!("bench-ingest.{i}"),
+                base + Duration::minutes(i as i64 * 10),
+                role,
+                turn_text(i),
+            )
         })
         .collect();
     sessions.append_many(&mut session, turns).map_err(io)?;

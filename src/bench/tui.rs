@@ -108,18 +108,12 @@ fn make_sessions(store: &SessionStore, count: usize) -> Result<()> {
         let turns = (0..4)
             .map(|i| {
                 let (role, text) = message(i);
-                Turn {
-                    id: format!("{id}.{}", i + 1),
-                    time: created + Duration::minutes(i as i64),
+                Turn::new(
+                    format!("{id}.{}", i + 1),
+                    created + Duration::minutes(i as i64),
                     role,
-                    speaker: None,
                     text,
-                    model: None,
-                    stats: None,
-                    stop: None,
-                    recall: None,
-                    interrupted: false,
-                }
+                )
             })
             .collect();
         store.append_many(&mut session, turns)?;

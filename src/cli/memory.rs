@@ -1,5 +1,6 @@
 //! `mneme memory` and `mneme import`: see, search, edit, pin, delete, export and import what is remembered.
 
+use super::screen::for_stdout;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -165,7 +166,7 @@ fn print_rows(rows: &[MemoryRow]) {
             r.id,
             r.kind.as_str(),
             r.time.format("%Y-%m-%d"),
-            crate::session::one_line(&r.text, 100)
+            for_stdout(&crate::session::one_line(&r.text, 100))
         );
     }
 }
@@ -257,7 +258,7 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
                 if let Some(s) = &row.session {
                     println!("session {s}; turns {}", row.source_turns.join(", "));
                 }
-                println!("\n{}", row.text);
+                println!("\n{}", for_stdout(&row.text));
             }
         }
         MemoryCommand::Export { output } => {

@@ -1,6 +1,7 @@
 //! Stored or generated text on its way to standard output: made safe when stdout is a terminal
 //! (no escape sequence can reach it), passed through exactly when it is a pipe or a file.
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use crate::sanitize::for_screen;
@@ -32,5 +33,14 @@ impl ScreenWriter {
             .out
             .write_all(text.as_bytes())
             .and_then(|_| self.out.flush());
+    }
+}
+
+/// `text` made safe for the terminal when standard output is one; as it is for a pipe or file.
+pub fn for_stdout(text: &str) -> Cow<'_, str> {
+    if std::io::stdout().is_terminal() {
+        Cow::Owned(for_screen(text))
+    } else {
+        Cow::Borrowed(text)
     }
 }

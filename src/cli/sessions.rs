@@ -1,5 +1,6 @@
 //! `mneme sessions`: list, show, export, rename and delete conversations.
 
+use super::screen::for_stdout;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -55,7 +56,7 @@ pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
                             .with_timezone(&chrono::Local)
                             .format("%Y-%m-%d %H:%M"),
                         row.turns,
-                        row.title
+                        for_stdout(&row.title)
                     );
                 }
             }
@@ -72,7 +73,7 @@ pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
                     "unreadable_lines": session.unreadable_lines,
                 }))?;
             } else {
-                println!("{} — {}", session.meta.id, session.title());
+                println!("{} — {}", session.meta.id, for_stdout(&session.title()));
                 for turn in &session.turns {
                     let mark = if turn.interrupted {
                         " (interrupted)"
@@ -86,7 +87,7 @@ pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
                             .with_timezone(&chrono::Local)
                             .format("%Y-%m-%d %H:%M"),
                         turn.role.as_str(),
-                        one_line(&turn.text, 200)
+                        for_stdout(&one_line(&turn.text, 200))
                     );
                 }
             }
@@ -95,7 +96,7 @@ pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
             let text = export(&store.open(id)?, *format);
             match output {
                 Some(path) => crate::paths::write_private_atomic(path, text.as_bytes())?,
-                None => print!("{text}"),
+                None => print!("{}", for_stdout(&text)),
             }
         }
         SessionsCommand::Rename { id, name } => {

@@ -50,7 +50,11 @@ pub struct Recalled {
     pub kind: MemoryKind,
     pub score: f64,
     pub time: DateTime<Utc>,
+    /// The text as it went into the prompt (cut, with a marker, when it did not fit).
     pub text: String,
+    /// The memory was longer than the recall budget left and was cut to fit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
 }
 
 /// What was recalled for one user turn, and the exact block the model saw.

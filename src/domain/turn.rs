@@ -96,3 +96,21 @@ pub struct Turn {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
 }
+
+impl Turn {
+    /// A plain turn: no speaker, model, stats, recall, not interrupted.
+    pub fn new(id: String, time: DateTime<Utc>, role: Role, text: String) -> Self {
+        Self {
+            id,
+            time,
+            role,
+            speaker: None,
+            text,
+            model: None,
+            stats: None,
+            stop: None,
+            recall: None,
+            interrupted: false,
+        }
+    }
+}

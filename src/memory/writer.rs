@@ -24,6 +24,14 @@ impl<'a> MemoryWriter<'a> {
         }
     }
 
+    async fn existing(&self, id: &str) -> Result<Memory, MemoryError> {
+        self.memory
+            .store()
+            .get(id)
+            .await?
+            .ok_or_else(|| MemoryError::NotFound(id.into()))
+    }
+
     /// The service behind it, for reads.
     pub fn memory(&self) -> &'a MemoryService {
         self.memory
@@ -94,12 +102,7 @@ impl<'a> MemoryWriter<'a> {
 
     /// Replaces a memory's text and re-embeds it.
     pub async fn edit(&self, id: &str, text: &str) -> Result<Memory, MemoryError> {
-        let mut memory = self
-            .memory
-            .store()
-            .get(id)
-            .await?
-            .ok_or_else(|| MemoryError::NotFound(id.into()))?;
+        let mut memory = self.existing(id).await?;
         memory.vector = self
             .memory
             .embed(&[text.to_string()])
@@ -119,12 +122,7 @@ impl<'a> MemoryWriter<'a> {
 
     /// Pins or unpins a memory.
     pub async fn set_pinned(&self, id: &str, pinned: bool) -> Result<Memory, MemoryError> {
-        let mut memory = self
-            .memory
-            .store()
-            .get(id)
-            .await?
-            .ok_or_else(|| MemoryError::NotFound(id.into()))?;
+        let mut memory = self.existing(id).await?;
         memory.pinned = pinned;
         memory.updated = Utc::now();
         self.memory

@@ -468,18 +468,12 @@ mod tests {
     use crate::domain::Role;
 
     fn turn(session: &Session, role: Role, text: &str) -> Turn {
-        Turn {
-            id: SessionStore::next_turn_id(session),
-            time: Utc::now(),
+        Turn::new(
+            SessionStore::next_turn_id(session),
+            Utc::now(),
             role,
-            speaker: None,
-            text: text.into(),
-            model: None,
-            stats: None,
-            stop: None,
-            recall: None,
-            interrupted: false,
-        }
+            text.into(),
+        )
     }
 
     #[test]

@@ -12,13 +12,6 @@ fn ask_json(data: &DataDir, extra: &[&str], question: &str) -> serde_json::Value
     data.json(&args)
 }
 
-fn turns(data: &DataDir, session: &str) -> Vec<serde_json::Value> {
-    data.json(&["sessions", "show", session, "--json"])["turns"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 #[test]
 fn ask_json_reports_reply_ids_and_stats_and_is_reproducible() {
     let data = DataDir::new();
@@ -54,7 +47,7 @@ fn ask_json_reports_reply_ids_and_stats_and_is_reproducible() {
         .map(|v| v.as_str().unwrap())
         .collect();
     let session = a["session"].as_str().unwrap();
-    let stored = turns(&data, session);
+    let stored = data.turns(session);
     assert_eq!(
         stored
             .iter()
@@ -87,7 +80,7 @@ fn streamed_stdout_is_the_stored_reply() {
         .as_str()
         .unwrap()
         .to_string();
-    let stored = turns(&data, &session);
+    let stored = data.turns(&session);
     assert_eq!(
         printed.strip_suffix('\n').unwrap(),
         stored[1]["text"].as_str().unwrap()
@@ -111,7 +104,7 @@ fn a_follow_up_continues_the_session_and_decodes_only_new_tokens() {
         prefill < first_prompt,
         "follow-up prefilled {prefill}, first turn {first_prompt}"
     );
-    assert_eq!(turns(&data, session).len(), 4);
+    assert_eq!(data.turns(session).len(), 4);
 }
 
 /// Starts a long streamed reply and returns once its first byte has arrived.
@@ -147,7 +140,7 @@ fn sigkill_mid_reply_keeps_earlier_turns_and_the_question() {
     let mut child = spawn_streaming_ask(&data, &["--session", &session]);
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    let stored = turns(&data, &session);
+    let stored = data.turns(&session);
     assert_eq!(
         stored.len(),
         3,
@@ -160,7 +153,7 @@ fn sigkill_mid_reply_keeps_earlier_turns_and_the_question() {
     );
     let again = ask_json(&data, &["--session", &session], "Are you still there?");
     assert_eq!(again["session"].as_str().unwrap(), session);
-    assert_eq!(turns(&data, &session).len(), 5);
+    assert_eq!(data.turns(&session).len(), 5);
 }
 
 #[test]
@@ -175,7 +168,7 @@ fn sigint_mid_reply_saves_it_marked_interrupted() {
         .as_str()
         .unwrap()
         .to_string();
-    let stored = turns(&data, &session);
+    let stored = data.turns(&session);
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[1]["interrupted"], true);
     assert!(stored[1]["stats"]["generated_tokens"].as_u64().unwrap() < 400);

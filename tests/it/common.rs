@@ -64,6 +64,14 @@ impl DataDir {
         ])
     }
 
+    /// The turns of a session, as `sessions show ID --json` prints them.
+    pub fn turns(&self, session: &str) -> Vec<serde_json::Value> {
+        self.json(&["sessions", "show", session, "--json"])["turns"]
+            .as_array()
+            .expect("a session has turns")
+            .clone()
+    }
+
     pub fn write_config(&self, text: &str) -> PathBuf {
         let path = self.path().join("config.toml");
         std::fs::write(&path, text).unwrap();

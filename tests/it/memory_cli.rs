@@ -131,6 +131,25 @@ fn pinned_memories_are_always_recalled() {
     assert_eq!(shown["pinned"], false);
 }
 
+#[test]
+fn a_huge_pinned_memory_is_cut_to_the_recall_budget_and_turns_still_work() {
+    let data = DataDir::new();
+    data.write_config("[memory]\nrecall_budget_tokens = 400\n[daemon]\nautostart = false\n");
+    // About 90 KB: far more than the model's whole context.
+    let note = "My garden notes say the tulips need water on Sundays. ".repeat(1_700);
+    let out = data.run(&["memory", "add", &note], true);
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    data.run(&["memory", "pin", &id], true);
+    let reply = data.ask_new_json(8, "What is 2+2?");
+    assert!(!reply["reply"].as_str().unwrap().is_empty());
+    let recalled = reply["recalled"].as_array().unwrap();
+    assert_eq!(recalled[0]["id"], id.as_str());
+    assert_eq!(recalled[0]["cut"], true, "{recalled:?}");
+    let kept = recalled[0]["text"].as_str().unwrap();
+    assert!(kept.len() <= 400 * 4, "{} bytes recalled", kept.len());
+    assert!(kept.ends_with(mneme::memory::recall::CUT_MARKER));
+}
+
 fn write_import(path: &std::path::Path) {
     let mut f = std::fs::File::create(path).unwrap();
     let lines = [

@@ -31,13 +31,6 @@ fn announced_session(out: &Output) -> String {
         .to_string()
 }
 
-fn turns(data: &DataDir, session: &str) -> Vec<serde_json::Value> {
-    data.json(&["sessions", "show", session, "--json"])["turns"]
-        .as_array()
-        .unwrap()
-        .clone()
-}
-
 #[test]
 fn piped_chat_replies_saves_and_a_later_chat_recalls_it() {
     let data = DataDir::new();
@@ -50,7 +43,7 @@ fn piped_chat_replies_saves_and_a_later_chat_recalls_it() {
         String::from_utf8_lossy(&first.stderr)
     );
     let first_id = announced_session(&first);
-    let saved = turns(&data, &first_id);
+    let saved = data.turns(&first_id);
     assert_eq!(saved.len(), 2, "{saved:?}");
     assert_eq!(saved[0]["role"], "user");
     assert_eq!(saved[0]["text"], "Remember that my cat is called Saffron.");
@@ -63,7 +56,7 @@ fn piped_chat_replies_saves_and_a_later_chat_recalls_it() {
     assert!(second.status.success());
     let second_id = announced_session(&second);
     assert_ne!(second_id, first_id);
-    let question = &turns(&data, &second_id)[0];
+    let question = &data.turns(&second_id)[0];
     let recalled = question["recall"]["items"].as_array().expect("a recall");
     assert!(
         recalled
@@ -83,5 +76,5 @@ fn piped_chat_refuses_invalid_utf8_clearly_and_keeps_earlier_turns() {
     assert!(stderr.contains("not valid UTF-8"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     let id = announced_session(&out);
-    assert_eq!(turns(&data, &id).len(), 2, "the first exchange is kept");
+    assert_eq!(data.turns(&id).len(), 2, "the first exchange is kept");
 }

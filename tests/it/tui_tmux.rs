@@ -11,9 +11,12 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// A server per test: tests run in parallel, and each kills its own server when done.
     fn new() -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Self {
-            socket: format!("mneme-test-{}", std::process::id()),
+            socket: format!("mneme-test-{}-{n}", std::process::id()),
         }
     }
 
@@ -231,4 +234,45 @@ fn the_chat_keeps_one_connection_to_the_daemon_and_reconnects_after_a_restart() 
     tmux.wait_for("poll", &["memory daemon: idle"], long);
     tmux.keys("poll", &["C-q"]);
     tmux.wait_for("poll", &["EXITED 0"], long);
+}
+
+#[test]
+fn stored_escape_sequences_never_reach_the_terminal_from_listings() {
+    let data = DataDir::new();
+    data.write_config("[daemon]\nautostart = false\n");
+    // A turn that would retitle the window, set the clipboard and clear the screen.
+    let hostile = "hello \u{1b}]2;PWNED\u{7}\u{1b}]52;c;c2VjcmV0\u{7}\u{1b}[2J\u{1b}[Hworld";
+    let line = serde_json::json!({
+        "session": "evil", "time": "2026-03-01T10:00:00Z", "speaker": "Eve",
+        "role": "user", "text": hostile, "id": "e1"
+    });
+    let file = data.path().join("evil.jsonl");
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    data.run(&["import", "conversations", file.to_str().unwrap()], true);
+    let session = data.json(&["sessions", "list", "--json"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tmux = Tmux::new();
+    let long = Duration::from_secs(60);
+    for (name, args) in [
+        ("show", format!("sessions show {session}")),
+        ("list", "sessions list".to_string()),
+        (
+            "export",
+            format!("sessions export {session} --format markdown"),
+        ),
+        ("memories", "memory list --all".to_string()),
+    ] {
+        tmux.start(name, &data, &args);
+        let screen = tmux.wait_for(name, &["EXITED 0"], long);
+        let title = tmux.tmux(&["display-message", "-p", "-t", name, "#{pane_title}"]);
+        let title = String::from_utf8_lossy(&title.stdout);
+        assert!(
+            !title.contains("PWNED"),
+            "{name}: the title was set: {title}"
+        );
+        // The screen was not cleared: what was printed before the clear is still there.
+        assert!(screen.contains("hello"), "{name}:\n{screen}");
+    }
 }

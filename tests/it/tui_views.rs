@@ -48,6 +48,7 @@ fn recalled() -> Vec<Recalled> {
             score: 0.0325,
             time: at(9, 0),
             text: "user: I planted twelve tulip bulbs along the south fence.".into(),
+            cut: false,
         },
         Recalled {
             id: "s-2".into(),
@@ -55,6 +56,7 @@ fn recalled() -> Vec<Recalled> {
             score: 0.0161,
             time: at(18, 0),
             text: "On 2026-11-27: a trip to Lisbon on March 3rd was planned.".into(),
+            cut: false,
         },
     ]
 }
@@ -411,4 +413,27 @@ fn a_long_conversation_shows_its_newest_lines_and_scrolls_to_its_oldest() {
         "{screen}"
     );
     assert!(!screen.contains("message 1999"), "{screen}");
+}
+
+#[test]
+fn a_hostile_speaker_name_in_a_memory_source_is_drawn_without_its_escapes() {
+    let mut s = browser();
+    let m = s.memories.items[0].memory.clone();
+    update(
+        &mut s,
+        Msg::MemoryOpened(MemoryDetail {
+            memory: m,
+            sources: vec![(
+                "evil.1".into(),
+                "Eve\u{1b}]2;PWNED\u{7}\u{1b}[2J".into(),
+                "hello".into(),
+            )],
+        }),
+    );
+    let screen = draw(&s, 100, 20);
+    assert!(screen.contains("Eve: hello"), "{screen}");
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains("PWNED"),
+        "{screen}"
+    );
 }

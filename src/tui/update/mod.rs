@@ -390,6 +390,7 @@ mod tests {
                     score: 0.1,
                     time: Utc::now(),
                     text: id.into(),
+                    cut: false,
                 }]),
             );
             update(

@@ -266,10 +266,11 @@ fn recall_panel(
         };
         lines.push(Line::from(Span::styled(
             format!(
-                "{} · {} · {:.3}",
+                "{} · {} · {:.3}{}",
                 state.zone.format(r.time, "%Y-%m-%d"),
                 r.kind.as_str(),
-                r.score
+                r.score,
+                if r.cut { " · cut to fit" } else { "" }
             ),
             style.patch(state.theme.meta),
         )));

@@ -169,7 +169,7 @@ fn memory_detail(state: &State, frame: &mut Frame, area: Rect) {
         for (id, speaker, text) in sources {
             lines.push(Line::from(Span::styled(id.clone(), theme.meta)));
             lines.extend(markdown::plain(
-                &format!("{speaker}: {}", for_screen(text)),
+                &for_screen(&format!("{speaker}: {text}")),
                 width,
                 theme.assistant,
             ));
