@@ -337,14 +337,15 @@ impl WriterTask<'_> {
     }
 
     /// Loads the store and embedder if they are not loaded (retrying after a failure).
-    async fn ensure_memory(&mut self) -> Result<(), String> {
+    async fn ensure_memory(&mut self) -> Result<(), DaemonError> {
         if self.memory.is_some() {
             return Ok(());
         }
         if Instant::now() < self.next_load {
-            return Err(
-                "memory is unavailable (retrying shortly; see `mneme daemon status`)".into(),
-            );
+            return Err(DaemonError::new(
+                ErrorKind::Busy,
+                "memory is unavailable (retrying shortly; see `mneme daemon status`)",
+            ));
         }
         let loaded = async {
             let store = MemoryStore::open(&self.paths.memory_dir()).await?;
@@ -366,14 +367,14 @@ impl WriterTask<'_> {
                 self.next_load = Instant::now() + RELOAD_AFTER;
                 let message = format!("cannot load memory: {e:#}");
                 self.error("load", message.clone());
-                Err(message)
+                Err(DaemonError::new(ErrorKind::Busy, message))
             }
         }
     }
 
     async fn handle(&mut self, job: Job) {
         if let Err(e) = self.ensure_memory().await {
-            let _ = job.reply.send(Err(DaemonError::new(ErrorKind::Busy, e)));
+            let _ = job.reply.send(Err(e));
             return;
         }
         let removes_text = job.op.removes_text();
@@ -386,13 +387,11 @@ impl WriterTask<'_> {
                 self.consolidate(date, now)
                     .await
                     .map(|report| WriteResult::Consolidated { report })
-                    .map_err(|e| DaemonError::new(ErrorKind::Internal, e))
             }
             WriteOp::Upkeep => self
                 .upkeep()
                 .await
-                .map(|report| WriteResult::Upkept { report })
-                .map_err(|e| DaemonError::new(ErrorKind::Internal, e)),
+                .map(|report| WriteResult::Upkept { report }),
             op => {
                 self.set_state(DaemonState::Writing);
                 let writer = self.writer();
@@ -541,7 +540,7 @@ impl WriterTask<'_> {
         &mut self,
         date: NaiveDate,
         now: DateTime<Utc>,
-    ) -> Result<crate::consolidate::DayReport, String> {
+    ) -> Result<crate::consolidate::DayReport, DaemonError> {
         self.set_state(DaemonState::Consolidating);
         tracing::info!(%date, "consolidating");
         let result = self.writer().consolidate(date, now).await;
@@ -584,12 +583,12 @@ impl WriterTask<'_> {
                     error: Some(message.clone()),
                 });
                 status.error(now, "consolidate", message.clone());
-                Err(message)
+                Err(DaemonError::new(ErrorKind::Internal, message))
             }
         }
     }
 
-    async fn upkeep(&mut self) -> Result<crate::memory::store::Upkeep, String> {
+    async fn upkeep(&mut self) -> Result<crate::memory::store::Upkeep, DaemonError> {
         self.upkeep_soon = false;
         self.dirty = false;
         self.next_upkeep =
@@ -627,7 +626,7 @@ impl WriterTask<'_> {
         };
         lock(&self.status).last_upkeep = Some(record);
         self.refresh_counts().await;
-        result.map_err(|e| e.to_string())
+        result.map_err(|e| DaemonError::new(ErrorKind::Internal, e.to_string()))
     }
 
     async fn refresh_counts(&self) {

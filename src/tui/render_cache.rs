@@ -24,11 +24,21 @@ struct Cached {
     lines: Arc<Vec<Line<'static>>>,
 }
 
+/// Where each message starts, in lines, at one width: `starts[i]` is the first line of message
+/// `i`, `starts[count]` the end. Messages are only appended (or all replaced), so it is extended
+/// rather than rebuilt while the conversation grows.
+struct Offsets {
+    width: u16,
+    last: Option<Fingerprint>,
+    starts: Vec<usize>,
+}
+
 /// The cache. It is not part of what the state means: clones start empty and any two compare
 /// equal.
 #[derive(Default)]
 pub struct RenderCache {
     by_index: RefCell<HashMap<usize, Cached>>,
+    offsets: RefCell<Option<Offsets>>,
 }
 
 impl RenderCache {
@@ -62,6 +72,40 @@ impl RenderCache {
     /// Forgets messages at `len` and after (the conversation was replaced or shortened).
     pub fn truncate(&self, len: usize) {
         self.by_index.borrow_mut().retain(|i, _| *i < len);
+        self.offsets.borrow_mut().take();
+    }
+
+    /// The first line of each of `count` messages at `width` and, last, the end of the final
+    /// one. `last` identifies the newest message; `lines_of(i)` counts message `i`'s lines and
+    /// is called only for messages not yet laid out.
+    pub fn offsets(
+        &self,
+        width: u16,
+        count: usize,
+        last: Option<Fingerprint>,
+        lines_of: impl Fn(usize) -> usize,
+    ) -> Vec<usize> {
+        let mut cached = self.offsets.borrow_mut();
+        let reusable = cached.as_ref().is_some_and(|o| {
+            o.width == width
+                && o.starts.len() <= count + 1
+                && (o.starts.len() < count + 1 || o.last == last)
+        });
+        if !reusable {
+            *cached = Some(Offsets {
+                width,
+                last: None,
+                starts: vec![0],
+            });
+        }
+        let offsets = cached.as_mut().expect("set above");
+        while offsets.starts.len() < count + 1 {
+            let i = offsets.starts.len() - 1;
+            let end = offsets.starts[i] + lines_of(i);
+            offsets.starts.push(end);
+        }
+        offsets.last = last;
+        offsets.starts.clone()
     }
 }
 
@@ -114,5 +158,25 @@ mod tests {
         assert_eq!(renders.get(), 2);
         get(40, print(2));
         assert_eq!(renders.get(), 3);
+    }
+
+    #[test]
+    fn offsets_grow_with_appended_messages_and_are_rebuilt_for_another_width() {
+        let cache = RenderCache::default();
+        let counted = std::cell::Cell::new(0);
+        let count = |_: usize| {
+            counted.set(counted.get() + 1);
+            3
+        };
+        assert_eq!(cache.offsets(80, 2, Some(print(1)), count), [0, 3, 6]);
+        assert_eq!(cache.offsets(80, 2, Some(print(1)), count), [0, 3, 6]);
+        assert_eq!(counted.get(), 2, "laid out once");
+        assert_eq!(cache.offsets(80, 3, Some(print(2)), count), [0, 3, 6, 9]);
+        assert_eq!(counted.get(), 3, "only the new message is counted");
+        cache.offsets(40, 3, Some(print(2)), count);
+        assert_eq!(counted.get(), 6, "another width lays everything out again");
+        cache.truncate(0);
+        cache.offsets(40, 1, Some(print(9)), count);
+        assert_eq!(counted.get(), 7);
     }
 }

@@ -405,6 +405,11 @@ fn a_long_conversation_shows_its_newest_lines_and_scrolls_to_its_oldest() {
     let screen = draw(&s, 80, 20);
     assert!(screen.contains("message 1999"), "{screen}");
     assert!(!screen.contains("message 1990\n"), "{screen}");
+    // In the middle: 3,000 lines up from the bottom of 6,000 (three lines a message).
+    s.chat.scroll = 3000;
+    let screen = draw(&s, 80, 20);
+    assert!(screen.contains("message 999\n"), "{screen}");
+    assert!(!screen.contains("message 1000"), "{screen}");
     // Scrolled all the way up (more than the history holds), the first message shows.
     s.chat.scroll = 1_000_000;
     let screen = draw(&s, 80, 20);

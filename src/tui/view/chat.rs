@@ -19,61 +19,42 @@ use crate::session::one_line;
 /// The transcript as wrapped lines for a text area `width` wide (all of it; a frame only takes
 /// the visible part, see `visible_transcript`).
 pub fn transcript_lines(state: &State, width: u16) -> Vec<Line<'static>> {
-    let segments = transcript_segments(state, width);
-    let mut lines = Vec::new();
-    for segment in &segments {
-        lines.extend(segment.iter().cloned());
+    let mut lines = note_lines(state, width);
+    for index in 0..state.chat.entries.len() {
+        lines.extend(message_lines(state, index, width).iter().cloned());
     }
+    lines.extend(live_lines(state, width));
     lines
 }
 
-/// The transcript in pieces, top to bottom: the "last time" note, each message (from the render
-/// cache, with its blank line), and what is streaming now.
-fn transcript_segments(state: &State, width: u16) -> Vec<Segment> {
-    let theme = &state.theme;
-    let mut segments = Vec::with_capacity(state.chat.entries.len() + 2);
-    if let Some(note) = &state.chat.last_time {
-        let mut lines = markdown::plain(&for_screen(note), width, theme.notice);
+/// The "last time" note shown above a resumed conversation.
+fn note_lines(state: &State, width: u16) -> Vec<Line<'static>> {
+    let Some(note) = &state.chat.last_time else {
+        return Vec::new();
+    };
+    let mut lines = markdown::plain(&for_screen(note), width, state.theme.notice);
+    lines.push(Line::default());
+    lines
+}
+
+fn fingerprint(entry: &Entry) -> Fingerprint {
+    Fingerprint {
+        text_len: entry.text.len(),
+        time_micros: entry.time.timestamp_micros(),
+        recalled: entry.recalled.len(),
+        interrupted: entry.interrupted,
+        role: entry.role as u8,
+    }
+}
+
+/// Message `index` with its blank line, rendered once per width (from the render cache).
+fn message_lines(state: &State, index: usize, width: u16) -> std::sync::Arc<Vec<Line<'static>>> {
+    let entry = &state.chat.entries[index];
+    state.rendered.lines(index, width, fingerprint(entry), || {
+        let mut lines = entry_lines(state, entry, width);
         lines.push(Line::default());
-        segments.push(Segment::Owned(lines));
-    }
-    for (index, entry) in state.chat.entries.iter().enumerate() {
-        let fingerprint = Fingerprint {
-            text_len: entry.text.len(),
-            time_micros: entry.time.timestamp_micros(),
-            recalled: entry.recalled.len(),
-            interrupted: entry.interrupted,
-            role: entry.role as u8,
-        };
-        segments.push(Segment::Cached(state.rendered.lines(
-            index,
-            width,
-            fingerprint,
-            || {
-                let mut lines = entry_lines(state, entry, width);
-                lines.push(Line::default());
-                lines
-            },
-        )));
-    }
-    segments.push(Segment::Owned(live_lines(state, width)));
-    segments
-}
-
-/// A run of transcript lines, owned or shared with the render cache.
-enum Segment {
-    Owned(Vec<Line<'static>>),
-    Cached(std::sync::Arc<Vec<Line<'static>>>),
-}
-
-impl std::ops::Deref for Segment {
-    type Target = [Line<'static>];
-    fn deref(&self) -> &Self::Target {
-        match self {
-            Segment::Owned(lines) => lines,
-            Segment::Cached(lines) => lines,
-        }
-    }
+        lines
+    })
 }
 
 /// The reply being written and the progress of reading a conversation back.
@@ -117,28 +98,48 @@ fn live_lines(state: &State, width: u16) -> Vec<Line<'static>> {
 }
 
 /// The `height` lines a transcript `width` wide shows, scrolled `scroll` lines up from the
-/// bottom, and whether there is more above and below. Only those lines are copied.
+/// bottom, and whether there is more above and below. Only the messages in view are touched
+/// (their line offsets are cached), so a frame costs what is visible.
 pub fn visible_transcript(
     state: &State,
     width: u16,
     height: usize,
 ) -> (Vec<Line<'static>>, bool, bool) {
-    let segments = transcript_segments(state, width);
-    let total: usize = segments.iter().map(|s| s.len()).sum();
+    let note = note_lines(state, width);
+    let live = live_lines(state, width);
+    let entries = &state.chat.entries;
+    let starts =
+        state
+            .rendered
+            .offsets(width, entries.len(), entries.last().map(fingerprint), |i| {
+                message_lines(state, i, width).len()
+            });
+    let messages = starts[entries.len()];
+    let total = note.len() + messages + live.len();
     let bottom = total.saturating_sub(state.chat.scroll.min(total.saturating_sub(height)));
     let top = bottom.saturating_sub(height);
     let mut visible = Vec::with_capacity(bottom - top);
-    let mut offset = 0;
-    for segment in &segments {
-        let (start, end) = (offset, offset + segment.len());
-        offset = end;
-        if end <= top || start >= bottom {
-            continue;
+    // Lines [from, to) of a run that starts at line `start` of the transcript.
+    let mut take = |run: &[Line<'static>], start: usize| {
+        let end = start + run.len();
+        if end > top && start < bottom {
+            let (from, to) = (top.max(start) - start, bottom.min(end) - start);
+            visible.extend(run[from..to].iter().cloned());
         }
-        let from = top.max(start) - start;
-        let to = bottom.min(end) - start;
-        visible.extend(segment[from..to].iter().cloned());
+    };
+    take(&note, 0);
+    let first_line = top.saturating_sub(note.len());
+    let first = starts
+        .partition_point(|&s| s <= first_line)
+        .saturating_sub(1);
+    for index in first..entries.len() {
+        let start = note.len() + starts[index];
+        if start >= bottom {
+            break;
+        }
+        take(&message_lines(state, index, width), start);
     }
+    take(&live, note.len() + messages);
     (visible, top > 0, bottom < total)
 }
 
