@@ -351,9 +351,10 @@ impl Consolidator<'_> {
                 Ok(done) => match parse_summary(&done.text) {
                     Some(text) => return Ok((text, cited, truncated)),
                     None => {
+                        // Never the text itself: it may hold what the user later forgets.
                         last_reason = format!(
-                            "the model's output is not a summary: {:?}",
-                            crate::session::one_line(&done.text, 80)
+                            "the model's output ({} characters) is not a summary",
+                            done.text.chars().count()
                         );
                         tracing::warn!("summary attempt {} failed: {last_reason}", attempt + 1);
                     }

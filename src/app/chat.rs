@@ -80,7 +80,7 @@ pub enum TurnEvent {
     /// The memories recalled into this turn's prompt (possibly none).
     Recalled(Vec<Recalled>),
     /// The question is saved.
-    Saved(Turn),
+    Saved(Box<Turn>),
     /// Prompt tokens read so far.
     Prefill { done: usize, total: usize },
     /// A piece of the reply (whole characters).
@@ -107,7 +107,7 @@ pub enum TurnError {
         error: EngineError,
         session: String,
         /// What streamed before the failure, saved as an interrupted reply.
-        partial: Option<Turn>,
+        partial: Option<Box<Turn>>,
     },
     #[error("could not save the reply: {0}")]
     SaveReply(#[source] SessionError),
@@ -235,7 +235,7 @@ impl Chat {
         let user_turn = conversation
             .add_user_turn(text, recall)
             .map_err(TurnError::SaveQuestion)?;
-        on_event(TurnEvent::Saved(user_turn.clone()));
+        on_event(TurnEvent::Saved(Box::new(user_turn.clone())));
 
         let request = GenerateRequest {
             messages: conversation.messages(),
@@ -275,7 +275,8 @@ impl Chat {
                     .unwrap_or_else(|e| {
                         tracing::error!("could not save the partial reply: {e}");
                         None
-                    });
+                    })
+                    .map(Box::new);
                 Err(TurnError::Engine {
                     error,
                     session: session_id.clone(),

@@ -71,7 +71,7 @@ pub fn run(
     let engine = Engine::load(settings.clone())?;
     let mut points = Vec::new();
     for &length in lengths {
-        let text = prompt_text(&source, length);
+        let text = prompt_text(source, length);
         let (mut ttft, mut prefill, mut decode) = (Vec::new(), Vec::new(), Vec::new());
         let mut prompt_tokens = 0;
         for _ in 0..runs {

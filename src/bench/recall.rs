@@ -11,8 +11,6 @@ use crate::memory::writer::MemoryWriter;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
 use crate::session::SessionStore;
 
-/// The evaluation set shipped in `assets/eval` (made by `scripts/make-recall-eval.py`).
-
 /// Characters of results a question may look at.
 pub const BUDGET_CHARS: usize = 1300;
 

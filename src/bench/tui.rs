@@ -42,7 +42,7 @@ pub struct TuiReport {
 
 /// A reply with the markdown a real one has: a heading, a list, emphasis and code.
 fn message(i: usize) -> (Role, String) {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         (
             Role::User,
             format!("Question {i}: how should I water the tulips in a clay bed this week?"),

@@ -100,10 +100,29 @@ pub enum MemoryCommand {
         #[arg(long)]
         text: String,
     },
-    /// Delete memories; their text is removed from disk.
+    /// Delete memories: gone from disk, from the turns they were made from, from stored recalls
+    /// and summaries, and never remembered again.
     Delete {
         #[arg(required = true)]
         ids: Vec<String>,
+    },
+    /// Forget many memories at once: shows how many match, and acts only with --yes.
+    Forget {
+        /// Every memory made from this conversation (id or unique prefix).
+        #[arg(long, value_name = "ID", required_unless_present_any = ["before", "query"])]
+        session: Option<String>,
+        /// Every memory of what was said before this date (YYYY-MM-DD) or time.
+        #[arg(long, value_parser = parse_time)]
+        before: Option<DateTime<Utc>>,
+        /// The memories that best match this search (at most --limit).
+        #[arg(long, value_name = "TEXT")]
+        query: Option<String>,
+        /// With --query: how many of the best matches.
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        /// Forget them (without it, only the count and a preview are shown).
+        #[arg(long)]
+        yes: bool,
     },
     /// Always recall this memory.
     Pin { id: String },
@@ -187,6 +206,56 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
     }
     let memory = app.memory().await?;
     match command {
+        MemoryCommand::Forget {
+            session,
+            before,
+            query,
+            limit,
+            yes,
+        } => {
+            let sessions = app.sessions();
+            let filter = MemoryFilter {
+                session: session
+                    .as_deref()
+                    .map(|s| sessions.resolve(s))
+                    .transpose()?,
+                before: *before,
+                skip_vectors: true,
+                ..MemoryFilter::default()
+            };
+            let matching: Vec<Memory> = match query {
+                Some(q) => memory
+                    .search(q, *limit, &filter)
+                    .await?
+                    .into_iter()
+                    .map(|f| f.memory)
+                    .collect(),
+                None => memory.store().browse(&filter, usize::MAX).await?,
+            };
+            println!("{} memories match:", matching.len());
+            for m in matching.iter().take(10) {
+                println!(
+                    "  {}  {}",
+                    m.id,
+                    for_stdout(&crate::session::one_line(&m.text, 80))
+                );
+            }
+            if matching.len() > 10 {
+                println!("  … and {} more", matching.len() - 10);
+            }
+            if matching.is_empty() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            if !yes {
+                println!("nothing forgotten yet: run again with --yes to forget them");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let ids = matching.into_iter().map(|m| m.id).collect();
+            match crate::app::writes::send(&app, WriteOp::Delete { ids }).await? {
+                WriteResult::Forgotten { report } => print_forgotten(&report),
+                other => println!("{}", other.to_json()),
+            }
+        }
         MemoryCommand::List {
             filter,
             limit,
@@ -311,8 +380,8 @@ async fn apply_write(app: &App, command: &MemoryCommand, op: WriteOp) -> Result<
     match (command, result) {
         (MemoryCommand::Add { .. }, result) => println!("{}", written(result)?.id),
         (MemoryCommand::Edit { .. }, result) => println!("edited {}", written(result)?.id),
-        (MemoryCommand::Delete { .. }, WriteResult::Deleted { deleted }) => {
-            println!("deleted {deleted}")
+        (MemoryCommand::Delete { .. }, WriteResult::Forgotten { report }) => {
+            print_forgotten(&report)
         }
         (MemoryCommand::Pin { id }, _) => println!("pinned {id}"),
         (MemoryCommand::Unpin { id }, _) => println!("unpinned {id}"),
@@ -322,6 +391,14 @@ async fn apply_write(app: &App, command: &MemoryCommand, op: WriteOp) -> Result<
         (_, other) => println!("{}", other.to_json()),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What forgetting did, in a line.
+fn print_forgotten(r: &crate::daemon::forget::ForgetReport) {
+    println!(
+        "deleted {} memories; forgot {} turns, rewrote {} stored recalls, dropped {} saved KV states",
+        r.deleted, r.turns_forgotten, r.recalls_rewritten, r.kv_states_dropped
+    );
 }
 
 /// Reads memories written by `export`; bad lines are reported and skipped.

@@ -76,7 +76,7 @@ pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         None => chat::run(&cli, &chat::ChatArgs::default()).await,
         Some(Command::Chat(args)) => chat::run(&cli, args).await,
         Some(Command::Ask(args)) => ask::run(&cli, args).await,
-        Some(Command::Sessions(cmd)) => sessions::run(&cli, cmd),
+        Some(Command::Sessions(cmd)) => sessions::run(&cli, cmd).await,
         Some(Command::Models(cmd)) => models::run(&cli, cmd),
         Some(Command::Memory(cmd)) => memory::run(&cli, cmd).await,
         Some(Command::Import(cmd)) => import::run(&cli, cmd).await,

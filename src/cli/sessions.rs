@@ -1,12 +1,13 @@
 //! `mneme sessions`: list, show, export, rename and delete conversations.
 
-use super::screen::for_stdout;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Subcommand;
 
+use super::screen::for_stdout;
 use super::{Cli, print_json};
+use crate::daemon::writes::{WriteOp, WriteResult};
 use crate::session::{ExportFormat, export, one_line};
 
 #[derive(Debug, Subcommand)]
@@ -33,11 +34,11 @@ pub enum SessionsCommand {
     },
     /// Give a conversation a name.
     Rename { id: String, name: String },
-    /// Delete a conversation's transcript and saved cache.
+    /// Delete a conversation (transcript, saved cache) and forget every memory made from it.
     Delete { id: String },
 }
 
-pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
+pub async fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
     let app = cli.app("cli")?;
     let store = app.sessions();
     match command {
@@ -108,8 +109,15 @@ pub fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
             );
         }
         SessionsCommand::Delete { id } => {
-            let id = store.delete(id)?;
-            println!("deleted {id}");
+            let id = store.resolve(id)?;
+            let op = WriteOp::ForgetSession {
+                session: id.clone(),
+            };
+            let forgotten = match crate::app::writes::send(&app, op).await? {
+                WriteResult::Forgotten { report } => report.deleted,
+                _ => 0,
+            };
+            println!("deleted {id} and forgot the {forgotten} memories made from it");
         }
     }
     Ok(ExitCode::SUCCESS)

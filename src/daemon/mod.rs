@@ -4,6 +4,7 @@
 //! compact. Clients read the store directly and send every write to it over a Unix socket.
 
 pub mod client;
+pub mod forget;
 pub mod ingest;
 pub mod lifecycle;
 pub mod protocol;

@@ -214,13 +214,13 @@ mod tests {
     fn replies_and_errors_keep_their_types_on_the_wire() {
         let deleted = Response::ok(
             PROTOCOL_VERSION,
-            Reply::Written(WriteResult::Deleted { deleted: 2 }),
+            Reply::Written(WriteResult::Imported { imported: 2 }),
         );
         let line = serde_json::to_string(&deleted).unwrap();
         let back: Response = serde_json::from_str(&line).unwrap();
         assert!(matches!(
             back.into_result(),
-            Ok(Reply::Written(WriteResult::Deleted { deleted: 2 }))
+            Ok(Reply::Written(WriteResult::Imported { imported: 2 }))
         ));
         let missing = Response::error(
             PROTOCOL_VERSION,

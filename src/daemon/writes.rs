@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use super::forget::{self, ForgetReport};
 use super::ingest::{self, IngestReport};
 use crate::config::Config;
 use crate::consolidate::{ConsolidationLog, Consolidator, DayRecord, DayReport, local_day};
@@ -13,7 +14,7 @@ use crate::engine::EngineSettings;
 use crate::memory::service::MemoryError;
 use crate::memory::store::Upkeep;
 use crate::memory::writer::MemoryWriter;
-use crate::memory::{Memory, MemoryKind};
+use crate::memory::{Memory, MemoryFilter, MemoryKind};
 use crate::models::Catalog;
 use crate::paths::Paths;
 use crate::session::SessionStore;
@@ -31,8 +32,14 @@ pub enum WriteOp {
         id: String,
         text: String,
     },
+    /// Forget memories: from the store, the turns they were made from, recall blocks, summaries
+    /// citing those turns and saved KV states.
     Delete {
         ids: Vec<String>,
+    },
+    /// Delete a conversation and forget every memory made from it.
+    ForgetSession {
+        session: String,
     },
     Pin {
         id: String,
@@ -65,7 +72,10 @@ pub enum WriteOp {
 impl WriteOp {
     /// Whether the op leaves old text in old versions, so the store needs upkeep soon after.
     pub fn removes_text(&self) -> bool {
-        matches!(self, WriteOp::Delete { .. } | WriteOp::Edit { .. })
+        matches!(
+            self,
+            WriteOp::Delete { .. } | WriteOp::Edit { .. } | WriteOp::ForgetSession { .. }
+        )
     }
 }
 
@@ -86,8 +96,9 @@ pub enum WriteResult {
     Memory {
         memory: Memory,
     },
-    Deleted {
-        deleted: usize,
+    /// What a delete forgot.
+    Forgotten {
+        report: ForgetReport,
     },
     Imported {
         imported: usize,
@@ -116,7 +127,7 @@ impl WriteResult {
     pub fn to_json(&self) -> Value {
         match self {
             WriteResult::Memory { memory } => serde_json::to_value(memory),
-            WriteResult::Deleted { deleted } => Ok(json!({ "deleted": deleted })),
+            WriteResult::Forgotten { report } => serde_json::to_value(report),
             WriteResult::Imported { imported } => Ok(json!({ "imported": imported })),
             WriteResult::Recorded { recorded } => Ok(json!({ "recorded": recorded })),
             WriteResult::Ingested { report } => serde_json::to_value(report),
@@ -149,11 +160,33 @@ impl<'a> Writer<'a> {
             WriteOp::Add { kind, text } => WriteResult::memory(memory.add(kind, &text).await?),
             WriteOp::Edit { id, text } => WriteResult::memory(memory.edit(&id, &text).await?),
             WriteOp::Delete { ids } => {
-                let deleted = memory.delete(&ids).await?;
-                if deleted == 0 {
-                    return Err(MemoryError::NotFound(ids.join(", ")).into());
+                if ids.is_empty() {
+                    return Err(MemoryError::Invalid("no memory to forget".into()).into());
                 }
-                WriteResult::Deleted { deleted }
+                let sessions = SessionStore::new(self.paths.sessions_dir());
+                WriteResult::Forgotten {
+                    report: forget::forget(memory, &sessions, &ids, false).await?,
+                }
+            }
+            WriteOp::ForgetSession { session } => {
+                let sessions = SessionStore::new(self.paths.sessions_dir());
+                let id = sessions.resolve(&session)?;
+                let made_from_it = MemoryFilter {
+                    session: Some(id.clone()),
+                    skip_vectors: true,
+                    ..MemoryFilter::default()
+                };
+                let ids: Vec<String> = memory
+                    .memory()
+                    .store()
+                    .browse(&made_from_it, usize::MAX)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect();
+                let report = forget::forget(memory, &sessions, &ids, true).await?;
+                sessions.delete(&id)?;
+                WriteResult::Forgotten { report }
             }
             WriteOp::Pin { id, pinned } => {
                 WriteResult::memory(memory.set_pinned(&id, pinned).await?)

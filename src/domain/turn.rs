@@ -71,7 +71,11 @@ pub struct TurnStats {
     pub evicted_tokens: usize,
 }
 
-/// One message of a conversation. Never rewritten once appended to its transcript.
+/// What a forgotten turn says instead of its text.
+pub const FORGOTTEN_TEXT: &str = "[forgotten]";
+
+/// One message of a conversation. Never rewritten once appended to its transcript, except to
+/// forget it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
     /// Stable id: `<session id>.<n>`.
@@ -95,6 +99,9 @@ pub struct Turn {
     /// The reply was cut off (Esc, Ctrl+C, or an error) before the model finished it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// The user made mneme forget it: its text is gone and it is never remembered again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forgotten: bool,
 }
 
 impl Turn {
@@ -111,6 +118,14 @@ impl Turn {
             stop: None,
             recall: None,
             interrupted: false,
+            forgotten: false,
         }
+    }
+
+    /// Forgets this turn: its text (and any recall stored with it) is replaced by a marker.
+    pub fn forget(&mut self) {
+        self.text = FORGOTTEN_TEXT.to_string();
+        self.recall = None;
+        self.forgotten = true;
     }
 }

@@ -73,4 +73,7 @@ pub struct MemoryFilter {
     pub pinned_only: bool,
     /// Leave out memories from this session (its turns are already in the conversation).
     pub exclude_session: Option<String>,
+    /// Read rows without their vectors (listings and the memory browser show text only; without
+    /// vectors, near-duplicates are merged only when their text is the same).
+    pub skip_vectors: bool,
 }

@@ -105,7 +105,7 @@ impl MemoryService {
         let fresh: Vec<SourceTurn> = session
             .turns
             .iter()
-            .filter(|t| !covered.contains(&t.id) && !t.text.trim().is_empty())
+            .filter(|t| !covered.contains(&t.id) && !t.forgotten && !t.text.trim().is_empty())
             .map(|t| source_turn(session.id(), t))
             .collect();
         let (chunks, pending) = chunk_turns(&fresh, self.limits, complete);

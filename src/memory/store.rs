@@ -540,6 +540,9 @@ impl MemoryStore {
         if let Some(f) = filter_sql(filter) {
             query = query.only_if(f);
         }
+        if filter.skip_vectors {
+            query = query.select(Select::columns(ROW_COLUMNS));
+        }
         let batches: Vec<RecordBatch> = query.execute().await?.try_collect().await?;
         Ok(batches
             .iter()
@@ -566,6 +569,9 @@ impl MemoryStore {
             .limit(k);
         if let Some(f) = filter_sql(filter) {
             query = query.only_if(f);
+        }
+        if filter.skip_vectors {
+            query = query.select(Select::columns(ROW_COLUMNS));
         }
         match query.execute().await {
             Ok(stream) => {
@@ -711,4 +717,57 @@ fn fts_terms(text: &str) -> String {
         .filter(|w| !w.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory(n: usize) -> Memory {
+        let mut vector = vec![0.0; EMBEDDING_DIMS];
+        vector[n % EMBEDDING_DIMS] = 1.0;
+        let at = from_micros(1_700_000_000_000_000 + n as i64 * 60_000_000);
+        let mut m = Memory::new(MemoryKind::Note, format!("note number {n}"), vector, at);
+        m.id = format!("n-{n:04}");
+        m
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn browsing_filters_and_limits_in_the_query_and_reads_no_vectors() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::open(dir.path()).await.unwrap();
+        let rows: Vec<Memory> = (0..50).map(memory).collect();
+        store.upsert(&rows).await.unwrap();
+        let newest = store.browse(&MemoryFilter::default(), 5).await.unwrap();
+        let ids: Vec<&str> = newest.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, ["n-0049", "n-0048", "n-0047", "n-0046", "n-0045"]);
+        assert!(
+            newest
+                .iter()
+                .all(|m| m.vector.is_empty() && !m.text.is_empty())
+        );
+        let before = MemoryFilter {
+            before: Some(rows[10].time_start),
+            ..MemoryFilter::default()
+        };
+        let older = store.browse(&before, 100).await.unwrap();
+        assert_eq!(older.len(), 10);
+        assert_eq!(older[0].id, "n-0009");
+        // A search for display reads no vectors either; a plain one does (for de-duplication).
+        let shown = MemoryFilter {
+            skip_vectors: true,
+            ..MemoryFilter::default()
+        };
+        let found = store
+            .vector_search(&rows[7].vector, 3, &shown)
+            .await
+            .unwrap();
+        assert_eq!(found[0].id, "n-0007");
+        assert!(found.iter().all(|m| m.vector.is_empty()));
+        let full = store
+            .vector_search(&rows[7].vector, 3, &MemoryFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(full[0].vector.len(), EMBEDDING_DIMS);
+    }
 }

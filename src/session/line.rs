@@ -31,6 +31,8 @@ pub struct TurnLine {
     pub recall: Option<Recall>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forgotten: bool,
 }
 
 /// Why a line could not be read as a turn.
@@ -74,6 +76,7 @@ impl From<Turn> for TurnLine {
             stop: t.stop,
             recall: t.recall,
             interrupted: t.interrupted,
+            forgotten: t.forgotten,
         }
     }
 }
@@ -91,6 +94,7 @@ impl From<TurnLine> for Turn {
             stop: l.stop,
             recall: l.recall,
             interrupted: l.interrupted,
+            forgotten: l.forgotten,
         }
     }
 }

@@ -43,12 +43,12 @@ pub struct SessionIndex {
 impl SessionIndex {
     /// The index of `session` as loaded.
     pub fn of(session: &Session) -> Self {
-        let users = session.turns.iter().filter(|t| t.role == Role::User);
+        let mut users = session.turns.iter().filter(|t| t.role == Role::User);
         Self {
             turns: session.turns.len(),
             updated: session.updated(),
             first_question: users.clone().next().map(|t| one_line(&t.text, 60)),
-            last_question: users.last().map(|t| one_line(&t.text, 200)),
+            last_question: users.next_back().map(|t| one_line(&t.text, 200)),
         }
     }
 }

@@ -228,14 +228,14 @@ impl SessionStore {
         if let Some(last) = added.last() {
             index.updated = index.updated.max(last.time);
         }
-        let questions = added.iter().filter(|t| t.role == crate::domain::Role::User);
+        let mut questions = added.iter().filter(|t| t.role == crate::domain::Role::User);
         if index.first_question.is_none() {
             index.first_question = questions
                 .clone()
                 .next()
                 .map(|t| super::one_line(&t.text, 60));
         }
-        if let Some(last) = questions.last() {
+        if let Some(last) = questions.next_back() {
             index.last_question = Some(super::one_line(&last.text, 200));
         }
         meta.index = Some(index);
@@ -308,10 +308,76 @@ impl SessionStore {
     /// The transcript opened for appending, exclusively locked (the lock goes with the file) and
     /// with any torn tail from a crash repaired.
     fn locked_transcript(&self, id: &str) -> io::Result<File> {
-        let mut file = open_private_append(&self.transcript(id))?;
-        file.lock()?;
-        repair_tail(&mut file)?;
-        Ok(file)
+        use std::os::unix::fs::MetadataExt;
+        let path = self.transcript(id);
+        loop {
+            let mut file = open_private_append(&path)?;
+            file.lock()?;
+            // A rewrite replaced the file while we waited: lock the new one instead.
+            if fs::metadata(&path)?.ino() != file.metadata()?.ino() {
+                continue;
+            }
+            repair_tail(&mut file)?;
+            return Ok(file);
+        }
+    }
+
+    /// Rewrites a transcript atomically, under its lock: `change` may edit each turn and says
+    /// whether it did. Lines that cannot be read are kept as they are. Returns the number of
+    /// turns changed (nothing is written when none was).
+    pub fn rewrite(
+        &self,
+        id: &str,
+        mut change: impl FnMut(&mut Turn) -> bool,
+    ) -> Result<usize, SessionError> {
+        let io_err = |source| SessionError::Io {
+            id: id.to_string(),
+            source,
+        };
+        let path = self.transcript(id);
+        let _locked = self.locked_transcript(id).map_err(io_err)?;
+        let bytes = fs::read(&path).map_err(io_err)?;
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut changed = 0;
+        for line in bytes.split_inclusive(|b| *b == b'\n') {
+            let body = line.strip_suffix(b"\n").unwrap_or(line);
+            let mut turn = match TurnLine::parse(body) {
+                Ok(turn) => turn,
+                Err(_) => {
+                    out.extend_from_slice(line);
+                    continue;
+                }
+            };
+            if change(&mut turn) {
+                changed += 1;
+                out.extend(TurnLine::encode(&turn));
+                out.push(b'\n');
+            } else {
+                out.extend_from_slice(line);
+            }
+        }
+        if changed > 0 {
+            // The new file replaces the old one; the lock is held until it is in place.
+            write_private_atomic(&path, &out).map_err(io_err)?;
+            // The index quotes questions, which may have been forgotten.
+            let mut session = self.open(id)?;
+            session.meta.index = Some(SessionIndex::of(&session));
+            self.write_meta(&session.meta)?;
+        }
+        Ok(changed)
+    }
+
+    /// Removes a session's saved KV state (it holds the prompt, so forgotten text with it).
+    pub fn drop_kv_state(&self, id: &str) -> io::Result<()> {
+        let kv = self.kv_state_path(id);
+        for path in [kv.with_extension("kv.json"), kv] {
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Opens the session with exactly this id, creating it (for imports) if it does not exist.

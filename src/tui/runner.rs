@@ -21,7 +21,7 @@ use crate::app::App;
 use crate::app::chat::{Chat, SharedMemory, shared_memory as memory};
 use crate::daemon::writes::{WriteOp, WriteResult};
 use crate::engine::Engine;
-use crate::memory::{Memory, MemoryKind};
+use crate::memory::{Memory, MemoryFilter, MemoryKind};
 use crate::session::Session;
 
 /// Redraws happen at most this often, however fast tokens arrive.
@@ -204,6 +204,11 @@ async fn run_effect(
             session_rows(&app.sessions(), &app.paths.memory_dir()).await?,
         )),
         Effect::SearchMemories { query, filter } => {
+            // The browser shows text: the store never reads vectors for it.
+            let filter = MemoryFilter {
+                skip_vectors: true,
+                ..filter
+            };
             let memory = memory(app, cell)
                 .await
                 .ok_or_else(|| anyhow::anyhow!("memory is unavailable (see `mneme doctor`)"))?;

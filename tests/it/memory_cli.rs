@@ -18,7 +18,7 @@ fn texts(results: &[serde_json::Value]) -> Vec<String> {
         .collect()
 }
 
-/// Every file under `dir`, read as bytes, searched for `needle`.
+/// Every regular file under `dir` (not the daemon's socket), read as bytes, searched for `needle`.
 fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
     let mut hits = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -27,10 +27,11 @@ fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::Path
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if std::fs::read(&path)
-                .unwrap()
-                .windows(needle.len())
-                .any(|w| w == needle)
+            } else if path.is_file()
+                && std::fs::read(&path)
+                    .unwrap()
+                    .windows(needle.len())
+                    .any(|w| w == needle)
             {
                 hits.push(path);
             }
@@ -274,4 +275,143 @@ fn batch_queries_answer_in_order_and_export_import_round_trips() {
     let a = data.json(&["memory", "list", "--all", "--json"]);
     let b = other.json(&["memory", "list", "--all", "--json"]);
     assert_eq!(a, b);
+}
+
+#[test]
+fn a_deleted_memory_is_gone_everywhere_and_stays_gone_after_a_daemon_restart() {
+    let data = DataDir::new();
+    let file = data.path().join("vault.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"session":"vault","time":"2026-03-01T10:00:00Z","speaker":"Ann","role":"user","text":"The vault code word is QUOKKA9902, keep it safe.","id":"v1"}"#,
+            "\n",
+            r#"{"session":"vault","time":"2026-03-01T10:01:00Z","speaker":"Bob","role":"other","text":"Noted, I will remember the vault code.","id":"v2"}"#,
+            "\n",
+            r#"{"session":"trip","time":"2026-03-02T10:00:00Z","speaker":"Ann","role":"user","text":"Our boat is called ZEBRA4411.","id":"t1"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+    // A later question recalls it, so its text is also stored in that turn's recall block.
+    let asked = data.json(&[
+        "ask",
+        "--new",
+        "--temp",
+        "0",
+        "--max-tokens",
+        "1",
+        "--json",
+        "What is the code word for the vault?",
+    ]);
+    let chunk = search(&data, "vault code word", &["--kind", "chunk"])
+        .into_iter()
+        .find(|m| m["text"].as_str().unwrap().contains("QUOKKA9902"))
+        .expect("the imported chunk is found");
+    let chunk_id = chunk["id"].as_str().unwrap().to_string();
+    assert!(
+        asked["recalled"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == chunk_id.as_str()),
+        "{asked}"
+    );
+
+    let out = data.run(&["memory", "delete", &chunk_id], true);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("forgot 2 turns"),
+        "{out:?}"
+    );
+    data.run(&["daemon", "stop"], true);
+    data.run(&["daemon", "start"], true);
+    // Give the restarted daemon time to scan every transcript.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    data.run(&["daemon", "stop"], true);
+    assert!(
+        !texts(&search(&data, "vault code word QUOKKA9902", &[]))
+            .iter()
+            .any(|t| t.contains("QUOKKA9902")),
+        "the memory came back"
+    );
+    assert_eq!(
+        files_containing(data.path(), b"QUOKKA9902"),
+        Vec::<std::path::PathBuf>::new(),
+        "deleted text is still on disk"
+    );
+    let session = asked["session"].as_str().unwrap();
+    assert!(
+        data.turns(session)[0]
+            .get("recall")
+            .is_none_or(|r| r.is_null())
+    );
+
+    // Deleting a conversation forgets the memories made from it.
+    assert!(!files_containing(data.path(), b"ZEBRA4411").is_empty());
+    let trip = data
+        .json(&["sessions", "list", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"].as_str().unwrap().contains("boat"))
+        .expect("the trip session")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    data.run(&["sessions", "delete", &trip], true);
+    assert_eq!(
+        files_containing(data.path(), b"ZEBRA4411"),
+        Vec::<std::path::PathBuf>::new()
+    );
+}
+
+#[test]
+fn forget_shows_what_matches_and_acts_only_with_yes() {
+    let data = DataDir::new();
+    data.write_config("[daemon]\nautostart = false\n");
+    data.run(&["memory", "add", "My old locker number was 4417."], true);
+    data.run(&["memory", "add", "I like green tea in the morning."], true);
+    let preview = data.run(
+        &[
+            "memory",
+            "forget",
+            "--query",
+            "locker number",
+            "--limit",
+            "1",
+        ],
+        true,
+    );
+    let preview = String::from_utf8_lossy(&preview.stdout).into_owned();
+    assert!(
+        preview.contains("1 memories match") && preview.contains("locker"),
+        "{preview}"
+    );
+    assert!(preview.contains("--yes"), "{preview}");
+    assert_eq!(
+        data.json(&["memory", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    data.run(
+        &[
+            "memory",
+            "forget",
+            "--query",
+            "locker number",
+            "--limit",
+            "1",
+            "--yes",
+        ],
+        true,
+    );
+    let left = texts(data.json(&["memory", "list", "--json"]).as_array().unwrap());
+    assert_eq!(left, ["I like green tea in the morning."]);
+    assert!(files_containing(data.path(), b"4417").is_empty());
 }

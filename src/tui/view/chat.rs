@@ -132,8 +132,8 @@ pub fn visible_transcript(
     let first = starts
         .partition_point(|&s| s <= first_line)
         .saturating_sub(1);
-    for index in first..entries.len() {
-        let start = note.len() + starts[index];
+    for (index, &offset) in starts.iter().enumerate().take(entries.len()).skip(first) {
+        let start = note.len() + offset;
         if start >= bottom {
             break;
         }
