@@ -310,6 +310,11 @@ impl Config {
             "recall_budget_tokens",
             "must be between 50 and 8192",
         )?;
+        check(
+            matches!(self.tui.theme.as_str(), "dark" | "light"),
+            "theme",
+            "must be \"dark\" or \"light\"",
+        )?;
         let d = &self.daemon;
         check(
             chrono::NaiveTime::parse_from_str(&d.consolidate_at, "%H:%M").is_ok(),

@@ -76,10 +76,22 @@ pub struct Parsed {
 }
 
 /// Reads every line; a malformed line is recorded with its number and the rest still load.
-pub fn parse(reader: impl BufRead) -> std::io::Result<Parsed> {
+pub fn parse(mut reader: impl BufRead) -> std::io::Result<Parsed> {
     let mut parsed = Parsed::default();
-    for (index, line) in reader.split(b'\n').enumerate() {
-        let line = line?;
+    let mut index = 0;
+    while let Some(line) = next_line(&mut reader, MAX_LINE_BYTES)? {
+        index += 1;
+        let line = match line {
+            Line::Whole(bytes) => bytes,
+            Line::TooLong => {
+                parsed.malformed.push((
+                    index,
+                    format!("longer than {} MiB: skipped unread", MAX_LINE_BYTES >> 20),
+                ));
+                continue;
+            }
+        };
+        let index = index - 1;
         let Ok(text) = String::from_utf8(line) else {
             parsed.malformed.push((index + 1, "not valid UTF-8".into()));
             continue;
@@ -93,6 +105,48 @@ pub fn parse(reader: impl BufRead) -> std::io::Result<Parsed> {
         }
     }
     Ok(parsed)
+}
+
+/// The longest line (one turn) an import reads; longer ones are skipped without being held.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+enum Line {
+    Whole(Vec<u8>),
+    TooLong,
+}
+
+/// The next line without its newline (`None` at the end); a line over `cap` bytes is consumed
+/// without keeping more than `cap` of it.
+fn next_line(reader: &mut impl BufRead, cap: usize) -> std::io::Result<Option<Line>> {
+    let mut line = Vec::new();
+    let mut too_long = false;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(match (too_long, line.is_empty()) {
+                (true, _) => Some(Line::TooLong),
+                (false, true) => None,
+                (false, false) => Some(Line::Whole(line)),
+            });
+        }
+        let end = buffer.iter().position(|b| *b == b'\n');
+        let chunk = &buffer[..end.unwrap_or(buffer.len())];
+        if !too_long && line.len() + chunk.len() <= cap {
+            line.extend_from_slice(chunk);
+        } else {
+            too_long = true;
+            line = Vec::new();
+        }
+        let used = end.map_or(chunk.len(), |e| e + 1);
+        reader.consume(used);
+        if end.is_some() {
+            return Ok(Some(if too_long {
+                Line::TooLong
+            } else {
+                Line::Whole(line)
+            }));
+        }
+    }
 }
 
 /// What storing the parsed turns did.
@@ -124,4 +178,24 @@ pub fn store(sessions: &SessionStore, parsed: Parsed) -> Result<Stored, SessionE
         stored.sessions.push(session);
     }
     Ok(stored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_over_the_cap_is_skipped_unread_and_the_rest_imported() {
+        let good = r#"{"session":"s","time":"2026-03-01T10:00:00Z","speaker":"Ann","role":"user","text":"hi"}"#;
+        let huge = format!(
+            r#"{{"session":"s","time":"2026-03-01T10:01:00Z","speaker":"Ann","role":"user","text":"{}"}}"#,
+            "x".repeat(MAX_LINE_BYTES + 10)
+        );
+        let input = format!("{good}\n{huge}\n{good}");
+        let parsed = parse(std::io::BufReader::with_capacity(4096, input.as_bytes())).unwrap();
+        assert_eq!(parsed.malformed.len(), 1);
+        assert_eq!(parsed.malformed[0].0, 2);
+        assert!(parsed.malformed[0].1.contains("longer than 1 MiB"));
+        assert_eq!(parsed.by_session.values().map(Vec::len).sum::<usize>(), 2);
+    }
 }

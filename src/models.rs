@@ -69,6 +69,8 @@ pub enum ModelError {
     Unknown(String, String),
     #[error("{path} is not a GGUF model file")]
     NotGguf { path: PathBuf },
+    #[error("{path} cannot be used: {reason}")]
+    BadGguf { path: PathBuf, reason: String },
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
 }
@@ -135,7 +137,7 @@ impl Catalog {
         }
         let path = PathBuf::from(name_or_path);
         if path.is_file() {
-            check_gguf_magic(&path)?;
+            check_gguf(&path)?;
             let name = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
@@ -195,21 +197,21 @@ impl Catalog {
     }
 }
 
-/// Reads the first bytes of `path` and checks for the GGUF magic.
-pub fn check_gguf_magic(path: &Path) -> Result<(), ModelError> {
-    let mut magic = [0u8; 4];
-    let read = File::open(path).and_then(|mut f| f.read_exact(&mut magic));
-    match read {
-        Ok(()) if &magic == b"GGUF" => Ok(()),
-        Ok(()) => Err(ModelError::NotGguf { path: path.into() }),
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-            Err(ModelError::NotGguf { path: path.into() })
-        }
-        Err(source) => Err(ModelError::Io {
+/// Reads the GGUF header of `path` (metadata and tensor table) and checks the file holds every
+/// tensor it lists.
+pub fn check_gguf(path: &Path) -> Result<crate::gguf::GgufSummary, ModelError> {
+    use crate::gguf::{GgufError, inspect};
+    inspect(path).map_err(|e| match e {
+        GgufError::NotGguf => ModelError::NotGguf { path: path.into() },
+        GgufError::Io(source) => ModelError::Io {
             path: path.into(),
             source,
-        }),
-    }
+        },
+        other => ModelError::BadGguf {
+            path: path.into(),
+            reason: other.to_string(),
+        },
+    })
 }
 
 /// Hex sha256 of a file, streamed.

@@ -62,8 +62,9 @@ impl Paths {
         self.data_dir.join("daemon.lock")
     }
 
-    /// The daemon's Unix socket: in the data dir, or (when that path is too long for a socket
-    /// address) in the temp dir under a name derived from the data dir.
+    /// The daemon's Unix socket: in the (private) data dir, or, when that path is too long for a
+    /// socket address, under a name derived from the data dir in a directory only this user can
+    /// enter: `$XDG_RUNTIME_DIR/mneme/`, else `TMPDIR/mneme-UID/` (never a shared directory).
     pub fn daemon_socket(&self) -> PathBuf {
         let preferred = self.data_dir.join("daemon.sock");
         if preferred.as_os_str().len() < 100 {
@@ -71,7 +72,7 @@ impl Paths {
         }
         use sha2::Digest;
         let digest = sha2::Sha256::digest(self.data_dir.as_os_str().as_encoded_bytes());
-        std::env::temp_dir().join(format!("mneme-{}.sock", &hex::encode(digest)[..16]))
+        private_socket_dir().join(format!("{}.sock", &hex::encode(digest)[..16]))
     }
 
     /// What consolidation has done, day by day.
@@ -91,6 +92,20 @@ impl Paths {
         ensure_private_dir(&self.log_dir())?;
         Ok(())
     }
+}
+
+/// Where sockets of long data-dir paths go: a directory of this user's own.
+fn private_socket_dir() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() && dir.is_dir() => dir.join("mneme"),
+        _ => std::env::temp_dir().join(format!("mneme-{}", own_uid())),
+    }
+}
+
+/// This process's effective uid.
+pub fn own_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 /// Creates `dir` (and parents) and makes it readable by its owner only.

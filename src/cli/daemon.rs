@@ -203,7 +203,7 @@ pub async fn consolidate(cli: &Cli, args: &ConsolidateArgs) -> Result<ExitCode> 
                 s.id,
                 s.scope,
                 s.source_turns.len(),
-                s.text
+                super::screen::for_stdout(&s.text)
             );
         }
         for f in &report.failed {

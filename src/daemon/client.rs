@@ -31,6 +31,9 @@ pub enum ClientError {
     Daemon(#[from] DaemonError),
     #[error("the memory daemon sent something unreadable: {0}")]
     Garbled(String),
+    /// The socket or the process behind it is not this user's: nothing was sent.
+    #[error(transparent)]
+    Untrusted(#[from] super::trust::Untrusted),
 }
 
 impl ClientError {
@@ -51,8 +54,12 @@ pub struct DaemonClient {
 }
 
 impl DaemonClient {
-    /// Connects and says hello. `Ok(None)` when no daemon is listening.
+    /// Connects and says hello. `Ok(None)` when no daemon is listening. A socket that is not
+    /// this user's, or a listener run by another user, is refused before anything is sent.
     pub async fn connect(socket: &Path) -> Result<Option<Self>, ClientError> {
+        if !super::trust::check_socket(socket)? {
+            return Ok(None);
+        }
         let stream = match UnixStream::connect(socket).await {
             Ok(s) => s,
             Err(e)
@@ -65,6 +72,14 @@ impl DaemonClient {
             }
             Err(e) => return Err(e.into()),
         };
+        let peer = stream.peer_cred()?.uid();
+        if !super::trust::peer_allowed(peer) {
+            return Err(super::trust::Untrusted(format!(
+                "{} is served by uid {peer}, not by you",
+                socket.display()
+            ))
+            .into());
+        }
         let (read, writer) = stream.into_split();
         let mut client = Self {
             reader: BufReader::new(read),

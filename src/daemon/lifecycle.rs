@@ -101,6 +101,11 @@ pub async fn ensure_running(paths: &Paths, options: &StartOptions) -> Result<Sta
                 });
             }
         }
+        // Nothing holds the store, so whatever is at the socket's path (in a directory only this
+        // user controls) is left from a crash: the new daemon replaces it.
+        Err(e) if WriterLock::holder(&paths.daemon_lock_file()).is_none() => {
+            tracing::warn!("replacing a stale daemon socket: {e}");
+        }
         Err(e) => return Err(e.into()),
     }
     let pid = spawn(paths, options).await?;

@@ -10,4 +10,5 @@ pub mod lifecycle;
 pub mod protocol;
 pub mod server;
 pub mod status;
+pub mod trust;
 pub mod writes;

@@ -135,7 +135,13 @@ pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()
         },
     };
     let socket = paths.daemon_socket();
-    // We hold the lock, so whatever socket file is left belongs to a dead daemon.
+    if let Some(dir) = socket.parent()
+        && dir != paths.data_dir
+    {
+        super::trust::ensure_private_socket_dir(dir)?;
+    }
+    // We hold the lock, so whatever is left at the socket's path belongs to a dead daemon (in a
+    // directory only we control).
     let _ = std::fs::remove_file(&socket);
     let listener = UnixListener::bind(&socket)
         .with_context(|| format!("cannot listen on {}", socket.display()))?;
@@ -217,14 +223,45 @@ fn stop_on_signals(cancel: CancellationToken) {
     });
 }
 
+/// At most this many connections are served at once; more are told the daemon is busy.
+const MAX_CONNECTIONS: usize = 64;
+/// A connection that sends nothing for this long is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+async fn refuse_busy(stream: UnixStream, protocol: u32) {
+    let (_, mut write) = stream.into_split();
+    let busy = Response::error(
+        protocol,
+        DaemonError::new(
+            ErrorKind::Busy,
+            "the memory daemon has too many connections",
+        ),
+    );
+    let _ = send_line(&mut write, &busy).await;
+}
+
 async fn accept_loop(listener: UnixListener, shared: Shared) {
+    let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
         tokio::select! {
             _ = shared.cancel.cancelled() => return,
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     lock(&shared.status).connections += 1;
-                    tokio::spawn(serve(stream, shared.clone()));
+                    let uid = stream.peer_cred().map(|c| c.uid()).ok();
+                    if !uid.is_some_and(super::trust::peer_allowed) {
+                        tracing::warn!(?uid, "refused a connection from another user");
+                        continue;
+                    }
+                    let Ok(permit) = connections.clone().try_acquire_owned() else {
+                        tokio::spawn(refuse_busy(stream, shared.hello.protocol));
+                        continue;
+                    };
+                    let shared = shared.clone();
+                    tokio::spawn(async move {
+                        serve(stream, shared).await;
+                        drop(permit);
+                    });
                 }
                 Err(e) => {
                     tracing::warn!("accept failed: {e}");
@@ -235,15 +272,74 @@ async fn accept_loop(listener: UnixListener, shared: Shared) {
     }
 }
 
+/// Serves one connection: requests one line at a time, each at most `MAX_REQUEST_BYTES`; a
+/// connection idle for `IDLE_TIMEOUT` is closed.
 async fn serve(stream: UnixStream, shared: Shared) {
     let (read, mut write) = stream.into_split();
-    let mut lines = BufReader::new(read).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
+    let mut reader = BufReader::new(read);
+    loop {
+        let line = match tokio::time::timeout(
+            IDLE_TIMEOUT,
+            read_line_capped(&mut reader, super::trust::MAX_REQUEST_BYTES),
+        )
+        .await
+        {
+            Ok(Ok(Some(line))) => line,
+            Ok(Ok(None)) | Err(_) => return,
+            Ok(Err(e)) => {
+                let refusal = Response::error(
+                    shared.hello.protocol,
+                    DaemonError::new(ErrorKind::Invalid, e.to_string()),
+                );
+                let _ = send_line(&mut write, &refusal).await;
+                return;
+            }
+        };
         let response = answer(&line, &shared).await;
-        let mut text = serde_json::to_string(&response).expect("serialises");
-        text.push('\n');
-        if write.write_all(text.as_bytes()).await.is_err() {
+        if send_line(&mut write, &response).await.is_err() {
             return;
+        }
+    }
+}
+
+async fn send_line(
+    write: &mut tokio::net::unix::OwnedWriteHalf,
+    response: &Response,
+) -> std::io::Result<()> {
+    let mut text = serde_json::to_string(response).expect("serialises");
+    text.push('\n');
+    write.write_all(text.as_bytes()).await
+}
+
+/// One line (without its newline), `None` at the end; longer than `cap` bytes or not UTF-8 is an
+/// error, and nothing beyond `cap` is ever held in memory.
+async fn read_line_capped(
+    reader: &mut BufReader<tokio::net::unix::OwnedReadHalf>,
+    cap: usize,
+) -> std::io::Result<Option<String>> {
+    let mut line = Vec::new();
+    loop {
+        let buffer = reader.fill_buf().await?;
+        if buffer.is_empty() {
+            return Ok((!line.is_empty()).then(|| String::from_utf8_lossy(&line).into_owned()));
+        }
+        let (chunk, done) = match buffer.iter().position(|b| *b == b'\n') {
+            Some(end) => (&buffer[..end], Some(end + 1)),
+            None => (buffer, None),
+        };
+        if line.len() + chunk.len() > cap {
+            return Err(std::io::Error::other(format!(
+                "request larger than {} MiB",
+                cap / (1024 * 1024)
+            )));
+        }
+        line.extend_from_slice(chunk);
+        let used = done.unwrap_or(chunk.len());
+        reader.consume(used);
+        if done.is_some() {
+            return String::from_utf8(line)
+                .map(Some)
+                .map_err(|_| std::io::Error::other("request is not UTF-8"));
         }
     }
 }

@@ -4,6 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// The largest window (and sink count) accepted: the largest context mneme allows.
+pub const MAX_WINDOW: u32 = 1 << 20;
+
 /// The default number of attention-sink tokens kept by `sliding`.
 pub const DEFAULT_SINKS: u32 = 4;
 
@@ -78,12 +81,22 @@ impl FromStr for Attention {
                 if window < 16 {
                     return Err(format!("`{s}`: the window must be at least 16 tokens"));
                 }
+                if window > MAX_WINDOW || sinks > MAX_WINDOW {
+                    return Err(format!(
+                        "`{s}`: the window and sinks must be at most {MAX_WINDOW} tokens"
+                    ));
+                }
                 Ok(Attention::Sliding { window, sinks })
             }
             "window" if parts.len() == 2 => {
                 let window = number(1, "the window W")?;
                 if window == 0 {
                     return Err(format!("`{s}`: the window must be at least 1"));
+                }
+                if window > MAX_WINDOW {
+                    return Err(format!(
+                        "`{s}`: the window must be at most {MAX_WINDOW} tokens"
+                    ));
                 }
                 Ok(Attention::Window { window })
             }
@@ -152,6 +165,9 @@ mod tests {
             "window:0",
             "alibi:-1",
             "full:3",
+            "sliding:1000000000:4",
+            "sliding:1024:2000000",
+            "window:2000000",
         ] {
             assert!(bad.parse::<Attention>().is_err(), "{bad}");
         }

@@ -10,6 +10,23 @@ use super::store::{StoreError, Upkeep};
 use super::{Memory, MemoryKind};
 use crate::session::Session;
 
+/// The longest memory a user may write (a note or an edit); longer text is refused, to be split.
+pub const MAX_MEMORY_BYTES: usize = 256 * 1024;
+
+fn check_size(text: &str) -> Result<(), MemoryError> {
+    if text.trim().is_empty() {
+        return Err(MemoryError::Invalid("a memory cannot be empty".into()));
+    }
+    if text.len() > MAX_MEMORY_BYTES {
+        return Err(MemoryError::Invalid(format!(
+            "a memory is at most {} KB and this one is {} KB: split it into several",
+            MAX_MEMORY_BYTES / 1024,
+            text.len() / 1024
+        )));
+    }
+    Ok(())
+}
+
 /// Write access to the memory store, borrowed from a held writer lock.
 pub struct MemoryWriter<'a> {
     memory: &'a MemoryService,
@@ -83,9 +100,7 @@ impl<'a> MemoryWriter<'a> {
 
     /// Adds a note (or fact) written by the user.
     pub async fn add(&self, kind: MemoryKind, text: &str) -> Result<Memory, MemoryError> {
-        if text.trim().is_empty() {
-            return Err(MemoryError::Invalid("a memory cannot be empty".into()));
-        }
+        check_size(text)?;
         let vector = self
             .memory
             .embed(&[text.to_string()])
@@ -102,6 +117,7 @@ impl<'a> MemoryWriter<'a> {
 
     /// Replaces a memory's text and re-embeds it.
     pub async fn edit(&self, id: &str, text: &str) -> Result<Memory, MemoryError> {
+        check_size(text)?;
         let mut memory = self.existing(id).await?;
         memory.vector = self
             .memory

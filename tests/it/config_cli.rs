@@ -24,6 +24,13 @@ fn a_bad_config_is_one_line_naming_file_line_and_key() {
             path.display()
         )),
         "{stderr}"
+    ); // A theme the chat does not have is caught when the config loads, by any command.
+    let path = data.write_config("[tui]\ntheme = \"blue\"\n");
+    let out = data.run(&["sessions", "list"], false);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("{}:2: key `theme`", path.display())),
+        "{stderr}"
     );
 }
 
@@ -83,4 +90,16 @@ fn models_use_switches_the_chat_model_and_keeps_comments() {
             .unwrap()
             .contains("no model named")
     );
+    // A GGUF cut short keeps its magic but not its tensors: refused, and the config unchanged.
+    let whole = std::fs::read(crate::common::chat_model_path()).unwrap();
+    let cut = data.path().join("cut.gguf");
+    std::fs::write(&cut, &whole[..whole.len() / 2]).unwrap();
+    let out = data.run(&["models", "use", cut.to_str().unwrap()], false);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("truncated"), "{stderr}");
+    let config = std::fs::read_to_string(data.path().join("config.toml")).unwrap();
+    assert!(config.contains("chat = \"gemma3-270m\""), "{config}");
+    let copy = data.path().join("copy.gguf");
+    std::fs::write(&copy, &whole).unwrap();
+    data.run(&["models", "use", copy.to_str().unwrap()], true);
 }

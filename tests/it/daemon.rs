@@ -396,3 +396,79 @@ fn a_replayed_night_consolidates_each_session_day_with_a_digest_citing_real_turn
     let again = data.json(&["memory", "list", "--kind", "summary", "--all", "--json"]);
     assert_eq!(again.as_array().unwrap().len(), 3);
 }
+
+/// `mneme --data-dir DIR ARGS` with the temp dir (where long paths put their socket) set.
+fn mneme_at(dir: &std::path::Path, tmp: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mneme"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("MNEME_HOME")
+        .env_remove("XDG_RUNTIME_DIR")
+        .env("TMPDIR", tmp)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_long_data_dir_path_keeps_its_socket_private_and_a_foreign_socket_gets_nothing() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let base = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = base.path().join("d".repeat(60)).join("e".repeat(60));
+    let started = mneme_at(&data, tmp.path(), &["daemon", "start"]);
+    assert!(started.status.success(), "{started:?}");
+    let private = tmp
+        .path()
+        .join(format!("mneme-{}", mneme::paths::own_uid()));
+    let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "the socket's directory is private");
+    let sockets: Vec<_> = std::fs::read_dir(&private).unwrap().collect();
+    assert_eq!(sockets.len(), 1);
+    let socket = sockets[0].as_ref().unwrap().path();
+    assert!(
+        mneme_at(&data, tmp.path(), &["daemon", "status"])
+            .status
+            .success()
+    );
+    assert!(
+        mneme_at(&data, tmp.path(), &["daemon", "stop"])
+            .status
+            .success()
+    );
+
+    // A stale plain file where the socket goes does not stop a new daemon.
+    std::fs::write(&socket, b"left over").unwrap();
+    let started = mneme_at(&data, tmp.path(), &["daemon", "start"]);
+    assert!(started.status.success(), "{started:?}");
+    assert!(
+        mneme_at(&data, tmp.path(), &["daemon", "stop"])
+            .status
+            .success()
+    );
+
+    // Someone else's listener at the socket's path is refused before anything is sent.
+    if mneme::paths::own_uid() == 0 {
+        let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        std::os::unix::fs::chown(&socket, Some(65534), Some(65534)).unwrap();
+        assert_eq!(std::fs::metadata(&socket).unwrap().uid(), 65534);
+        let config = data.join("config.toml");
+        std::fs::write(&config, "[daemon]\nautostart = false\n").unwrap();
+        let added = mneme_at(
+            &data,
+            tmp.path(),
+            &["memory", "add", "my secret bank PIN is 8642"],
+        );
+        assert!(!added.status.success(), "{added:?}");
+        let err = String::from_utf8_lossy(&added.stderr);
+        assert!(
+            err.contains("refusing") && err.contains("uid 65534"),
+            "{err}"
+        );
+        assert!(
+            matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "the foreign listener was contacted"
+        );
+    }
+}
