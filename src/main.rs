@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             tracing::error!("{err:?}");
-            eprintln!("mneme: {err:#}");
+            eprintln!("mneme: {}", mneme::cli::error_line(&err));
             ExitCode::FAILURE
         }
     }

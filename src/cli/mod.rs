@@ -87,6 +87,36 @@ pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
     }
 }
 
+/// An error as the one line the user sees: each cause once (a message that already quotes its
+/// cause is not followed by it again), without the source paths some libraries put in messages.
+pub fn error_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || parts.last().is_some_and(|outer| outer.contains(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    without_build_paths(&parts.join(": "))
+}
+
+/// Drops words that are paths into the build machine's crate sources (`…/.cargo/registry/…`).
+fn without_build_paths(text: &str) -> String {
+    let is_build_path = |word: &str| {
+        ["/.cargo/registry/", "/.cargo/git/", "/rustc/"]
+            .iter()
+            .any(|p| word.contains(p))
+    };
+    text.split(' ')
+        .filter(|w| !is_build_path(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" ,", ",")
+        .trim_end_matches([',', ' '])
+        .to_string()
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
     use std::io::Write;
@@ -94,4 +124,24 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_line_names_each_cause_once_and_no_build_paths() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("memory database: {0}")]
+        struct Outer(#[from] std::io::Error);
+        let inner = std::io::Error::other(
+            "commit conflict, /root/.cargo/registry/src/index-abc/lance-14.0.2/src/io/commit.rs:812:17",
+        );
+        let err = anyhow::Error::from(Outer(inner)).context("cannot forget");
+        assert_eq!(
+            error_line(&err),
+            "cannot forget: memory database: commit conflict"
+        );
+    }
 }
