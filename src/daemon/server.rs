@@ -223,22 +223,30 @@ fn stop_on_signals(cancel: CancellationToken) {
     });
 }
 
-/// At most this many connections are served at once; more are told the daemon is busy.
+/// At most this many connections are kept open at once; more get one request each.
 const MAX_CONNECTIONS: usize = 64;
 /// A connection that sends nothing for this long is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
-async fn refuse_busy(stream: UnixStream, protocol: u32) {
-    let (_, mut write) = stream.into_split();
-    let busy = Response::error(
-        protocol,
-        DaemonError::new(
-            ErrorKind::Busy,
-            "the memory daemon has too many connections",
-        ),
-    );
-    let _ = send_line(&mut write, &busy).await;
+/// How a connection is served.
+#[derive(Clone, Copy)]
+struct Limits {
+    /// Closed after this long without a request.
+    idle: Duration,
+    /// Closed after this many requests (`None`: any number).
+    requests: Option<usize>,
 }
+
+/// A kept connection (the chat's, a long write's).
+const KEPT: Limits = Limits {
+    idle: IDLE_TIMEOUT,
+    requests: None,
+};
+/// Past `MAX_CONNECTIONS`: the handshake and one request, each sent promptly, then closed.
+const OVERFLOW: Limits = Limits {
+    idle: Duration::from_secs(5),
+    requests: Some(2),
+};
 
 async fn accept_loop(listener: UnixListener, shared: Shared) {
     let connections = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
@@ -253,15 +261,19 @@ async fn accept_loop(listener: UnixListener, shared: Shared) {
                         tracing::warn!(?uid, "refused a connection from another user");
                         continue;
                     }
-                    let Ok(permit) = connections.clone().try_acquire_owned() else {
-                        tokio::spawn(refuse_busy(stream, shared.hello.protocol));
-                        continue;
-                    };
                     let shared = shared.clone();
-                    tokio::spawn(async move {
-                        serve(stream, shared).await;
-                        drop(permit);
-                    });
+                    match connections.clone().try_acquire_owned() {
+                        Ok(permit) => {
+                            tokio::spawn(async move {
+                                serve(stream, shared, KEPT).await;
+                                drop(permit);
+                            });
+                        }
+                        // Idle clients cannot lock others out: status still answers.
+                        Err(_) => {
+                            tokio::spawn(serve(stream, shared, OVERFLOW));
+                        }
+                    }
                 }
                 Err(e) => {
                     tracing::warn!("accept failed: {e}");
@@ -274,12 +286,14 @@ async fn accept_loop(listener: UnixListener, shared: Shared) {
 
 /// Serves one connection: requests one line at a time, each at most `MAX_REQUEST_BYTES`; a
 /// connection idle for `IDLE_TIMEOUT` is closed.
-async fn serve(stream: UnixStream, shared: Shared) {
+async fn serve(stream: UnixStream, shared: Shared, limits: Limits) {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
-    loop {
+    let mut served = 0;
+    while limits.requests.is_none_or(|most| served < most) {
+        served += 1;
         let line = match tokio::time::timeout(
-            IDLE_TIMEOUT,
+            limits.idle,
             read_line_capped(&mut reader, super::trust::MAX_REQUEST_BYTES),
         )
         .await

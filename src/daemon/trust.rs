@@ -27,6 +27,18 @@ pub fn ensure_private_socket_dir(dir: &Path) -> Result<(), Untrusted> {
     check_private_dir(dir)
 }
 
+fn owned_by_me(path: &Path, meta: &std::fs::Metadata) -> Result<(), Untrusted> {
+    if meta.uid() == own_uid() {
+        return Ok(());
+    }
+    Err(Untrusted(format!(
+        "{} belongs to uid {}, not to you (uid {})",
+        path.display(),
+        meta.uid(),
+        own_uid()
+    )))
+}
+
 /// A directory owned by this user that no one else can write to or enter.
 pub fn check_private_dir(dir: &Path) -> Result<(), Untrusted> {
     let meta = std::fs::symlink_metadata(dir)
@@ -34,14 +46,7 @@ pub fn check_private_dir(dir: &Path) -> Result<(), Untrusted> {
     if !meta.is_dir() {
         return Err(Untrusted(format!("{} is not a directory", dir.display())));
     }
-    if meta.uid() != own_uid() {
-        return Err(Untrusted(format!(
-            "{} belongs to uid {}, not to you (uid {})",
-            dir.display(),
-            meta.uid(),
-            own_uid()
-        )));
-    }
+    owned_by_me(dir, &meta)?;
     if meta.mode() & 0o077 != 0 {
         return Err(Untrusted(format!(
             "{} can be entered by other users (mode {:o})",
@@ -71,14 +76,7 @@ pub fn check_socket(socket: &Path) -> Result<bool, Untrusted> {
             socket.display()
         )));
     }
-    if meta.uid() != own_uid() {
-        return Err(Untrusted(format!(
-            "{} belongs to uid {}, not to you (uid {})",
-            socket.display(),
-            meta.uid(),
-            own_uid()
-        )));
-    }
+    owned_by_me(socket, &meta)?;
     if let Some(dir) = socket.parent() {
         let dir_meta = std::fs::metadata(dir)
             .map_err(|e| Untrusted(format!("cannot inspect {}: {e}", dir.display())))?;

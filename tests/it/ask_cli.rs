@@ -191,7 +191,12 @@ fn missing_and_corrupt_models_give_one_line_errors() {
     let bytes = std::fs::read(chat_model_path()).unwrap();
     std::fs::write(&corrupt, &bytes[..4096]).unwrap();
     let out = data.run(&["ask", "--model", corrupt.to_str().unwrap(), "hi"], false);
-    assert!(one_line_error(&out).contains("could not load"));
+    // Caught by reading its header, before llama.cpp is asked to load it.
+    let error = one_line_error(&out);
+    assert!(
+        error.contains("cannot be used") && error.contains("cut short"),
+        "{error}"
+    );
     let not_gguf = data.path().join("notes.gguf");
     std::fs::write(&not_gguf, "just text").unwrap();
     let out = data.run(&["ask", "--model", not_gguf.to_str().unwrap(), "hi"], false);

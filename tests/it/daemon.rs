@@ -472,3 +472,51 @@ fn a_long_data_dir_path_keeps_its_socket_private_and_a_foreign_socket_gets_nothi
         );
     }
 }
+
+#[test]
+fn garbage_oversized_requests_and_a_crowd_of_idle_clients_do_not_lock_out_status() {
+    let data = DataDir::new();
+    data.run(&["daemon", "start"], true);
+    let socket = data.path().join("daemon.sock");
+    let read_answer = |stream: &UnixStream| {
+        let mut answer = String::new();
+        BufReader::new(stream).read_line(&mut answer).unwrap();
+        serde_json::from_str::<serde_json::Value>(&answer).unwrap()
+    };
+    // Garbage: a clear refusal, not a crash.
+    let mut stream = UnixStream::connect(&socket).unwrap();
+    stream.write_all(b"\x00\xffnot json at all\n").unwrap();
+    let answer = read_answer(&stream);
+    assert_eq!(answer["error_kind"], "invalid", "{answer}");
+    // A line past the cap is refused without being held whole.
+    let mut big = UnixStream::connect(&socket).unwrap();
+    let writer = {
+        let mut big = big.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let chunk = vec![b'x'; 1 << 20];
+            for _ in 0..80 {
+                if big.write_all(&chunk).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    big.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let answer = read_answer(&big);
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 64 MiB"),
+        "{answer}"
+    );
+    writer.join().unwrap();
+    drop(big);
+    // More idle connections than the daemon keeps: status still answers.
+    let idle: Vec<UnixStream> = (0..100)
+        .map(|_| UnixStream::connect(&socket).unwrap())
+        .collect();
+    assert_eq!(status(&data)["running"], true);
+    drop(idle);
+    drop(stream);
+}
