@@ -489,7 +489,7 @@ fn garbage_oversized_requests_and_a_crowd_of_idle_clients_do_not_lock_out_status
     let answer = read_answer(&stream);
     assert_eq!(answer["error_kind"], "invalid", "{answer}");
     // A line past the cap is refused without being held whole.
-    let mut big = UnixStream::connect(&socket).unwrap();
+    let big = UnixStream::connect(&socket).unwrap();
     let writer = {
         let mut big = big.try_clone().unwrap();
         std::thread::spawn(move || {
