@@ -315,6 +315,12 @@ impl Config {
             "theme",
             "must be \"dark\" or \"light\"",
         )?;
+        for (action, keys) in &self.tui.keys {
+            let one = std::collections::BTreeMap::from([(action.clone(), keys.clone())]);
+            if let Err(message) = crate::keymap::KeyMap::with_overrides(&one) {
+                check(false, action, &message)?;
+            }
+        }
         let d = &self.daemon;
         check(
             chrono::NaiveTime::parse_from_str(&d.consolidate_at, "%H:%M").is_ok(),

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod engine;
 pub mod gguf;
 pub mod importer;
+pub mod keymap;
 pub mod logging;
 pub mod memory;
 pub mod models;

@@ -1,7 +1,7 @@
 //! The full-screen chat: state → update → view, with generation, recall, memory and daemon calls
 //! running in the background and reporting back as messages.
 
-pub mod keys;
+pub use crate::keymap as keys;
 pub mod markdown;
 pub mod render_cache;
 pub mod runner;

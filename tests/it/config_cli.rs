@@ -31,6 +31,13 @@ fn a_bad_config_is_one_line_naming_file_line_and_key() {
     assert!(
         stderr.contains(&format!("{}:2: key `theme`", path.display())),
         "{stderr}"
+    ); // So is a key binding for an action the chat does not have.
+    let path = data.write_config("[tui.keys]\nfly = [\"ctrl+f\"]\n");
+    let out = data.run(&["sessions", "list"], false);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("{}:2: key `fly`: unknown action", path.display())),
+        "{stderr}"
     );
 }
 

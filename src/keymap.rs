@@ -1,4 +1,5 @@
-//! Key bindings: named actions, their defaults, and the `[keys]` config that overrides them.
+//! Key bindings of the chat: named actions, their defaults, and the `[tui.keys]` config that
+//! overrides them (checked when the config loads, used by the TUI).
 
 use std::collections::BTreeMap;
 
