@@ -12,6 +12,11 @@ use crate::paths::Paths;
 
 /// How long a starting daemon gets to answer on its socket.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a daemon holding the lock may take to listen on its socket (it binds right after
+/// taking the lock, before loading anything).
+const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a daemon that cannot be asked (no socket) gets after SIGTERM before SIGKILL.
+const TERM_GRACE: Duration = Duration::from_secs(10);
 /// How long a stopping daemon gets to finish its current write.
 const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -92,13 +97,19 @@ pub async fn ensure_running(paths: &Paths, options: &StartOptions) -> Result<Sta
             stop(paths).await?;
         }
         Ok(None) => {
-            // Maybe one is starting right now: it holds the lock before it listens.
-            let starting = WriterLock::holder(&paths.daemon_lock_file())
-                .is_some_and(|holder| holder.role == "daemon");
-            if starting && let Some(client) = wait_for_socket(paths, START_TIMEOUT).await {
-                return Ok(Started::AlreadyRunning {
-                    pid: client.hello.pid,
-                });
+            // Maybe one is starting right now: it holds the lock just before it listens.
+            let holder = WriterLock::holder(&paths.daemon_lock_file())
+                .filter(|holder| holder.role == "daemon");
+            if let Some(holder) = holder {
+                if let Some(client) = wait_for_socket(paths, LISTEN_TIMEOUT).await {
+                    return Ok(Started::AlreadyRunning {
+                        pid: client.hello.pid,
+                    });
+                }
+                // It holds the store but never listened: half-started or hung. Replace it.
+                tracing::warn!(pid = holder.pid, "replacing a daemon that does not answer");
+                stop(paths).await?;
+                replaced = Some(holder.pid);
             }
         }
         // Nothing holds the store, so whatever is at the socket's path (in a directory only this
@@ -186,8 +197,16 @@ pub async fn stop(paths: &Paths) -> Result<Option<u32>> {
         // SAFETY: plain kill(2) to a pid read from our own lock file.
         unsafe { libc::kill(holder.pid as i32, libc::SIGTERM) };
     }
-    let deadline = Instant::now() + STOP_TIMEOUT;
+    let started = Instant::now();
+    let deadline = started + STOP_TIMEOUT;
+    let mut killed = false;
     while WriterLock::holder(&lock_file).is_some() {
+        if !asked && !killed && started.elapsed() > TERM_GRACE {
+            // It could not be asked and ignored SIGTERM: it is not doing a write we would lose.
+            // SAFETY: as above.
+            unsafe { libc::kill(holder.pid as i32, libc::SIGKILL) };
+            killed = true;
+        }
         if Instant::now() > deadline {
             bail!(
                 "the memory daemon (pid {}) did not stop within {STOP_TIMEOUT:?}",

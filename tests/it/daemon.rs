@@ -520,3 +520,43 @@ fn garbage_oversized_requests_and_a_crowd_of_idle_clients_do_not_lock_out_status
     drop(idle);
     drop(stream);
 }
+
+#[test]
+fn a_daemon_that_holds_the_store_but_never_answers_is_replaced_by_start() {
+    let data = DataDir::new();
+    // A stand-in for a half-started daemon: it takes the lock, names itself a daemon, never
+    // listens and ignores SIGTERM.
+    let lock = data.path().join("daemon.lock");
+    let script = format!(
+        "import fcntl, os, signal, time\n\
+         signal.signal(signal.SIGTERM, signal.SIG_IGN)\n\
+         f = open({lock:?}, 'w')\n\
+         fcntl.flock(f, fcntl.LOCK_EX)\n\
+         f.write(f'{{os.getpid()}} daemon\\n'); f.flush()\n\
+         print('locked', flush=True)\n\
+         time.sleep(600)\n",
+        lock = lock.display().to_string()
+    );
+    let mut hung = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(hung.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let started = data.run(&["daemon", "start"], true);
+    assert!(
+        stdout(&started).contains("replaced"),
+        "{}",
+        stdout(&started)
+    );
+    assert!(
+        !hung.wait().unwrap().success(),
+        "the hung process was killed"
+    );
+    assert_eq!(status(&data)["running"], true);
+}
