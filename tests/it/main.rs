@@ -6,6 +6,7 @@ mod common;
 mod config_cli;
 mod daemon;
 mod engine;
+mod faults;
 mod memory_cli;
 mod plain_chat;
 mod sessions_cli;
