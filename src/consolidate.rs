@@ -210,7 +210,9 @@ impl Consolidator<'_> {
                 turns: session
                     .turns
                     .iter()
-                    .filter(|t| local_day(t.time) == date && !t.text.trim().is_empty())
+                    .filter(|t| {
+                        local_day(t.time) == date && !t.forgotten && !t.text.trim().is_empty()
+                    })
                     .collect(),
             })
             .filter(|i| !i.turns.is_empty())

@@ -133,9 +133,9 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temp_sibling(path);
     let result = (|| {
         let mut file = OpenOptions::new()
-            .create(true)
+            // Never through a file or link someone left at the temporary name.
+            .create_new(true)
             .write(true)
-            .truncate(true)
             .mode(0o600)
             .open(&tmp)?;
         file.write_all(bytes)?;
@@ -149,13 +149,18 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
-/// A temporary name next to `path`, unique to this process.
+/// A temporary name next to `path`, unique to this write.
 pub fn temp_sibling(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+    let unique = uuid::Uuid::now_v7().simple().to_string();
+    path.with_file_name(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        &unique[unique.len() - 8..]
+    ))
 }
 
 /// Fsyncs the directory holding `path`, so a rename or a new file survives a crash.
@@ -198,5 +203,18 @@ mod tests {
             0o600
         );
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+        // An existing, more open file is replaced by a private one, not written through.
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+        write_private_atomic(&file, b"[]").unwrap();
+        assert_eq!(fs::read(&file).unwrap(), b"[]");
+        assert_eq!(
+            fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_ne!(
+            temp_sibling(&file),
+            temp_sibling(&file),
+            "temp names are unique"
+        );
     }
 }

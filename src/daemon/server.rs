@@ -124,6 +124,7 @@ fn lock(status: &Mutex<DaemonStatus>) -> std::sync::MutexGuard<'_, DaemonStatus>
 
 /// Runs the daemon in the foreground until SIGTERM, SIGINT, `shutdown`, or its data dir vanishes.
 pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()> {
+    raise_open_file_limit();
     let lock_path = paths.daemon_lock_file();
     let writer_lock = match WriterLock::try_acquire(&lock_path, "daemon")? {
         Some(l) => l,
@@ -197,6 +198,23 @@ pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()
     drop(writer_lock);
     tracing::info!("daemon stopped");
     Ok(())
+}
+
+/// Lets the daemon hold as many files and connections as the system allows it (the soft limit
+/// is often 1,024), so a crowd of clients cannot starve it of descriptors.
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read and write the struct we pass, nothing else.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
 }
 
 /// Another daemon holds the data dir.

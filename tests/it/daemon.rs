@@ -512,8 +512,20 @@ fn garbage_oversized_requests_and_a_crowd_of_idle_clients_do_not_lock_out_status
     );
     writer.join().unwrap();
     drop(big);
-    // More idle connections than the daemon keeps: status still answers.
-    let idle: Vec<UnixStream> = (0..100)
+    // 1,100 idle connections (more than the daemon keeps, more than a common soft limit of
+    // 1,024 descriptors): status still answers.
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: reads and writes only the struct passed.
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        limit.rlim_cur = limit.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+    }
+    let crowd = (limit.rlim_cur as usize).saturating_sub(64).min(1_100);
+    let idle: Vec<UnixStream> = (0..crowd)
         .map(|_| UnixStream::connect(&socket).unwrap())
         .collect();
     assert_eq!(status(&data)["running"], true);
