@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 /// A fresh private data dir for one test.
 pub struct DataDir {
@@ -101,4 +102,61 @@ pub fn chat_model_path() -> PathBuf {
         .resolve_chat("smollm2-135m")
         .expect("models fetched by `make test`")
         .path
+}
+
+/// `memory search --json -k 5 [extra] QUERY`, parsed.
+pub fn search(data: &DataDir, query: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["memory", "search", "--json", "-k", "5"];
+    args.extend_from_slice(extra);
+    args.push(query);
+    data.json(&args).as_array().unwrap().clone()
+}
+
+pub fn texts(results: &[serde_json::Value]) -> Vec<String> {
+    results
+        .iter()
+        .map(|r| r["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every regular file under `dir` (not the daemon's socket), read as bytes, searched for `needle`.
+pub fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.is_file()
+                && std::fs::read(&path)
+                    .unwrap()
+                    .windows(needle.len())
+                    .any(|w| w == needle)
+            {
+                hits.push(path);
+            }
+        }
+    }
+    hits
+}
+
+pub fn status(data: &DataDir) -> serde_json::Value {
+    data.json(&["daemon", "status", "--json"])
+}
+
+/// Polls `check` every 200 ms for up to `limit`; true when it held.
+pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    check()
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -6,13 +6,13 @@ use std::time::{Duration, Instant};
 use crate::common::DataDir;
 
 /// A tmux server of its own, so tests never touch the user's sessions.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
     /// A server per test: tests run in parallel, and each kills its own server when done.
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Self {
@@ -20,7 +20,7 @@ impl Tmux {
         }
     }
 
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn tmux(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -30,12 +30,12 @@ impl Tmux {
     }
 
     /// Starts `mneme ARGS` in a 100x30 window; it prints its exit status when it ends.
-    fn start(&self, name: &str, data: &DataDir, args: &str) {
+    pub(crate) fn start(&self, name: &str, data: &DataDir, args: &str) {
         self.start_with(name, data, "", args);
     }
 
     /// `start` with extra environment (`NAME=value …`).
-    fn start_with(&self, name: &str, data: &DataDir, env: &str, args: &str) {
+    pub(crate) fn start_with(&self, name: &str, data: &DataDir, env: &str, args: &str) {
         let command = format!(
             "TZ=UTC {env} {} --data-dir {} {args}; echo EXITED $?; sleep 600",
             env!("CARGO_BIN_EXE_mneme"),
@@ -59,24 +59,24 @@ impl Tmux {
         );
     }
 
-    fn keys(&self, name: &str, keys: &[&str]) {
+    pub(crate) fn keys(&self, name: &str, keys: &[&str]) {
         for k in keys {
             self.tmux(&["send-keys", "-t", name, k]);
             std::thread::sleep(Duration::from_millis(150));
         }
     }
 
-    fn type_text(&self, name: &str, text: &str) {
+    pub(crate) fn type_text(&self, name: &str, text: &str) {
         self.tmux(&["send-keys", "-t", name, "-l", text]);
         std::thread::sleep(Duration::from_millis(150));
     }
 
-    fn screen(&self, name: &str) -> String {
+    pub(crate) fn screen(&self, name: &str) -> String {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", name]).stdout).into_owned()
     }
 
     /// Waits until the screen shows everything in `wanted`; panics with the screen if it never does.
-    fn wait_for(&self, name: &str, wanted: &[&str], limit: Duration) -> String {
+    pub(crate) fn wait_for(&self, name: &str, wanted: &[&str], limit: Duration) -> String {
         let deadline = Instant::now() + limit;
         loop {
             let screen = self.screen(name);
@@ -234,45 +234,4 @@ fn the_chat_keeps_one_connection_to_the_daemon_and_reconnects_after_a_restart() 
     tmux.wait_for("poll", &["memory daemon: idle"], long);
     tmux.keys("poll", &["C-q"]);
     tmux.wait_for("poll", &["EXITED 0"], long);
-}
-
-#[test]
-fn stored_escape_sequences_never_reach_the_terminal_from_listings() {
-    let data = DataDir::new();
-    data.write_config("[daemon]\nautostart = false\n");
-    // A turn that would retitle the window, set the clipboard and clear the screen.
-    let hostile = "hello \u{1b}]2;PWNED\u{7}\u{1b}]52;c;c2VjcmV0\u{7}\u{1b}[2J\u{1b}[Hworld";
-    let line = serde_json::json!({
-        "session": "evil", "time": "2026-03-01T10:00:00Z", "speaker": "Eve",
-        "role": "user", "text": hostile, "id": "e1"
-    });
-    let file = data.path().join("evil.jsonl");
-    std::fs::write(&file, format!("{line}\n")).unwrap();
-    data.run(&["import", "conversations", file.to_str().unwrap()], true);
-    let session = data.json(&["sessions", "list", "--json"])[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let tmux = Tmux::new();
-    let long = Duration::from_secs(60);
-    for (name, args) in [
-        ("show", format!("sessions show {session}")),
-        ("list", "sessions list".to_string()),
-        (
-            "export",
-            format!("sessions export {session} --format markdown"),
-        ),
-        ("memories", "memory list --all".to_string()),
-    ] {
-        tmux.start(name, &data, &args);
-        let screen = tmux.wait_for(name, &["EXITED 0"], long);
-        let title = tmux.tmux(&["display-message", "-p", "-t", name, "#{pane_title}"]);
-        let title = String::from_utf8_lossy(&title.stdout);
-        assert!(
-            !title.contains("PWNED"),
-            "{name}: the title was set: {title}"
-        );
-        // The screen was not cleared: what was printed before the clear is still there.
-        assert!(screen.contains("hello"), "{name}:\n{screen}");
-    }
 }
