@@ -110,14 +110,15 @@ pub fn parse(mut reader: impl BufRead) -> std::io::Result<Parsed> {
 /// The longest line (one turn) an import reads; longer ones are skipped without being held.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-enum Line {
+/// One line of input, or the news that it was too long to keep.
+pub enum Line {
     Whole(Vec<u8>),
     TooLong,
 }
 
 /// The next line without its newline (`None` at the end); a line over `cap` bytes is consumed
 /// without keeping more than `cap` of it.
-fn next_line(reader: &mut impl BufRead, cap: usize) -> std::io::Result<Option<Line>> {
+pub fn next_line(reader: &mut impl BufRead, cap: usize) -> std::io::Result<Option<Line>> {
     let mut line = Vec::new();
     let mut too_long = false;
     loop {

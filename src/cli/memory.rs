@@ -1,7 +1,7 @@
 //! `mneme memory` and `mneme import`: see, search, edit, pin, delete, export and import what is remembered.
 
 use super::screen::for_stdout;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -403,21 +403,31 @@ fn print_forgotten(r: &crate::daemon::forget::ForgetReport) {
 
 /// Reads memories written by `export`; bad lines are reported and skipped.
 fn read_memories(file: &PathBuf) -> Result<Vec<Memory>> {
-    let reader = std::io::BufReader::new(
+    use crate::importer::{Line, next_line};
+    use crate::memory::writer::MAX_MEMORY_BYTES;
+    let mut reader = std::io::BufReader::new(
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?,
     );
     let mut parsed = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
+    let mut number = 0;
+    // A memory's text is at most MAX_MEMORY_BYTES; its JSON line gets room for the rest.
+    while let Some(line) = next_line(&mut reader, 2 * MAX_MEMORY_BYTES + 64 * 1024)? {
+        number += 1;
+        let skipped = |why: &str| eprintln!("{}:{number}: skipped: {why}", file.display());
+        let Line::Whole(bytes) = line else {
+            skipped("longer than a memory can be");
+            continue;
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_str::<Memory>(&line) {
+        match serde_json::from_slice::<Memory>(&bytes) {
+            Ok(m) if m.text.len() > MAX_MEMORY_BYTES => skipped("its text is over 256 KB"),
             Ok(mut m) => {
                 m.vector.clear();
                 parsed.push(m)
             }
-            Err(e) => eprintln!("{}:{}: skipped: {e}", file.display(), i + 1),
+            Err(e) => skipped(&e.to_string()),
         }
     }
     Ok(parsed)

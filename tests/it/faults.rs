@@ -505,3 +505,28 @@ fn stored_escape_sequences_never_reach_the_terminal_from_listings() {
         assert!(screen.contains("hello"), "{name}:\n{screen}");
     }
 }
+
+#[test]
+fn memory_import_skips_a_line_too_long_for_a_memory_without_reading_it_whole() {
+    let data = DataDir::new();
+    data.write_config("[daemon]\nautostart = false\n");
+    let input = tempfile::tempdir().unwrap();
+    let file = input.path().join("memories.jsonl");
+    let good = serde_json::json!({
+        "id": "n-imported", "kind": "note", "text": "The boat needs new sails.",
+        "session": null, "time_start": "2026-03-01T10:00:00Z", "time_end": "2026-03-01T10:00:00Z",
+        "source_turns": [], "created": "2026-03-01T10:00:00Z", "updated": "2026-03-01T10:00:00Z",
+        "pinned": false, "recall_count": 0, "last_recalled": null
+    });
+    let huge = format!("{{\"text\":\"{}\"}}", "x".repeat(2 << 20));
+    std::fs::write(&file, format!("{good}\n{huge}\n")).unwrap();
+    let out = data.run(&["memory", "import", file.to_str().unwrap()], true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(":2: skipped: longer than a memory can be"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 memories"));
+    let texts = texts(data.json(&["memory", "list", "--json"]).as_array().unwrap());
+    assert_eq!(texts, ["The boat needs new sails."]);
+}
