@@ -41,14 +41,36 @@ pub struct SessionIndex {
 }
 
 impl SessionIndex {
+    /// The index of a session created at `created` whose transcript holds `turns`.
+    pub fn of_turns(created: DateTime<Utc>, turns: &[Turn]) -> Self {
+        let mut index = Self {
+            turns: 0,
+            updated: created,
+            first_question: None,
+            last_question: None,
+        };
+        index.add(turns);
+        index.updated = turns.last().map_or(created, |t| t.time);
+        index
+    }
+
     /// The index of `session` as loaded.
     pub fn of(session: &Session) -> Self {
-        let mut users = session.turns.iter().filter(|t| t.role == Role::User);
-        Self {
-            turns: session.turns.len(),
-            updated: session.updated(),
-            first_question: users.clone().next().map(|t| one_line(&t.text, 60)),
-            last_question: users.next_back().map(|t| one_line(&t.text, 200)),
+        Self::of_turns(session.meta.created, &session.turns)
+    }
+
+    /// Brings the index up to date after `added` turns were appended.
+    pub fn add(&mut self, added: &[Turn]) {
+        self.turns += added.len();
+        if let Some(last) = added.last() {
+            self.updated = self.updated.max(last.time);
+        }
+        let mut questions = added.iter().filter(|t| t.role == Role::User);
+        if self.first_question.is_none() {
+            self.first_question = questions.clone().next().map(|t| one_line(&t.text, 60));
+        }
+        if let Some(last) = questions.next_back() {
+            self.last_question = Some(one_line(&last.text, 200));
         }
     }
 }

@@ -122,11 +122,7 @@ impl SessionStore {
             id: id.clone(),
             source,
         };
-        let meta = match fs::read(self.meta_path(&id)) {
-            Ok(bytes) => serde_json::from_slice(&bytes).ok(),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-            Err(e) => return Err(io_err(e)),
-        };
+        let meta = self.read_meta(&id)?;
         let file = File::open(self.transcript(&id)).map_err(io_err)?;
         let mut turns = Vec::new();
         let mut unreadable_lines = Vec::new();
@@ -146,12 +142,7 @@ impl SessionStore {
         if !unreadable_lines.is_empty() {
             tracing::warn!(session = %id, lines = ?unreadable_lines, "skipped unreadable transcript lines");
         }
-        let meta = meta.unwrap_or_else(|| SessionMeta {
-            id: id.clone(),
-            created: turns.first().map_or_else(Utc::now, |t: &Turn| t.time),
-            name: None,
-            index: None,
-        });
+        let meta = meta.unwrap_or_else(|| fallback_meta(&id, &turns));
         Ok(Session {
             meta,
             turns,
@@ -175,11 +166,12 @@ impl SessionStore {
             id: "*".into(),
             source,
         })? {
-            rows.push(match self.read_meta(&id)? {
-                Some(meta @ SessionMeta { index: Some(_), .. }) => {
-                    SessionSummary::new(&meta, meta.index.as_ref().expect("matched"))
-                }
-                _ => self.reindex(&id)?,
+            let indexed = self
+                .read_meta(&id)?
+                .and_then(|meta| Some(SessionSummary::new(&meta, meta.index.as_ref()?)));
+            rows.push(match indexed {
+                Some(row) => row,
+                None => self.reindex(&id)?,
             });
         }
         rows.sort_by_key(|r| std::cmp::Reverse(r.updated));
@@ -218,26 +210,14 @@ impl SessionStore {
         let mut meta = self
             .read_meta(session.id())?
             .unwrap_or_else(|| session.meta.clone());
-        let mut index = match meta.index.take() {
+        let index = match meta.index.take() {
             Some(mut index) => {
-                index.turns += added.len();
+                index.add(added);
                 index
             }
+            // `session` already holds `added`.
             None => SessionIndex::of(session),
         };
-        if let Some(last) = added.last() {
-            index.updated = index.updated.max(last.time);
-        }
-        let mut questions = added.iter().filter(|t| t.role == crate::domain::Role::User);
-        if index.first_question.is_none() {
-            index.first_question = questions
-                .clone()
-                .next()
-                .map(|t| super::one_line(&t.text, 60));
-        }
-        if let Some(last) = questions.next_back() {
-            index.last_question = Some(super::one_line(&last.text, 200));
-        }
         meta.index = Some(index);
         self.write_meta(&meta)?;
         session.meta = meta;
@@ -339,6 +319,7 @@ impl SessionStore {
         let bytes = fs::read(&path).map_err(io_err)?;
         let mut out = Vec::with_capacity(bytes.len());
         let mut changed = 0;
+        let mut turns = Vec::new();
         for line in bytes.split_inclusive(|b| *b == b'\n') {
             let body = line.strip_suffix(b"\n").unwrap_or(line);
             let mut turn = match TurnLine::parse(body) {
@@ -355,14 +336,17 @@ impl SessionStore {
             } else {
                 out.extend_from_slice(line);
             }
+            turns.push(turn);
         }
         if changed > 0 {
             // The new file replaces the old one; the lock is held until it is in place.
             write_private_atomic(&path, &out).map_err(io_err)?;
             // The index quotes questions, which may have been forgotten.
-            let mut session = self.open(id)?;
-            session.meta.index = Some(SessionIndex::of(&session));
-            self.write_meta(&session.meta)?;
+            let mut meta = self
+                .read_meta(id)?
+                .unwrap_or_else(|| fallback_meta(id, &turns));
+            meta.index = Some(SessionIndex::of_turns(meta.created, &turns));
+            self.write_meta(&meta)?;
         }
         Ok(changed)
     }
@@ -393,12 +377,7 @@ impl SessionStore {
             id: id.to_string(),
             created,
             name: None,
-            index: Some(SessionIndex {
-                turns: 0,
-                updated: created,
-                first_question: None,
-                last_question: None,
-            }),
+            index: Some(SessionIndex::of_turns(created, &[])),
         };
         let io_err = |source| SessionError::Io {
             id: id.to_string(),
@@ -451,6 +430,16 @@ impl SessionStore {
         }
         let _ = sync_parent(&self.transcript(&id));
         Ok(id)
+    }
+}
+
+/// The meta of a session whose meta file is missing or unreadable: created with its first turn.
+fn fallback_meta(id: &str, turns: &[Turn]) -> SessionMeta {
+    SessionMeta {
+        id: id.to_string(),
+        created: turns.first().map_or_else(Utc::now, |t| t.time),
+        name: None,
+        index: None,
     }
 }
 
