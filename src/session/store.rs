@@ -448,18 +448,21 @@ fn turn_number(id: &str) -> Option<usize> {
     id.rsplit_once('.').and_then(|(_, n)| n.parse().ok())
 }
 
-/// Where the last line of `file` starts (the file ends with a newline, or is empty).
+/// Where the last line of `file` starts (the file ends with a newline, or is empty): after the
+/// last newline before byte `len - 1`. Read backwards a block at a time, since every append asks.
 fn last_line_start(file: &File, len: u64) -> io::Result<u64> {
-    let mut pos = len.saturating_sub(1);
-    let mut byte = [0u8; 1];
-    while pos > 0 {
-        read_at(file, pos - 1, &mut byte)?;
-        if byte[0] == b'\n' {
-            break;
+    let mut end = len.saturating_sub(1);
+    let mut block = [0u8; 8192];
+    while end > 0 {
+        let start = end.saturating_sub(block.len() as u64);
+        let chunk = &mut block[..(end - start) as usize];
+        read_at(file, start, chunk)?;
+        if let Some(i) = chunk.iter().rposition(|b| *b == b'\n') {
+            return Ok(start + i as u64 + 1);
         }
-        pos -= 1;
+        end = start;
     }
-    Ok(pos)
+    Ok(0)
 }
 
 /// The highest turn number in a repaired transcript: its last line's, else (when that line is
@@ -656,6 +659,25 @@ mod tests {
         let texts: Vec<_> = again.turns.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["first", "written by hand", "third"]);
         assert!(again.unreadable_lines.is_empty());
+    }
+
+    #[test]
+    fn the_last_line_is_found_across_read_blocks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("t");
+        let long = "y".repeat(20_000);
+        for (content, want) in [
+            (String::new(), 0),
+            ("a\n".to_string(), 0),
+            (format!("a\n{long}\n"), 2),
+            (format!("{long}\nb\n"), 20_001),
+            (format!("{long}\n{long}\n"), 20_001),
+        ] {
+            fs::write(&path, &content).unwrap();
+            let file = File::open(&path).unwrap();
+            let start = last_line_start(&file, content.len() as u64).unwrap();
+            assert_eq!(start, want, "{} bytes", content.len());
+        }
     }
 
     #[test]
