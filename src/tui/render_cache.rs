@@ -1,7 +1,7 @@
 //! Rendered transcript lines kept per (message, width): markdown is parsed and wrapped once per
 //! message, so a frame costs what is visible, not the whole history.
 
-use std::cell::RefCell;
+use std::cell::{Ref, RefCell};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -84,7 +84,7 @@ impl RenderCache {
         count: usize,
         last: Option<Fingerprint>,
         lines_of: impl Fn(usize) -> usize,
-    ) -> Vec<usize> {
+    ) -> Ref<'_, [usize]> {
         let mut cached = self.offsets.borrow_mut();
         let reusable = cached.as_ref().is_some_and(|o| {
             o.width == width
@@ -105,7 +105,11 @@ impl RenderCache {
             offsets.starts.push(end);
         }
         offsets.last = last;
-        offsets.starts.clone()
+        drop(cached);
+        // Lent, not copied: a frame must not cost a copy of every message's offset.
+        Ref::map(self.offsets.borrow(), |o| {
+            o.as_ref().expect("set above").starts.as_slice()
+        })
     }
 }
 
@@ -168,10 +172,10 @@ mod tests {
             counted.set(counted.get() + 1);
             3
         };
-        assert_eq!(cache.offsets(80, 2, Some(print(1)), count), [0, 3, 6]);
-        assert_eq!(cache.offsets(80, 2, Some(print(1)), count), [0, 3, 6]);
+        assert_eq!(*cache.offsets(80, 2, Some(print(1)), count), [0, 3, 6]);
+        assert_eq!(*cache.offsets(80, 2, Some(print(1)), count), [0, 3, 6]);
         assert_eq!(counted.get(), 2, "laid out once");
-        assert_eq!(cache.offsets(80, 3, Some(print(2)), count), [0, 3, 6, 9]);
+        assert_eq!(*cache.offsets(80, 3, Some(print(2)), count), [0, 3, 6, 9]);
         assert_eq!(counted.get(), 3, "only the new message is counted");
         cache.offsets(40, 3, Some(print(2)), count);
         assert_eq!(counted.get(), 6, "another width lays everything out again");
