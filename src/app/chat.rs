@@ -79,8 +79,6 @@ pub enum TurnEvent {
     Notice(String),
     /// The memories recalled into this turn's prompt (possibly none).
     Recalled(Vec<Recalled>),
-    /// The question is saved.
-    Saved(Box<Turn>),
     /// Prompt tokens read so far.
     Prefill { done: usize, total: usize },
     /// A piece of the reply (whole characters).
@@ -102,13 +100,9 @@ pub enum TurnError {
     NoConversation,
     #[error("could not save your message: {0}")]
     SaveQuestion(#[source] SessionError),
+    /// Generation failed; what streamed before it is saved as an interrupted reply.
     #[error("{error} (your question was saved in session {session})")]
-    Engine {
-        error: EngineError,
-        session: String,
-        /// What streamed before the failure, saved as an interrupted reply.
-        partial: Option<Box<Turn>>,
-    },
+    Engine { error: EngineError, session: String },
     #[error("could not save the reply: {0}")]
     SaveReply(#[source] SessionError),
 }
@@ -171,21 +165,21 @@ impl Chat {
             &self.app.config.generation.system_prompt,
         );
         let restored = conversation.restore_cache(&self.engine).await;
-        let messages = conversation.messages();
-        let has_history = !conversation.session.turns.is_empty();
-        self.conversation = Some(conversation);
         if let Some(tokens) = restored {
+            self.conversation = Some(conversation);
             return Ok(Readiness::Restored(tokens));
         }
-        if !reread || !has_history {
+        if !reread || conversation.session.turns.is_empty() {
+            self.conversation = Some(conversation);
             return Ok(Readiness::Deferred);
         }
         let request = GenerateRequest {
-            messages,
+            messages: conversation.messages(),
             sampling: SamplingParams::greedy(),
             max_tokens: 0,
             cancel: CancellationToken::new(),
         };
+        self.conversation = Some(conversation);
         let mut events = self.engine.generate(request);
         while let Some(event) = events.recv().await {
             match event {
@@ -235,7 +229,6 @@ impl Chat {
         let user_turn = conversation
             .add_user_turn(text, recall)
             .map_err(TurnError::SaveQuestion)?;
-        on_event(TurnEvent::Saved(Box::new(user_turn.clone())));
 
         let request = GenerateRequest {
             messages: conversation.messages(),
@@ -270,17 +263,12 @@ impl Chat {
                 })
                 .map_err(TurnError::SaveReply),
             Err(error) => {
-                let partial = conversation
-                    .add_partial_reply(&streamed)
-                    .unwrap_or_else(|e| {
-                        tracing::error!("could not save the partial reply: {e}");
-                        None
-                    })
-                    .map(Box::new);
+                if let Err(e) = conversation.add_partial_reply(&streamed) {
+                    tracing::error!("could not save the partial reply: {e}");
+                }
                 Err(TurnError::Engine {
                     error,
                     session: session_id.clone(),
-                    partial,
                 })
             }
         };

@@ -156,7 +156,6 @@ impl Worker {
                     TurnEvent::Prefill { done, total } => Msg::Prefill { done, total },
                     TurnEvent::Piece(piece) => Msg::Piece(piece),
                     TurnEvent::Notice(notice) => Msg::Error(notice),
-                    TurnEvent::Saved(_) => return,
                 };
                 let _ = msgs.send(msg);
             })
