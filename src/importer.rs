@@ -78,22 +78,21 @@ pub struct Parsed {
 /// Reads every line; a malformed line is recorded with its number and the rest still load.
 pub fn parse(mut reader: impl BufRead) -> std::io::Result<Parsed> {
     let mut parsed = Parsed::default();
-    let mut index = 0;
+    let mut number = 0;
     while let Some(line) = next_line(&mut reader, MAX_LINE_BYTES)? {
-        index += 1;
+        number += 1;
         let line = match line {
             Line::Whole(bytes) => bytes,
             Line::TooLong => {
                 parsed.malformed.push((
-                    index,
+                    number,
                     format!("longer than {} MiB: skipped unread", MAX_LINE_BYTES >> 20),
                 ));
                 continue;
             }
         };
-        let index = index - 1;
         let Ok(text) = String::from_utf8(line) else {
-            parsed.malformed.push((index + 1, "not valid UTF-8".into()));
+            parsed.malformed.push((number, "not valid UTF-8".into()));
             continue;
         };
         if text.trim().is_empty() {
@@ -101,7 +100,7 @@ pub fn parse(mut reader: impl BufRead) -> std::io::Result<Parsed> {
         }
         match parse_line(&text) {
             Ok((session, turn)) => parsed.by_session.entry(session).or_default().push(turn),
-            Err(e) => parsed.malformed.push((index + 1, e)),
+            Err(e) => parsed.malformed.push((number, e)),
         }
     }
     Ok(parsed)
