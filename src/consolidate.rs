@@ -242,7 +242,7 @@ impl Consolidator<'_> {
                     .await;
                 match outcome {
                     Ok((text, cited, truncated)) => {
-                        let text = format!("On {date}, in \"{title}\": {text}");
+                        let text = session_summary_text(date, &title, &text);
                         let id = stable_id("s", &[&date.to_string(), &target]);
                         let produced = Produced {
                             id,
@@ -476,9 +476,37 @@ impl Consolidator<'_> {
     }
 }
 
+/// A session summary as stored: dated and titled, so recall and search see when and where.
+fn session_summary_text(date: NaiveDate, title: &str, body: &str) -> String {
+    format!("On {date}, in \"{title}\": {body}")
+}
+
+/// What a session summary says, without the date and title it is stored with (for screens that
+/// already show them).
+pub fn session_summary_body(text: &str) -> &str {
+    let Some(rest) = text.strip_prefix("On ") else {
+        return text;
+    };
+    match rest
+        .split_once(", in \"")
+        .and_then(|(_, r)| r.split_once("\": "))
+    {
+        Some((_, body)) => body,
+        None => text,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_summary_body_is_read_back_without_its_date_and_title() {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let text = session_summary_text(date, "Bees: and \"hives\"", "They talked about bees.");
+        assert_eq!(session_summary_body(&text), "They talked about bees.");
+        assert_eq!(session_summary_body("plain text"), "plain text");
+    }
 
     #[test]
     fn summaries_are_cleaned_and_non_summaries_refused() {

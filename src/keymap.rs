@@ -28,11 +28,14 @@ pub enum Action {
     EditInEditor,
     AddNote,
     NextKind,
+    SearchChats,
+    Incognito,
+    SelectMessage,
 }
 
 impl Action {
     /// Every action, with its config name, default keys and what it does (for the help overlay).
-    pub const ALL: [(Action, &'static str, &'static [&'static str], &'static str); 20] = [
+    pub const ALL: [(Action, &'static str, &'static [&'static str], &'static str); 23] = [
         (Action::Send, "send", &["enter"], "send the message"),
         (
             Action::Newline,
@@ -101,7 +104,7 @@ impl Action {
         (
             Action::Undo,
             "undo",
-            &["ctrl+z", "ctrl+u"],
+            &["ctrl+z"],
             "memories: undo the last delete",
         ),
         (
@@ -127,6 +130,24 @@ impl Action {
             "next_kind",
             &["tab"],
             "memories: filter by the next kind",
+        ),
+        (
+            Action::SearchChats,
+            "search_chats",
+            &["ctrl+f", "f5"],
+            "search every conversation; Enter jumps to the message",
+        ),
+        (
+            Action::Incognito,
+            "incognito",
+            &["f6"],
+            "incognito chat: recalls memories, saves nothing (again: back)",
+        ),
+        (
+            Action::SelectMessage,
+            "select_message",
+            &["f7", "alt+up"],
+            "pick a message (↑↓); Enter forks the conversation there",
         ),
     ];
 

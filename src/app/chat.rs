@@ -192,6 +192,26 @@ impl Chat {
         Err(EngineError::Stopped)
     }
 
+    /// Starts an incognito conversation: it recalls memories but nothing of it is written (no
+    /// transcript, no memory, no KV state); it ends when another conversation is opened.
+    pub fn open_incognito(&mut self) -> Session {
+        let session = Session::unsaved("incognito");
+        let mut conversation = Conversation::new(
+            self.engine.info(),
+            self.app.sessions(),
+            session.clone(),
+            &self.app.config.generation.system_prompt,
+        );
+        conversation.incognito = true;
+        self.conversation = Some(conversation);
+        session
+    }
+
+    /// Whether the open conversation is incognito.
+    pub fn incognito(&self) -> bool {
+        self.conversation.as_ref().is_some_and(|c| c.incognito)
+    }
+
     /// Runs one turn: the user says `text`, the model answers. Events stream to `on_event`.
     pub async fn turn(
         &mut self,
@@ -204,6 +224,7 @@ impl Chat {
             .as_mut()
             .ok_or(TurnError::NoConversation)?;
         let session_id = conversation.session.id().to_string();
+        let incognito = conversation.incognito;
         let memory = shared_memory(&self.app, &self.memory).await;
         if memory.is_none() {
             on_event(TurnEvent::Notice(
@@ -219,7 +240,8 @@ impl Chat {
         on_event(TurnEvent::Recalled(
             recall.as_ref().map(|r| r.items.clone()).unwrap_or_default(),
         ));
-        if let Some(recall) = &recall {
+        // Incognito reads memories but leaves no trace, not even that they were recalled.
+        if let Some(recall) = recall.as_ref().filter(|_| !incognito) {
             let op = WriteOp::RecordRecall {
                 ids: recall.items.iter().map(|i| i.id.clone()).collect(),
                 at: Utc::now(),
@@ -273,7 +295,7 @@ impl Chat {
             }
         };
         // The daemon would notice the new turns within a second; asking makes it immediate.
-        if memory.is_some() {
+        if memory.is_some() && !incognito {
             let op = WriteOp::Ingest {
                 sessions: vec![session_id],
                 complete: false,

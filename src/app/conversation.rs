@@ -28,6 +28,8 @@ pub struct Conversation {
     system_prompt: String,
     model_name: String,
     cache_key: CacheKey,
+    /// Incognito: turns live only in `session.turns`; no transcript, no KV state is written.
+    pub incognito: bool,
 }
 
 impl Conversation {
@@ -49,7 +51,17 @@ impl Conversation {
             system_prompt: system_prompt.to_string(),
             model_name: info.name.clone(),
             cache_key,
+            incognito: false,
         }
+    }
+
+    /// Keeps `turn` (a saved one, or only in memory when incognito).
+    fn keep(&mut self, turn: Turn) -> Result<Turn, SessionError> {
+        if self.incognito {
+            self.session.turns.push(turn.clone());
+            return Ok(turn);
+        }
+        self.store.append(&mut self.session, turn)
     }
 
     fn key_path(kv: &Path) -> PathBuf {
@@ -116,7 +128,7 @@ impl Conversation {
     ) -> Result<Turn, SessionError> {
         let mut turn = self.new_turn(Role::User, text.to_string());
         turn.recall = recall;
-        self.store.append(&mut self.session, turn)
+        self.keep(turn)
     }
 
     /// Saves the reply; a cancelled one is marked interrupted. Then keeps the KV cache for next time.
@@ -130,8 +142,10 @@ impl Conversation {
         turn.stats = Some(completion.stats.clone());
         turn.stop = Some(completion.stop);
         turn.interrupted = completion.stop == StopReason::Cancelled;
-        let turn = self.store.append(&mut self.session, turn)?;
-        self.save_cache(engine).await;
+        let turn = self.keep(turn)?;
+        if !self.incognito {
+            self.save_cache(engine).await;
+        }
         Ok(turn)
     }
 
@@ -143,7 +157,7 @@ impl Conversation {
         let mut turn = self.new_turn(Role::Assistant, text.to_string());
         turn.model = Some(self.model_name.clone());
         turn.interrupted = true;
-        self.store.append(&mut self.session, turn).map(Some)
+        self.keep(turn).map(Some)
     }
 
     async fn save_cache(&self, engine: &Engine) {

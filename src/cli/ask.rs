@@ -25,8 +25,8 @@ pub struct AskArgs {
     /// Continue the session with this id (or unique id prefix).
     #[arg(long, value_name = "ID", conflicts_with = "resume")]
     pub session: Option<String>,
-    /// Continue the most recent session.
-    #[arg(long)]
+    /// Continue the most recent session (`--continue` is the same).
+    #[arg(long, visible_alias = "continue")]
     pub resume: bool,
     /// Print one JSON object with the reply, ids and stats instead of streaming text.
     #[arg(long)]
@@ -37,15 +37,20 @@ pub struct AskArgs {
     /// Longest reply in tokens.
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,
-    #[arg(long)]
+    /// Random seed for sampling, to repeat a reply exactly.
+    #[arg(long, value_name = "N")]
     pub seed: Option<u32>,
-    #[arg(long)]
+    /// Sample only from the K most likely tokens (0: no limit).
+    #[arg(long, value_name = "K")]
     pub top_k: Option<i32>,
-    #[arg(long)]
+    /// Sample from the smallest set of tokens whose probability adds up to P (nucleus).
+    #[arg(long, value_name = "P")]
     pub top_p: Option<f32>,
-    #[arg(long)]
+    /// Drop tokens less likely than P times the most likely one.
+    #[arg(long, value_name = "P")]
     pub min_p: Option<f32>,
-    #[arg(long)]
+    /// Penalty for repeating recent tokens (1.0: none).
+    #[arg(long, value_name = "X")]
     pub repeat_penalty: Option<f32>,
     /// Do not recall memories into the prompt.
     #[arg(long)]

@@ -19,8 +19,8 @@ pub struct ChatArgs {
     /// Start a new conversation.
     #[arg(long, conflicts_with_all = ["resume", "session"])]
     pub new: bool,
-    /// Resume the most recent conversation.
-    #[arg(long, conflicts_with = "session")]
+    /// Resume the most recent conversation (`--continue` is the same).
+    #[arg(long, visible_alias = "continue", conflicts_with = "session")]
     pub resume: bool,
     /// Resume the conversation with this id (or unique prefix).
     #[arg(long, value_name = "ID")]
@@ -31,37 +31,54 @@ pub struct ChatArgs {
     /// A fetched model's name or a GGUF path.
     #[arg(long, value_name = "NAME|PATH")]
     pub model: Option<String>,
+    /// Recall memories but write nothing: no transcript, no memory, no KV state.
+    #[arg(long, conflicts_with_all = ["new", "resume", "session"])]
+    pub incognito: bool,
 }
 
 /// The full-screen chat on a terminal; a line-by-line chat when input or output is not one.
 pub async fn run(cli: &Cli, args: &ChatArgs) -> Result<ExitCode> {
     use std::io::IsTerminal;
     let app = Arc::new(cli.app("chat")?);
-    let session = app.pick_session(args.session.as_deref(), args.resume)?;
+    let session = if args.incognito {
+        Session::unsaved("incognito")
+    } else {
+        app.pick_session(args.session.as_deref(), args.resume)?
+    };
     let engine = app
         .load_engine(args.model.as_deref(), args.attention)
         .await?;
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        crate::tui::runner::run(app, engine, session).await?;
+        crate::tui::runner::run(app, engine, session, args.incognito).await?;
         return Ok(ExitCode::SUCCESS);
     }
-    lines(app, engine, session).await
+    lines(app, engine, session, args.incognito).await
 }
 
 /// The plain chat for pipes and dumb terminals: one line in, one streamed reply out, through the
 /// same turn pipeline as the full-screen chat (recall, save, stream, save, ingest).
-async fn lines(app: Arc<App>, engine: Engine, session: Session) -> Result<ExitCode> {
+async fn lines(
+    app: Arc<App>,
+    engine: Engine,
+    session: Session,
+    incognito: bool,
+) -> Result<ExitCode> {
     app.ensure_daemon().await;
     let mut chat = Chat::new(app.clone(), engine, SharedMemory::default());
     let mut out = ScreenWriter::stdout();
     for turn in &session.turns {
         out.write_lossy(&format!("{}: {}\n", turn.role.as_str(), turn.text));
     }
-    out.write_lossy(&format!(
-        "(session {}; empty line or Ctrl+D quits)\n",
-        session.id()
-    ));
-    chat.open(session, false, |_, _| {}).await?;
+    if incognito {
+        out.write_lossy("(incognito: nothing is saved; empty line or Ctrl+D quits)\n");
+        chat.open_incognito();
+    } else {
+        out.write_lossy(&format!(
+            "(session {}; empty line or Ctrl+D quits)\n",
+            session.id()
+        ));
+        chat.open(session, false, |_, _| {}).await?;
+    }
     let mut input = BufReader::new(tokio::io::stdin());
     let interrupted = CancellationToken::new();
     super::ask::cancel_on_signals(interrupted.clone());

@@ -125,8 +125,11 @@ pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
 
 fn print_status(s: &crate::daemon::status::DaemonStatus) {
     println!(
-        "memory daemon: pid {}, {} , up {}s, protocol {}",
-        s.pid, s.state, s.uptime_s, s.protocol
+        "memory daemon: pid {}, {}, up {}, protocol {}",
+        s.pid,
+        s.state,
+        crate::domain::duration_words(s.uptime_s),
+        s.protocol
     );
     println!(
         "queue: {} changed transcripts, {} questions awaiting answers, {} writes",

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::{App, Cli, print_json};
 use crate::daemon::writes::{WriteOp, WriteResult};
+use crate::domain::counted;
 use crate::memory::service::Found;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
 
@@ -143,7 +144,14 @@ pub struct MemoryRow {
     pub id: String,
     pub kind: MemoryKind,
     pub text: String,
+    /// The fused ranking score (compare only within one search).
     pub score: Option<f64>,
+    /// Cosine similarity of its meaning to the query (1 same, 0 unrelated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
+    /// The query's words were found in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words_match: Option<bool>,
     pub session: Option<String>,
     pub time: DateTime<Utc>,
     pub time_end: DateTime<Utc>,
@@ -159,6 +167,8 @@ impl MemoryRow {
             kind: m.kind,
             text: m.text,
             score,
+            similarity: None,
+            words_match: None,
             session: m.session,
             time: m.time_start,
             time_end: m.time_end,
@@ -172,14 +182,24 @@ impl MemoryRow {
 fn found_rows(found: Vec<Found>) -> Vec<MemoryRow> {
     found
         .into_iter()
-        .map(|f| MemoryRow::new(f.memory, Some(f.score)))
+        .map(|f| MemoryRow {
+            similarity: f.similarity,
+            words_match: Some(f.words_match),
+            ..MemoryRow::new(f.memory, Some(f.score))
+        })
         .collect()
 }
 
 fn print_rows(rows: &[MemoryRow]) {
     for r in rows {
         let pin = if r.pinned { "📌 " } else { "" };
-        let score = r.score.map(|s| format!(" {s:.4}")).unwrap_or_default();
+        let score = match (r.words_match, r.similarity) {
+            (None, _) => String::new(),
+            (Some(words), similarity) => format!(
+                " ({})",
+                crate::memory::service::relevance_label(words, similarity)
+            ),
+        };
         println!(
             "{}  {:<7} {}{score}  {pin}{}",
             r.id,
@@ -190,7 +210,6 @@ fn print_rows(rows: &[MemoryRow]) {
     }
 }
 
-/// A memory as a write returned it.
 /// The memory a write returned.
 fn written(result: WriteResult) -> Result<Memory> {
     match result {
@@ -232,7 +251,15 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
                     .collect(),
                 None => memory.store().browse(&filter, usize::MAX).await?,
             };
-            println!("{} memories match:", matching.len());
+            println!(
+                "{} {}:",
+                counted(matching.len(), "memory", "memories"),
+                if matching.len() == 1 {
+                    "matches"
+                } else {
+                    "match"
+                }
+            );
             for m in matching.iter().take(10) {
                 println!(
                     "  {}  {}",
@@ -386,7 +413,7 @@ async fn apply_write(app: &App, command: &MemoryCommand, op: WriteOp) -> Result<
         (MemoryCommand::Pin { id }, _) => println!("pinned {id}"),
         (MemoryCommand::Unpin { id }, _) => println!("unpinned {id}"),
         (MemoryCommand::Import { .. }, WriteResult::Imported { imported }) => {
-            println!("imported {imported} memories")
+            println!("imported {}", counted(imported, "memory", "memories"))
         }
         (_, other) => println!("{}", other.to_json()),
     }
@@ -396,8 +423,11 @@ async fn apply_write(app: &App, command: &MemoryCommand, op: WriteOp) -> Result<
 /// What forgetting did, in a line.
 fn print_forgotten(r: &crate::daemon::forget::ForgetReport) {
     println!(
-        "deleted {} memories; forgot {} turns, rewrote {} stored recalls, dropped {} saved KV states",
-        r.deleted, r.turns_forgotten, r.recalls_rewritten, r.kv_states_dropped
+        "deleted {}; forgot {}, rewrote {}, dropped {}",
+        counted(r.deleted, "memory", "memories"),
+        counted(r.turns_forgotten, "turn", "turns"),
+        counted(r.recalls_rewritten, "stored recall", "stored recalls"),
+        counted(r.kv_states_dropped, "saved KV state", "saved KV states"),
     );
 }
 

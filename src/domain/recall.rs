@@ -18,6 +18,13 @@ pub enum MemoryKind {
 }
 
 impl MemoryKind {
+    pub const ALL: [MemoryKind; 4] = [
+        MemoryKind::Chunk,
+        MemoryKind::Summary,
+        MemoryKind::Note,
+        MemoryKind::Fact,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             MemoryKind::Chunk => "chunk",

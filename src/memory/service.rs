@@ -33,8 +33,36 @@ pub const INGEST_BATCH: usize = 512;
 #[derive(Debug, Clone)]
 pub struct Found {
     pub memory: Memory,
+    /// The fused ranking score (only comparable within one search).
     pub score: f64,
+    /// Cosine similarity of its meaning to the query, when the vector search reached it.
+    pub similarity: Option<f32>,
+    /// The full-text search found the query's words in it.
+    pub words_match: bool,
 }
+
+impl Found {
+    /// Whether a person would call it a match: its words match, or its meaning is close enough.
+    pub fn relevant(&self) -> bool {
+        self.words_match || self.similarity.is_some_and(|s| s >= RELEVANT_SIMILARITY)
+    }
+}
+
+/// How well a search hit matches, as a person reads it: "words match · 72% alike".
+pub fn relevance_label(words_match: bool, similarity: Option<f32>) -> String {
+    let alike = similarity.map(|s| format!("{:.0}% alike", s.clamp(0.0, 1.0) * 100.0));
+    match (words_match, alike) {
+        (true, Some(alike)) => format!("words match · {alike}"),
+        (true, None) => "words match".into(),
+        (false, Some(alike)) => alike,
+        (false, None) => "weak".into(),
+    }
+}
+
+/// The cosine similarity (all-MiniLM-L6-v2) from which a memory counts as about the query when
+/// none of its words match. Read off `mneme memory search --json` on our own data: paraphrases
+/// of a stored fact score 0.45–0.8, unrelated memories −0.05–0.2; 0.3 sits between them.
+pub const RELEVANT_SIMILARITY: f32 = 0.3;
 
 /// The store plus the embedder (loaded once per process).
 pub struct MemoryService {
@@ -138,14 +166,26 @@ impl MemoryService {
         let candidates = (k * 3).max(30);
         let by_vector = self
             .store
-            .vector_search(&vector, candidates, filter)
+            .vector_search_scored(&vector, candidates, filter)
             .await?;
+        let similarity: std::collections::HashMap<String, f32> = by_vector
+            .iter()
+            .map(|(hit, s)| (hit.id.clone(), *s))
+            .collect();
+        let by_vector = by_vector.into_iter().map(|(hit, _)| hit).collect();
         let by_text = self.store.text_search(text, candidates, filter).await?;
+        let words: std::collections::HashSet<String> =
+            by_text.iter().map(|hit| hit.id.clone()).collect();
         let mut fused = fuse(by_vector, by_text, now, self.ranking);
         fused.truncate(k);
         Ok(fused
             .into_iter()
-            .map(|(memory, score)| Found { memory, score })
+            .map(|(memory, score)| Found {
+                similarity: similarity.get(&memory.id).copied(),
+                words_match: words.contains(&memory.id),
+                memory,
+                score,
+            })
             .collect())
     }
 }

@@ -531,6 +531,21 @@ impl MemoryStore {
         k: usize,
         filter: &MemoryFilter,
     ) -> Result<Vec<Hit>, StoreError> {
+        Ok(self
+            .vector_search_scored(vector, k, filter)
+            .await?
+            .into_iter()
+            .map(|(hit, _)| hit)
+            .collect())
+    }
+
+    /// `vector_search` with each hit's cosine similarity to `vector` (1 same, 0 unrelated).
+    pub async fn vector_search_scored(
+        &self,
+        vector: &[f32],
+        k: usize,
+        filter: &MemoryFilter,
+    ) -> Result<Vec<(Hit, f32)>, StoreError> {
         let mut query = self
             .table
             .query()
@@ -547,7 +562,7 @@ impl MemoryStore {
         Ok(batches
             .iter()
             .flat_map(from_batch)
-            .map(|(m, _)| hit(m))
+            .map(|(m, distance)| (hit(m), 1.0 - distance.unwrap_or(1.0)))
             .collect())
     }
 

@@ -1,6 +1,7 @@
 //! Conversations on disk: the append-only transcripts everything else (memory, resume) is built from.
 
 mod export;
+mod find;
 pub mod line;
 mod store;
 
@@ -8,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use export::{ExportFormat, export};
+pub use find::{TurnHit, messages};
 pub use store::{SessionError, SessionStore};
 
 use crate::domain::Role;
@@ -85,6 +87,21 @@ pub struct Session {
 }
 
 impl Session {
+    /// A conversation kept only in memory (incognito): nothing of it is ever written.
+    pub fn unsaved(title: &str) -> Self {
+        let now = Utc::now();
+        Self {
+            meta: SessionMeta {
+                id: format!("unsaved-{}", now.format("%Y%m%d-%H%M%S")),
+                created: now,
+                name: Some(title.to_string()),
+                index: None,
+            },
+            turns: Vec::new(),
+            unreadable_lines: Vec::new(),
+        }
+    }
+
     pub fn id(&self) -> &str {
         &self.meta.id
     }

@@ -18,6 +18,7 @@ pub fn render(text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
         lists: Vec::new(),
         in_code: false,
         prefix: String::new(),
+        quotes: 0,
     };
     for event in Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH) {
         r.event(event);
@@ -28,26 +29,34 @@ pub fn render(text: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     }
     r.lines
         .into_iter()
-        .flat_map(|(line, code)| {
-            if code {
-                hard_wrap(line, width)
-            } else {
-                wrap(line, width)
-            }
+        .flat_map(|(line, hang)| match hang {
+            Hang::Code => hard_wrap(line, width, theme),
+            Hang::Text(hang) => wrap_hanging(line, width, hang),
         })
         .collect()
 }
 
+/// What a wrapped line's continuation rows start with.
+#[derive(Debug, Clone)]
+enum Hang {
+    /// Prose: this (spaces under a list marker, the bar of a quote, or nothing).
+    Text(Option<Span<'static>>),
+    /// Code: the code gutter, and the line is cut by characters, not words.
+    Code,
+}
+
 struct Renderer<'t> {
     theme: &'t Theme,
-    /// Finished lines, each marked when it is code (hard-wrapped, not by words).
-    lines: Vec<(Line<'static>, bool)>,
+    /// Finished lines, each with what its continuation rows start with.
+    lines: Vec<(Line<'static>, Hang)>,
     current: Vec<Span<'static>>,
     styles: Vec<Style>,
     /// Open lists: `None` bulleted, `Some(n)` numbered from n.
     lists: Vec<Option<u64>>,
     in_code: bool,
     prefix: String,
+    /// Open block quotes.
+    quotes: usize,
 }
 
 impl Renderer<'_> {
@@ -65,17 +74,32 @@ impl Renderer<'_> {
         self.current.push(Span::styled(text.to_string(), style));
     }
 
+    /// What continuation rows of the current line start with: the gutter of code, the bar of a
+    /// quote, or as many spaces as a list item's marker (never anything guessed from the text).
+    fn hang(&self) -> Hang {
+        if self.in_code {
+            Hang::Code
+        } else if self.quotes > 0 {
+            Hang::Text(Some(Span::styled("▎ ", self.theme.meta)))
+        } else if !self.prefix.is_empty() {
+            Hang::Text(Some(Span::raw(" ".repeat(self.prefix.width()))))
+        } else {
+            Hang::Text(None)
+        }
+    }
+
     fn flush(&mut self) {
         if !self.current.is_empty() {
             let spans = std::mem::take(&mut self.current);
-            self.lines.push((Line::from(spans), self.in_code));
+            let hang = self.hang();
+            self.lines.push((Line::from(spans), hang));
         }
     }
 
     fn blank(&mut self) {
         self.flush();
         if self.lines.last().is_some_and(|(l, _)| !l.spans.is_empty()) {
-            self.lines.push((Line::default(), false));
+            self.lines.push((Line::default(), Hang::Text(None)));
         }
     }
 
@@ -89,8 +113,10 @@ impl Renderer<'_> {
                         self.flush();
                     }
                     if !line.is_empty() || i == 0 {
-                        self.current
-                            .push(Span::styled(format!("│ {line}"), self.theme.code));
+                        self.current.push(Span::styled(
+                            format!("{CODE_GUTTER}{line}"),
+                            self.theme.code,
+                        ));
                     }
                 }
             }
@@ -170,6 +196,7 @@ impl Renderer<'_> {
             }
             Tag::BlockQuote(_) => {
                 self.blank();
+                self.quotes += 1;
                 self.push_style(self.theme.meta);
                 self.text("▎ ");
             }
@@ -209,11 +236,12 @@ impl Renderer<'_> {
                 self.flush();
                 self.prefix.clear();
             }
-            TagEnd::Emphasis
-            | TagEnd::Strong
-            | TagEnd::Strikethrough
-            | TagEnd::Link
-            | TagEnd::BlockQuote(_) => {
+            TagEnd::BlockQuote(_) => {
+                self.flush();
+                self.quotes = self.quotes.saturating_sub(1);
+                self.styles.pop();
+            }
+            TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link => {
                 self.styles.pop();
             }
             _ => {}
@@ -221,12 +249,26 @@ impl Renderer<'_> {
     }
 }
 
-/// Word-wraps a styled line to `width` columns; continuation lines keep the indent of a list item.
+/// Word-wraps a styled line to `width` columns; continuation rows start flush left.
 pub fn wrap(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
+    wrap_hanging(line, width, None)
+}
+
+/// Word-wraps a styled line to `width` columns; continuation rows start with `hang` (the spaces
+/// under a list marker, a quote's bar), which the caller knows from the line's structure.
+fn wrap_hanging(
+    line: Line<'static>,
+    width: u16,
+    hang: Option<Span<'static>>,
+) -> Vec<Line<'static>> {
     let width = usize::from(width.max(4));
     if line.width() <= width {
         return vec![line];
     }
+    // A hanging indent never takes more than half the row.
+    let hang = hang.filter(|h| h.width() <= width / 2);
+    let indent = hang.as_ref().map_or(0, |h| h.width());
+    let continuation = || hang.clone().into_iter().collect::<Vec<_>>();
     // Split into (word-with-trailing-space, style) pieces.
     let mut pieces: Vec<(String, Style)> = Vec::new();
     for span in &line.spans {
@@ -241,7 +283,6 @@ pub fn wrap(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
             pieces.push((word, span.style));
         }
     }
-    let indent = leading_indent(&line).min(width / 2);
     let mut out: Vec<Line<'static>> = Vec::new();
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
@@ -262,7 +303,7 @@ pub fn wrap(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
             }
             if used > indent {
                 out.push(Line::from(std::mem::take(&mut spans)));
-                spans.push(Span::raw(" ".repeat(indent)));
+                spans = continuation();
                 used = indent;
                 continue;
             }
@@ -271,7 +312,7 @@ pub fn wrap(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
             let (head, tail) = split_at_width(&word, room.max(1));
             spans.push(Span::styled(head, style));
             out.push(Line::from(std::mem::take(&mut spans)));
-            spans.push(Span::raw(" ".repeat(indent)));
+            spans = continuation();
             used = indent;
             word = tail;
             if word.is_empty() {
@@ -279,34 +320,36 @@ pub fn wrap(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
             }
         }
     }
-    if !spans.is_empty() {
+    // A row holding only the hang (after a cut word ended exactly at the edge) is not shown.
+    if spans.len() > continuation().len() || out.is_empty() {
         out.push(Line::from(spans));
     }
     out
 }
 
-/// Cuts a line into `width`-column pieces, character by character (for code).
-pub fn hard_wrap(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
+/// Cuts a code line into `width`-column rows, character by character; every row after the first
+/// starts with the code gutter again.
+fn hard_wrap(line: Line<'static>, width: u16, theme: &Theme) -> Vec<Line<'static>> {
     let width = usize::from(width.max(4));
     if line.width() <= width {
         return vec![line];
     }
+    let gutter = || Span::styled(CODE_GUTTER, theme.code);
     let mut out = Vec::new();
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
     for span in line.spans {
         let mut rest = span.content.to_string();
         while !rest.is_empty() {
+            if used >= width {
+                out.push(Line::from(std::mem::take(&mut spans)));
+                spans.push(gutter());
+                used = CODE_GUTTER.width();
+            }
             let (head, tail) = split_at_width(&rest, width - used);
             used += head.width();
-            if !head.is_empty() {
-                spans.push(Span::styled(head, span.style));
-            }
+            spans.push(Span::styled(head, span.style));
             rest = tail;
-            if used >= width || (!rest.is_empty()) {
-                out.push(Line::from(std::mem::take(&mut spans)));
-                used = 0;
-            }
         }
     }
     if !spans.is_empty() {
@@ -315,14 +358,8 @@ pub fn hard_wrap(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
     out
 }
 
-fn leading_indent(line: &Line) -> usize {
-    let first = line.spans.first().map(|s| s.content.as_ref()).unwrap_or("");
-    if first.starts_with(' ') || first.contains("• ") || first.contains(". ") {
-        first.width()
-    } else {
-        0
-    }
-}
+/// What every row of a code block starts with.
+const CODE_GUTTER: &str = "│ ";
 
 fn split_at_width(text: &str, width: usize) -> (String, String) {
     let mut used = 0;
@@ -402,5 +439,46 @@ mod tests {
             texts(&long),
             ["x".repeat(20), "x".repeat(20), "x".repeat(10)]
         );
+    }
+
+    fn indent_of(line: &str) -> usize {
+        line.len() - line.trim_start().len()
+    }
+
+    #[test]
+    fn prose_with_sentences_wraps_flush_left_and_list_items_hang_under_their_marker() {
+        let theme = Theme::named("dark", false);
+        let reply = "Sure. Paris is the capital of France. It lies on the Seine. \
+                     It has about two million people. Its museums are famous.";
+        let lines = texts(&render(reply, 30, &theme));
+        assert!(lines.len() > 3, "{lines:?}");
+        assert!(lines.iter().all(|l| indent_of(l) == 0), "{lines:?}");
+
+        let list = "1. First. Then a long item that has to wrap onto more rows.\n\
+                    2. Second";
+        let lines = texts(&render(list, 24, &theme));
+        assert!(lines[0].starts_with("1. First."), "{lines:?}");
+        assert!(
+            lines[1..lines.len() - 1].iter().all(|l| indent_of(l) == 3),
+            "{lines:?}"
+        );
+        assert!(lines.last().unwrap().starts_with("2. "));
+    }
+
+    #[test]
+    fn wrapped_code_rows_keep_the_gutter_and_quotes_keep_their_bar() {
+        let theme = Theme::named("dark", false);
+        let code = format!("```\nlet x = \"{}\";\n```\n", "a".repeat(50));
+        let lines = texts(&render(&code, 20, &theme));
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert!(lines.iter().all(|l| l.starts_with("│ ")), "{lines:?}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 20));
+        let joined: String = lines.iter().map(|l| &l[CODE_GUTTER.len()..]).collect();
+        assert_eq!(joined, format!("let x = \"{}\";", "a".repeat(50)));
+
+        let quote = "> a quoted remark that is long enough to wrap twice over here";
+        let lines = texts(&render(quote, 20, &theme));
+        assert!(lines.len() >= 3, "{lines:?}");
+        assert!(lines.iter().all(|l| l.starts_with("▎ ")), "{lines:?}");
     }
 }

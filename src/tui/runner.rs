@@ -11,7 +11,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
 use super::keys::KeyMap;
-use super::state::{MemoryDetail, MemoryItem, SessionRow, State};
+use super::state::{ChatHit, MemoryDetail, MemoryItem, SessionRow, State};
 use super::terminal::Guard;
 use super::theme::Theme;
 use super::update::{Effect, Msg, parse_query, update};
@@ -21,6 +21,7 @@ use crate::app::App;
 use crate::app::chat::{Chat, SharedMemory, shared_memory as memory};
 use crate::daemon::writes::{WriteOp, WriteResult};
 use crate::engine::Engine;
+use crate::memory::service::relevance_label;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
 use crate::session::Session;
 
@@ -30,7 +31,7 @@ const FRAME: Duration = Duration::from_millis(33);
 const QUIT_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the chat on `session` until the user quits.
-pub async fn run(app: Arc<App>, engine: Engine, session: Session) -> Result<()> {
+pub async fn run(app: Arc<App>, engine: Engine, session: Session, incognito: bool) -> Result<()> {
     let keys = KeyMap::with_overrides(&app.config.tui.keys).map_err(anyhow::Error::msg)?;
     let mut state = State::new(keys, Theme::from_env(&app.config.tui.theme));
     let (msgs, mut inbox) = unbounded_channel::<Msg>();
@@ -41,6 +42,7 @@ pub async fn run(app: Arc<App>, engine: Engine, session: Session) -> Result<()> 
     let worker = Worker {
         chat: Chat::new(app.clone(), engine, shared_memory.clone()),
         session: Some(session),
+        incognito,
         msgs: msgs.clone(),
     };
     tokio::spawn(worker.run(command_rx));
@@ -120,10 +122,22 @@ pub async fn run(app: Arc<App>, engine: Engine, session: Session) -> Result<()> 
                     let _ = commands.send(ChatCommand::Ask { text, cancel });
                 }
                 Effect::OpenSession(id) => {
-                    let _ = commands.send(ChatCommand::Open(id));
+                    let _ = commands.send(ChatCommand::Open { id, focus: None });
+                }
+                Effect::OpenSessionAt { id, position } => {
+                    let _ = commands.send(ChatCommand::Open {
+                        id,
+                        focus: Some(position),
+                    });
                 }
                 Effect::NewSession => {
                     let _ = commands.send(ChatCommand::New);
+                }
+                Effect::Incognito => {
+                    let _ = commands.send(ChatCommand::Incognito);
+                }
+                Effect::Fork(position) => {
+                    let _ = commands.send(ChatCommand::Fork(position));
                 }
                 Effect::EditInEditor(memory) => {
                     // crossterm's reader would take the editor's keystrokes: stop reading input
@@ -213,29 +227,36 @@ async fn run_effect(
                 .await
                 .ok_or_else(|| anyhow::anyhow!("memory is unavailable (see `mneme doctor`)"))?;
             let (words, _) = parse_query(&query);
-            let items = if words.is_empty() {
-                memory
-                    .store()
-                    .browse(&filter, 500)
-                    .await?
+            let (items, hidden) = if words.is_empty() {
+                let listed = memory.store().browse(&filter, 500).await?;
+                let items = listed
                     .into_iter()
                     .map(|memory| MemoryItem {
                         memory,
-                        score: None,
+                        relevance: None,
                     })
-                    .collect()
+                    .collect();
+                (items, 0)
             } else {
-                memory
-                    .search(&words, 50, &filter)
-                    .await?
+                // Results neither sharing a word nor close in meaning are left out, and counted.
+                let found = memory.search(&words, 50, &filter).await?;
+                let total = found.len();
+                let items: Vec<MemoryItem> = found
                     .into_iter()
+                    .filter(|f| f.relevant())
                     .map(|f| MemoryItem {
+                        relevance: Some(relevance_label(f.words_match, f.similarity)),
                         memory: f.memory,
-                        score: Some(f.score),
                     })
-                    .collect()
+                    .collect();
+                let hidden = total - items.len();
+                (items, hidden)
             };
-            send(Msg::MemoryResults { query, items });
+            send(Msg::MemoryResults {
+                query,
+                items,
+                hidden,
+            });
         }
         Effect::OpenMemory(id) => {
             let memory = memory(app, cell)
@@ -308,15 +329,38 @@ async fn run_effect(
             });
         }
         // Handled by the loop itself.
+        Effect::SearchChats(query) => {
+            let sessions = app.sessions();
+            let words = query.clone();
+            let hits = tokio::task::spawn_blocking(move || sessions.search(&words, CHAT_HITS))
+                .await??
+                .into_iter()
+                .map(|h| ChatHit {
+                    session_id: h.session_id,
+                    title: h.title,
+                    position: h.position,
+                    role: h.role,
+                    time: h.time,
+                    text: h.snippet,
+                })
+                .collect();
+            send(Msg::ChatHits { query, hits });
+        }
         Effect::Ask(_)
         | Effect::Cancel
         | Effect::Quit
         | Effect::OpenSession(_)
+        | Effect::OpenSessionAt { .. }
         | Effect::NewSession
+        | Effect::Incognito
+        | Effect::Fork(_)
         | Effect::EditInEditor(_) => {}
     }
     Ok(())
 }
+
+/// The most messages a search over every conversation lists.
+const CHAT_HITS: usize = 200;
 
 /// The picker's rows: newest first, each with its latest summary or last question. Reads the
 /// session index (no transcripts) and makes one memory query for all summaries.
@@ -334,7 +378,7 @@ pub async fn session_rows(
         .take(200)
         .map(|s| {
             let summary = match summaries.get(&s.id) {
-                Some(text) => text.clone(),
+                Some(text) => crate::consolidate::session_summary_body(text).to_string(),
                 None => s
                     .last_question
                     .as_deref()

@@ -14,6 +14,8 @@ pub enum Screen {
     Chat,
     Picker,
     Memories,
+    /// Searching every conversation's messages.
+    Search,
 }
 
 /// One message in the transcript.
@@ -113,6 +115,81 @@ impl Input {
         true
     }
 
+    /// Start of the word before the cursor (readline's Alt+B): skips separators, then the word.
+    fn word_start_before(&self) -> usize {
+        let before = &self.text[..self.cursor];
+        let mut at = self.cursor;
+        let mut seen_word = false;
+        for (i, c) in before.char_indices().rev() {
+            if is_word_char(c) {
+                seen_word = true;
+            } else if seen_word {
+                break;
+            }
+            at = i;
+        }
+        at
+    }
+
+    /// End of the word after the cursor (readline's Alt+F).
+    fn word_end_after(&self) -> usize {
+        let mut seen_word = false;
+        for (i, c) in self.text[self.cursor..].char_indices() {
+            if is_word_char(c) {
+                seen_word = true;
+            } else if seen_word {
+                return self.cursor + i;
+            }
+        }
+        self.text.len()
+    }
+
+    pub fn word_left(&mut self) {
+        self.cursor = self.word_start_before();
+    }
+
+    pub fn word_right(&mut self) {
+        self.cursor = self.word_end_after();
+    }
+
+    /// Deletes the word before the cursor (Ctrl+W, Alt+Backspace).
+    pub fn delete_word_before(&mut self) {
+        let start = self.word_start_before();
+        self.text.replace_range(start..self.cursor, "");
+        self.cursor = start;
+    }
+
+    /// Deletes the word after the cursor (Alt+D).
+    pub fn delete_word_after(&mut self) {
+        let end = self.word_end_after();
+        self.text.replace_range(self.cursor..end, "");
+    }
+
+    /// Deletes from the start of the cursor's line to the cursor (Ctrl+U); at a line's start,
+    /// joins it to the line above.
+    pub fn delete_to_line_start(&mut self) {
+        let end = self.cursor;
+        self.home();
+        if self.cursor == end {
+            self.backspace();
+            return;
+        }
+        self.text.replace_range(self.cursor..end, "");
+    }
+
+    /// Deletes from the cursor to the end of its line (Ctrl+K); at a line's end, joins the next.
+    pub fn delete_to_line_end(&mut self) {
+        let start = self.cursor;
+        self.end();
+        let end = self.cursor;
+        self.cursor = start;
+        if end == start {
+            self.delete();
+        } else {
+            self.text.replace_range(start..end, "");
+        }
+    }
+
     /// Takes the text out, leaving the input empty.
     pub fn take(&mut self) -> String {
         self.cursor = 0;
@@ -126,6 +203,11 @@ impl Input {
         let col = before.rsplit('\n').next().unwrap_or("").chars().count();
         (line, col)
     }
+}
+
+/// Letters and digits make words, as in readline.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
 }
 
 fn advance(text: &str, start: usize, chars: usize, limit: usize) -> usize {
@@ -158,6 +240,34 @@ pub struct Chat {
     pub last_time: Option<String>,
     /// The history being read back into the model (done, total tokens) on resume.
     pub loading: Option<(usize, usize)>,
+    /// Messages sent while a reply streamed, oldest first: each goes when the one before ends.
+    pub queued: Vec<String>,
+    /// The message picked with the message cursor (to fork from), or jumped to from a search.
+    pub selected: Option<usize>,
+    /// Nothing of this conversation is saved: no transcript, no memory, no KV state.
+    pub incognito: bool,
+}
+
+/// A message found by searching every conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatHit {
+    pub session_id: String,
+    pub title: String,
+    /// Its place among the conversation's messages (what the chat screen shows).
+    pub position: usize,
+    pub role: Role,
+    pub time: DateTime<Utc>,
+    pub text: String,
+}
+
+/// The search over every conversation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChatSearch {
+    pub query: Input,
+    pub hits: Vec<ChatHit>,
+    pub selected: usize,
+    /// The query the hits are for (typing goes on while a search runs).
+    pub searched: String,
 }
 
 /// What the status bar shows.
@@ -204,7 +314,8 @@ pub struct Picker {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemoryItem {
     pub memory: Memory,
-    pub score: Option<f64>,
+    /// How it matched the search ("words match · 72% alike"); `None` when listing, not searching.
+    pub relevance: Option<String>,
 }
 
 /// A memory opened with the turns it came from.
@@ -221,8 +332,8 @@ pub enum MemoryMode {
     List,
     View,
     Edit(Input),
-    /// Asking before deleting this id.
-    Confirm(String),
+    /// Asking before deleting this memory.
+    Confirm(Memory),
     Note(Input),
 }
 
@@ -237,6 +348,10 @@ pub struct Memories {
     pub mode: MemoryMode,
     /// The last deleted memory, for undo.
     pub undo: Option<Memory>,
+    /// What is wrong with the query (an unknown kind), shown instead of guessing.
+    pub problem: Option<String>,
+    /// Search results left out as unrelated to the query.
+    pub hidden: usize,
 }
 
 impl Default for Memories {
@@ -249,6 +364,8 @@ impl Default for Memories {
             detail: None,
             mode: MemoryMode::List,
             undo: None,
+            problem: None,
+            hidden: 0,
         }
     }
 }
@@ -301,7 +418,11 @@ pub struct State {
     pub recall_entry: Option<usize>,
     pub picker: Picker,
     pub memories: Memories,
-    pub help: bool,
+    pub search: ChatSearch,
+    /// The conversation to go back to when an incognito chat ends.
+    pub before_incognito: Option<String>,
+    /// The key help is open, scrolled this many lines.
+    pub help: Option<usize>,
     pub keys: KeyMap,
     pub theme: Theme,
     pub zone: Zone,
@@ -331,7 +452,9 @@ impl State {
             recall_entry: None,
             picker: Picker::default(),
             memories: Memories::default(),
-            help: false,
+            search: ChatSearch::default(),
+            before_incognito: None,
+            help: None,
             keys,
             theme,
             zone: Zone::Local,
@@ -405,5 +528,34 @@ mod tests {
         input.delete();
         assert_eq!(input.take(), "hélo\n>wörld");
         assert_eq!(input.cursor, 0);
+    }
+
+    #[test]
+    fn readline_keys_move_and_delete_by_words_and_lines() {
+        let mut input = Input::with_text("say hello, wörld");
+        input.word_left();
+        assert_eq!(&input.text[input.cursor..], "wörld");
+        input.word_left();
+        assert_eq!(&input.text[input.cursor..], "hello, wörld");
+        input.word_right();
+        assert_eq!(&input.text[input.cursor..], ", wörld");
+        input.delete_word_before();
+        assert_eq!(input.text, "say , wörld");
+        input.delete_word_after();
+        assert_eq!(input.text, "say ");
+        input.insert("again");
+        input.home();
+        input.delete_to_line_end();
+        assert_eq!(input.text, "");
+        let mut input = Input::with_text("one\ntwo three");
+        input.delete_to_line_start();
+        assert_eq!(input.text, "one\n");
+        input.delete_to_line_start();
+        assert_eq!(
+            input.text, "one",
+            "at a line's start it joins the line above"
+        );
+        input.delete_word_before();
+        assert_eq!(input.take(), "");
     }
 }

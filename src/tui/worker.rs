@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::state::Entry;
 use super::update::Msg;
 use crate::app::App;
-use crate::app::chat::{Chat, TurnError, TurnEvent, TurnOptions};
+use crate::app::chat::{Chat, Readiness, TurnError, TurnEvent, TurnOptions};
 use crate::domain::Role;
 use crate::session::{Session, one_line};
 
@@ -21,8 +21,15 @@ pub enum ChatCommand {
         text: String,
         cancel: CancellationToken,
     },
-    Open(String),
+    /// Open a saved conversation, showing its message at `focus` if given.
+    Open {
+        id: String,
+        focus: Option<usize>,
+    },
     New,
+    Incognito,
+    /// Fork the open conversation at its message at this position, and open the fork.
+    Fork(usize),
 }
 
 /// A resumed conversation older than this gets a "last time" note.
@@ -31,6 +38,8 @@ const LAST_TIME_AFTER: chrono::Duration = chrono::Duration::days(1);
 pub struct Worker {
     pub chat: Chat,
     pub session: Option<Session>,
+    /// Start in an incognito conversation instead of `session`.
+    pub incognito: bool,
     pub msgs: UnboundedSender<Msg>,
 }
 
@@ -45,31 +54,71 @@ impl Worker {
             model: info.name.clone(),
             context_size: info.context_size as usize,
         });
-        if let Some(session) = self.session.take() {
-            self.open(session).await;
+        if self.incognito {
+            self.incognito();
+        } else if let Some(session) = self.session.take() {
+            self.open(session, None).await;
         }
         while let Some(command) = commands.recv().await {
             let store = self.app().sessions();
             match command {
                 ChatCommand::Ask { text, cancel } => self.ask(text, cancel).await,
-                ChatCommand::Open(id) => match store.open(&id) {
-                    Ok(session) => self.open(session).await,
+                ChatCommand::Open { id, focus } => match store.open(&id) {
+                    Ok(session) => self.open(session, focus).await,
                     Err(e) => self.error(format!("cannot open {id}: {e}")),
                 },
                 ChatCommand::New => match store.create() {
-                    Ok(session) => self.open(session).await,
+                    Ok(session) => self.open(session, None).await,
                     Err(e) => self.error(format!("cannot start a conversation: {e}")),
                 },
+                ChatCommand::Incognito => self.incognito(),
+                ChatCommand::Fork(position) => {
+                    let forked = match self.chat.session() {
+                        Some(source) => store.fork(source, position),
+                        None => {
+                            self.error("no conversation is open".into());
+                            continue;
+                        }
+                    };
+                    match forked {
+                        Ok(fork) => {
+                            let _ = self.msgs.send(Msg::Notice(format!(
+                                "forked: a new conversation with the first {}",
+                                crate::domain::counted(position + 1, "message", "messages")
+                            )));
+                            let focus = Some(position);
+                            self.open(fork, focus).await;
+                        }
+                        Err(e) => self.error(format!("cannot fork: {e}")),
+                    }
+                }
             }
         }
+    }
+
+    /// Starts an incognito conversation: shown empty, nothing of it saved.
+    fn incognito(&mut self) {
+        let session = self.chat.open_incognito();
+        let _ = self.msgs.send(Msg::Opened {
+            session_id: session.id().to_string(),
+            title: session.title(),
+            entries: Vec::new(),
+            last_time: None,
+            incognito: true,
+            focus: None,
+        });
+        let _ = self.msgs.send(Msg::ContextUsed(0));
+        let _ = self.msgs.send(Msg::Notice(
+            "incognito: memories are recalled, nothing is saved".into(),
+        ));
     }
 
     fn error(&self, text: String) {
         let _ = self.msgs.send(Msg::Error(text));
     }
 
-    /// Shows `session` and gets the model ready to continue it.
-    async fn open(&mut self, session: Session) {
+    /// Shows `session` (at its message at `focus`) and gets the model ready to continue it.
+    async fn open(&mut self, session: Session, focus: Option<usize>) {
         let entries: Vec<Entry> = session
             .turns
             .iter()
@@ -96,6 +145,8 @@ impl Worker {
             title: session.title(),
             entries,
             last_time,
+            incognito: false,
+            focus,
         });
         // No valid saved cache: read the history back now, with progress, so the next reply is quick.
         let msgs = self.msgs.clone();
@@ -105,8 +156,12 @@ impl Worker {
                 let _ = msgs.send(Msg::Loading { done, total });
             })
             .await;
-        if let Err(e) = opened {
-            self.error(format!("could not read the conversation back: {e}"));
+        match opened {
+            Ok(Readiness::Restored(tokens)) => {
+                let _ = self.msgs.send(Msg::ContextUsed(tokens));
+            }
+            Ok(_) => {}
+            Err(e) => self.error(format!("could not read the conversation back: {e}")),
         }
         let _ = self.msgs.send(Msg::LoadingDone);
     }

@@ -261,7 +261,7 @@ fn forget_shows_what_matches_and_acts_only_with_yes() {
     );
     let preview = String::from_utf8_lossy(&preview.stdout).into_owned();
     assert!(
-        preview.contains("1 memories match") && preview.contains("locker"),
+        preview.contains("1 memory matches") && preview.contains("locker"),
         "{preview}"
     );
     assert!(preview.contains("--yes"), "{preview}");
@@ -526,7 +526,7 @@ fn memory_import_skips_a_line_too_long_for_a_memory_without_reading_it_whole() {
         stderr.contains(":2: skipped: longer than a memory can be"),
         "{stderr}"
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 memories"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 1 memory"));
     let texts = texts(data.json(&["memory", "list", "--json"]).as_array().unwrap());
     assert_eq!(texts, ["The boat needs new sails."]);
 }

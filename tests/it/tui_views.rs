@@ -8,7 +8,7 @@ use mneme::memory::recall::Recalled;
 use mneme::memory::{Memory, MemoryKind};
 use mneme::tui::keys::KeyMap;
 use mneme::tui::state::{
-    Entry, Input, MemoryDetail, MemoryItem, MemoryMode, Screen, SessionRow, State, Zone,
+    ChatHit, Entry, Input, MemoryDetail, MemoryItem, MemoryMode, Screen, SessionRow, State, Zone,
 };
 use mneme::tui::theme::Theme;
 use mneme::tui::update::{Msg, update};
@@ -226,7 +226,7 @@ fn browser() -> State {
                         "user: I planted twelve tulip bulbs.\nassistant: Water them once.",
                         false,
                     ),
-                    score: Some(0.03),
+                    relevance: Some("words match · 61% alike".into()),
                 },
                 MemoryItem {
                     memory: memory(
@@ -235,9 +235,10 @@ fn browser() -> State {
                         "Tulip bulbs came from the market.",
                         true,
                     ),
-                    score: Some(0.02),
+                    relevance: Some("words match".into()),
                 },
             ],
+            hidden: 3,
         },
     );
     s
@@ -289,7 +290,181 @@ fn delete_asks_for_confirmation() {
         Msg::Key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
     );
     let screen = draw(&s, 100, 20);
-    assert!(screen.contains("Delete memory c-1? y deletes"), "{screen}");
+    assert!(screen.contains("Delete this chunk from"), "{screen}");
+    assert!(
+        screen.contains("I planted twelve tulip bulbs"),
+        "the text being deleted is shown: {screen}"
+    );
+}
+
+/// A reply of several sentences, a wrapped code line and a quote: what wrapping must get right.
+const LONG_REPLY: &str = "Tulips need cold. Plant them in autumn, six weeks before the ground \
+    freezes. Choose a sunny spot. Water once after planting. Then leave them alone until spring, \
+    when the first shoots appear.\n\n\
+    1. Dig a hole three times as deep as the bulb is tall, then set it pointy end up.\n\
+    2. Cover it.\n\n\
+    > Bulbs rot in wet clay, so a ridge of compost keeps their roots dry through the winter.\n\n\
+    ```sh\nplant --bulbs tulip --depth 20cm --spacing 10cm --water once --mulch straw --when october\n```";
+
+/// Every screen a user can reach, by name, as the user would get there.
+fn every_screen() -> Vec<(&'static str, State)> {
+    let mut screens = Vec::new();
+
+    let mut welcome = State::new(KeyMap::default(), Theme::plain());
+    welcome.zone = Zone::Utc;
+    welcome.status.model = "smollm2-135m".into();
+    welcome.status.context_size = 4096;
+    screens.push(("welcome", welcome));
+
+    let mut reply = state();
+    reply.chat.entries.push(Entry {
+        role: Role::Assistant,
+        text: LONG_REPLY.into(),
+        time: at(9, 4),
+        recalled: Vec::new(),
+        interrupted: false,
+        stats: None,
+    });
+    screens.push(("long_reply", reply));
+
+    let mut queued = streaming();
+    typed(&mut queued, "And tulips in pots?");
+    key(&mut queued, KeyCode::Enter);
+    screens.push(("queued", queued));
+
+    let mut panel = streaming();
+    key(&mut panel, KeyCode::F(4));
+    screens.push(("recall_panel", panel));
+
+    let mut picker = state();
+    key(&mut picker, KeyCode::F(2));
+    update(
+        &mut picker,
+        Msg::Sessions(vec![SessionRow {
+            id: "20261127-090000-abcd".into(),
+            title: "How do I keep tulips from rotting in clay?".into(),
+            updated: at(9, 3),
+            turns: 2,
+            summary: "They talked about tulips in clay soil: compost, not sand.".into(),
+        }]),
+    );
+    screens.push(("picker", picker));
+
+    screens.push(("memory_list", browser()));
+
+    let mut open = browser();
+    let m = open.memories.items[0].memory.clone();
+    update(
+        &mut open,
+        Msg::MemoryOpened(MemoryDetail {
+            memory: m,
+            sources: vec![(
+                "20261127-090000-abcd.1".into(),
+                "user".into(),
+                "I planted twelve tulip bulbs.".into(),
+            )],
+        }),
+    );
+    screens.push(("memory_open", open));
+
+    let mut editor = browser();
+    update(
+        &mut editor,
+        Msg::Key(KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL)),
+    );
+    typed(
+        &mut editor,
+        " They came up in April, red and yellow, and the squirrels left them alone this year.",
+    );
+    screens.push(("memory_editor", editor));
+
+    let mut confirm = browser();
+    update(
+        &mut confirm,
+        Msg::Key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+    );
+    screens.push(("memory_delete", confirm));
+
+    let mut help = state();
+    key(&mut help, KeyCode::F(1));
+    screens.push(("help", help));
+
+    let mut search = state();
+    key(&mut search, KeyCode::F(5));
+    typed(&mut search, "tulip");
+    update(
+        &mut search,
+        Msg::ChatHits {
+            query: "tulip".into(),
+            hits: vec![ChatHit {
+                session_id: "20261127-090000-abcd".into(),
+                title: "How do I keep tulips from rotting in clay?".into(),
+                position: 0,
+                role: Role::User,
+                time: at(9, 2),
+                text: "How do I keep tulips from rotting in clay?".into(),
+            }],
+        },
+    );
+    screens.push(("search", search));
+
+    let mut picked = state();
+    key(&mut picked, KeyCode::F(7));
+    key(&mut picked, KeyCode::Up);
+    screens.push(("message_picked", picked));
+
+    let mut incognito = State::new(KeyMap::default(), Theme::plain());
+    incognito.zone = Zone::Utc;
+    incognito.status.model = "smollm2-135m".into();
+    update(
+        &mut incognito,
+        Msg::Opened {
+            session_id: "unsaved-20261127-090000".into(),
+            title: "incognito".into(),
+            entries: Vec::new(),
+            last_time: None,
+            incognito: true,
+            focus: None,
+        },
+    );
+    screens.push(("incognito", incognito));
+    screens
+}
+
+#[test]
+fn every_screen_at_small_medium_and_wide_sizes() {
+    for (name, state) in every_screen() {
+        for (width, height) in [(50, 15), (120, 40), (250, 70)] {
+            let screen = draw(&state, width, height);
+            insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen);
+        }
+    }
+}
+
+#[test]
+fn wrapped_prose_hangs_only_under_its_list_marker_and_lines_keep_a_reading_width() {
+    let (_, state) = every_screen().swap_remove(1);
+    for width in [50, 120, 250] {
+        let screen = draw(&state, width, 70);
+        let lines: Vec<&str> = screen.lines().collect();
+        // The transcript: everything above the input box (three rows) and the status bar.
+        for line in &lines[..lines.len() - 4] {
+            let indent = line.len() - line.trim_start().len();
+            assert!(indent <= 3, "indented by {indent} at {width}: {line:?}");
+            assert!(
+                line.chars().count() <= usize::from(mneme::tui::view::MAX_READING_WIDTH),
+                "wider than the reading width at {width}: {line:?}"
+            );
+        }
+        let code: Vec<&str> = screen
+            .lines()
+            .filter(|l| l.contains("--") || l.contains("october"))
+            .collect();
+        assert!(
+            !code.is_empty() && code.iter().all(|l| l.starts_with("│ ")),
+            "{code:?}"
+        );
+    }
 }
 
 #[test]

@@ -15,14 +15,27 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
             title,
             entries,
             last_time,
+            incognito,
+            focus,
         } => {
+            // The status bar shows this conversation's numbers, not the last one's: as of its last
+            // reply until the model reports what it holds.
+            let last_stats = entries.iter().rev().find_map(|e| e.stats.clone());
+            state.status.context_used = last_stats.as_ref().map_or(0, |s| s.context_used);
+            state.status.tokens_per_s = last_stats.map(|s| s.decode_tps);
+            let selected = focus.filter(|&i| i < entries.len());
             state.chat = super::super::state::Chat {
                 session_id,
                 title,
                 entries,
                 last_time,
+                incognito,
+                selected,
                 ..Default::default()
             };
+            if !incognito {
+                state.before_incognito = None;
+            }
             state.rendered.truncate(0);
             state.screen = Screen::Chat;
             state.recall_selected = 0;
@@ -31,6 +44,10 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Loading { done, total } => {
             state.chat.loading = Some((done, total));
+            Vec::new()
+        }
+        Msg::ContextUsed(tokens) => {
+            state.status.context_used = tokens;
             Vec::new()
         }
         Msg::LoadingDone => {
@@ -50,7 +67,10 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
                 reply.recalling = false;
             }
             if !items.is_empty() {
-                state.notify(format!("recalled {} memories (F4 shows them)", items.len()));
+                state.notify(format!(
+                    "recalled {} (F4 shows them)",
+                    crate::domain::counted(items.len(), "memory", "memories")
+                ));
             }
             if let Some(user) = state
                 .chat
@@ -94,10 +114,7 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
                 interrupted: stop == StopReason::Cancelled,
                 stats: Some(stats),
             });
-            if state.quitting {
-                return vec![Effect::Quit];
-            }
-            Vec::new()
+            after_reply(state)
         }
         Msg::Failed(message) => {
             if let Some(reply) = state.chat.reply.take()
@@ -113,18 +130,53 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
                 });
             }
             state.warn(message);
-            if state.quitting {
-                return vec![Effect::Quit];
-            }
-            Vec::new()
+            after_reply(state)
         }
         _ => Vec::new(),
     }
 }
 
+/// Keys while a message is picked: ↑↓ move, Enter forks there, Esc (or anything else) leaves.
+fn message_key(state: &mut State, at: usize, action: Option<Action>) -> Option<Vec<Effect>> {
+    let last = state.chat.entries.len().checked_sub(1)?;
+    match action {
+        Some(Action::HistoryPrev | Action::SelectMessage) => {
+            state.chat.selected = Some(at.saturating_sub(1));
+        }
+        Some(Action::HistoryNext) => state.chat.selected = Some((at + 1).min(last)),
+        Some(Action::Send) => {
+            if state.chat.incognito {
+                state.warn("an incognito chat is not saved, so it cannot be forked");
+            } else if state.generating() {
+                state.warn("wait for the reply to end before forking");
+            } else {
+                state.chat.selected = None;
+                return Some(vec![Effect::Fork(at)]);
+            }
+        }
+        Some(Action::Cancel) => state.chat.selected = None,
+        _ => {
+            state.chat.selected = None;
+            return None;
+        }
+    }
+    Some(Vec::new())
+}
+
 pub(super) fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    if let Some(at) = state.chat.selected
+        && let Some(effects) = message_key(state, at, action)
+    {
+        return effects;
+    }
     let recalled = state.shown_recalled().len();
     match action {
+        Some(Action::SelectMessage) => {
+            state.chat.selected = state.chat.entries.len().checked_sub(1);
+            if state.chat.selected.is_some() {
+                state.notify("↑↓ pick a message · Enter forks the conversation there · Esc back");
+            }
+        }
         Some(Action::Cancel) => {
             if state.generating() {
                 return vec![Effect::Cancel];
@@ -141,31 +193,19 @@ pub(super) fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>)
             if state.input.text.trim().is_empty() {
                 return Vec::new();
             }
-            // While the history is read back the question waits its turn in the worker.
-            if state.generating() {
-                state.notify("wait for the reply (Esc stops it)");
-                return Vec::new();
-            }
             let text = state.input.take();
             state.history.push(text.clone());
             state.history_pos = None;
             state.draft.clear();
-            state.chat.entries.push(Entry {
-                role: Role::User,
-                text: text.clone(),
-                time: state.now,
-                recalled: Vec::new(),
-                interrupted: false,
-                stats: None,
-            });
-            state.chat.reply = Some(Reply {
-                recalling: true,
-                ..Reply::default()
-            });
-            state.chat.scroll = 0;
-            state.chat.last_time = None;
-            state.recall_entry = None;
-            return vec![Effect::Ask(text)];
+            // A message sent while a reply streams waits, shown as queued, and goes after it.
+            // (While the history is read back the question waits its turn in the worker.)
+            if state.generating() {
+                state.chat.queued.push(text);
+                state.chat.scroll = 0;
+                state.notify("queued: it is sent when this reply ends");
+                return Vec::new();
+            }
+            return send(state, text);
         }
         Some(Action::Newline) => state.input.insert("\n"),
         Some(Action::ScrollUp) => scroll(state, 10),
@@ -211,6 +251,38 @@ pub(super) fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>)
         }
     }
     Vec::new()
+}
+
+/// Shows `text` as the user's newest message and asks for a reply to it.
+fn send(state: &mut State, text: String) -> Vec<Effect> {
+    state.chat.entries.push(Entry {
+        role: Role::User,
+        text: text.clone(),
+        time: state.now,
+        recalled: Vec::new(),
+        interrupted: false,
+        stats: None,
+    });
+    state.chat.reply = Some(Reply {
+        recalling: true,
+        ..Reply::default()
+    });
+    state.chat.scroll = 0;
+    state.chat.last_time = None;
+    state.recall_entry = None;
+    vec![Effect::Ask(text)]
+}
+
+/// After a reply ends: quit if asked to, else send the next queued message, if any.
+fn after_reply(state: &mut State) -> Vec<Effect> {
+    if state.quitting {
+        return vec![Effect::Quit];
+    }
+    if state.chat.queued.is_empty() {
+        return Vec::new();
+    }
+    let next = state.chat.queued.remove(0);
+    send(state, next)
 }
 
 pub(super) fn history(state: &mut State, step: i32) {

@@ -11,18 +11,36 @@ use crate::memory::{MemoryFilter, MemoryKind};
 /// Results of memory reads and writes.
 pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::MemoryResults { query, items } => {
+        Msg::MemoryResults {
+            query,
+            items,
+            hidden,
+        } => {
             // Results for an older query (typing went on) are dropped.
             if query == state.memories.query.text {
                 state.memories.items = items;
+                state.memories.hidden = hidden;
                 move_selection(&mut state.memories.selected, state.memories.items.len(), 0);
             }
             Vec::new()
         }
         Msg::MemoryOpened(detail) => {
+            let came_from_elsewhere = state.screen != Screen::Memories;
             state.screen = Screen::Memories;
+            if let Some(at) = state
+                .memories
+                .items
+                .iter()
+                .position(|i| i.memory.id == detail.memory.id)
+            {
+                state.memories.selected = at;
+            }
             state.memories.detail = Some(detail);
             state.memories.mode = MemoryMode::View;
+            // Opened from the recall panel: the list behind it is filled too.
+            if came_from_elsewhere && state.memories.items.is_empty() {
+                return vec![search(state)];
+            }
             Vec::new()
         }
         Msg::MemorySaved { notice, memory } => {
@@ -47,7 +65,7 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
                     0,
                     MemoryItem {
                         memory,
-                        score: None,
+                        relevance: None,
                     },
                 );
                 state.memories.selected = 0;
@@ -79,7 +97,7 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
                 0,
                 MemoryItem {
                     memory,
-                    score: None,
+                    relevance: None,
                 },
             );
             state.memories.selected = 0;
@@ -89,9 +107,11 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
     }
 }
 
-/// The search for what the browser's query says now.
-pub(super) fn search(state: &State) -> Effect {
+/// The search for what the browser's query says now (a query naming an unknown kind is shown as a
+/// problem, not searched for).
+pub(super) fn search(state: &mut State) -> Effect {
     let (_, mut filter) = parse_query(&state.memories.query.text);
+    state.memories.problem = query_problem(&state.memories.query.text);
     if filter.kinds.is_empty()
         && let Some(kind) = state.memories.kind
     {
@@ -103,7 +123,30 @@ pub(super) fn search(state: &State) -> Effect {
     }
 }
 
-/// Splits a browser query into its words and its `kind:`, `session:`, `after:`, `before:` filters.
+/// The kinds a query filters on: those it names with `kind:`, else the one Tab picked.
+pub fn shown_kinds(state: &State) -> Vec<MemoryKind> {
+    let (_, filter) = parse_query(&state.memories.query.text);
+    if filter.kinds.is_empty() {
+        state.memories.kind.into_iter().collect()
+    } else {
+        filter.kinds
+    }
+}
+
+/// What is wrong with a browser query: a `kind:` that names no kind.
+pub fn query_problem(query: &str) -> Option<String> {
+    query
+        .split_whitespace()
+        .filter_map(|t| t.strip_prefix("kind:"))
+        .find(|k| k.parse::<MemoryKind>().is_err())
+        .map(|k| {
+            let kinds: Vec<&str> = MemoryKind::ALL.iter().map(|k| k.as_str()).collect();
+            format!("no kind `{k}`: the kinds are {}", kinds.join(", "))
+        })
+}
+
+/// Splits a browser query into its words and its `kind:`, `session:`, `after:`, `before:`
+/// filters. A `kind:` naming no kind is left out (see `query_problem`), never searched for.
 pub fn parse_query(query: &str) -> (String, MemoryFilter) {
     let mut filter = MemoryFilter::default();
     let mut words = Vec::new();
@@ -116,7 +159,9 @@ pub fn parse_query(query: &str) -> (String, MemoryFilter) {
         };
         match token.split_once(':') {
             Some(("kind", k)) => {
-                if let Ok(kind) = k.parse::<MemoryKind>() {
+                if let Ok(kind) = k.parse::<MemoryKind>()
+                    && !filter.kinds.contains(&kind)
+                {
                     filter.kinds.push(kind);
                 }
             }
@@ -194,6 +239,20 @@ pub(super) fn memories_key(
         Some(Action::HistoryNext) if !viewing => {
             move_selection(&mut state.memories.selected, len, 1)
         }
+        // With a memory open, ↑↓ open the one above or below it in the list.
+        Some(Action::HistoryPrev | Action::HistoryNext) if len > 0 => {
+            let by = if action == Some(Action::HistoryPrev) {
+                -1
+            } else {
+                1
+            };
+            move_selection(&mut state.memories.selected, len, by);
+            let next = state.memories.items[state.memories.selected]
+                .memory
+                .id
+                .clone();
+            return vec![Effect::OpenMemory(next)];
+        }
         Some(Action::ScrollUp) if !viewing => {
             move_selection(&mut state.memories.selected, len, -10)
         }
@@ -225,7 +284,7 @@ pub(super) fn memories_key(
         }
         Some(Action::Delete) => {
             if let Some(m) = selected {
-                state.memories.mode = MemoryMode::Confirm(m.id);
+                state.memories.mode = MemoryMode::Confirm(m);
             }
         }
         Some(Action::Undo) => match state.memories.undo.clone() {

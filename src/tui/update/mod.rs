@@ -5,18 +5,22 @@
 mod chat;
 mod memories;
 mod picker;
+mod search;
 
-pub use memories::parse_query;
+pub use memories::{parse_query, query_problem, shown_kinds};
 
 use chat::chat_key;
 use memories::{browsing, memories_key, search};
 use picker::picker_key;
+use search::search_key;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keys::Action;
-use super::state::{Entry, Input, MemoryDetail, MemoryItem, MemoryMode, Screen, SessionRow, State};
+use super::state::{
+    ChatHit, Entry, Input, MemoryDetail, MemoryItem, MemoryMode, Screen, SessionRow, State,
+};
 use crate::daemon::status::DaemonState;
 use crate::engine::{StopReason, TurnStats};
 use crate::memory::recall::Recalled;
@@ -37,12 +41,16 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     /// SIGTERM or SIGHUP: leave as if the user quit.
     Terminate,
-    /// A conversation is open (at start, from the picker, or new).
+    /// A conversation is open (at start, from the picker, a search, a fork, or new).
     Opened {
         session_id: String,
         title: String,
         entries: Vec<Entry>,
         last_time: Option<String>,
+        /// Nothing of it is saved.
+        incognito: bool,
+        /// The message to show and select (a search hit), by its place among the messages.
+        focus: Option<usize>,
     },
     /// The history is being read back into the model.
     Loading {
@@ -50,6 +58,8 @@ pub enum Msg {
         total: usize,
     },
     LoadingDone,
+    /// The model holds this many tokens of the open conversation.
+    ContextUsed(usize),
     ModelInfo {
         model: String,
         context_size: usize,
@@ -68,9 +78,16 @@ pub enum Msg {
     },
     Failed(String),
     Sessions(Vec<SessionRow>),
+    /// Messages of every conversation that match `query`.
+    ChatHits {
+        query: String,
+        hits: Vec<ChatHit>,
+    },
     MemoryResults {
         query: String,
         items: Vec<MemoryItem>,
+        /// Results left out as unrelated.
+        hidden: usize,
     },
     MemoryOpened(MemoryDetail),
     /// A write went through; `memory` is the memory as it is now.
@@ -97,12 +114,32 @@ pub enum Effect {
     Quit,
     ListSessions,
     OpenSession(String),
+    /// Open a conversation scrolled to its message at `position`.
+    OpenSessionAt {
+        id: String,
+        position: usize,
+    },
     NewSession,
-    SearchMemories { query: String, filter: MemoryFilter },
+    /// Start an incognito conversation (nothing saved).
+    Incognito,
+    /// A new conversation with this one's messages up to and including the one at `position`.
+    Fork(usize),
+    /// Find messages in every conversation.
+    SearchChats(String),
+    SearchMemories {
+        query: String,
+        filter: MemoryFilter,
+    },
     OpenMemory(String),
-    SaveMemory { id: String, text: String },
+    SaveMemory {
+        id: String,
+        text: String,
+    },
     EditInEditor(Memory),
-    Pin { id: String, pinned: bool },
+    Pin {
+        id: String,
+        pinned: bool,
+    },
     Delete(String),
     Restore(Memory),
     AddNote(String),
@@ -150,6 +187,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         msg @ (Msg::Opened { .. }
         | Msg::Loading { .. }
         | Msg::LoadingDone
+        | Msg::ContextUsed(_)
         | Msg::ModelInfo { .. }
         | Msg::Recalled(_)
         | Msg::Prefill { .. }
@@ -162,6 +200,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::MemoryDeleted(_)
         | Msg::MemoryRestored(_)) => memories::on_message(state, msg),
         msg @ Msg::Sessions(_) => picker::on_message(state, msg),
+        msg @ Msg::ChatHits { .. } => search::on_message(state, msg),
     }
 }
 
@@ -195,6 +234,9 @@ fn scroll(state: &mut State, lines: i32) {
             state.memories.items.len(),
             -lines,
         ),
+        Screen::Search => {
+            move_selection(&mut state.search.selected, state.search.hits.len(), -lines)
+        }
     }
 }
 
@@ -209,6 +251,8 @@ fn move_selection(selected: &mut usize, len: usize, by: i32) {
 }
 
 fn on_paste(state: &mut State, text: String) {
+    // Terminals (tmux by default) send a pasted line break as CR: it is a line break all the same.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut text = for_screen(&text);
     if text.len() > MAX_PASTE_BYTES {
         let mut cut = MAX_PASTE_BYTES;
@@ -231,6 +275,7 @@ fn on_paste(state: &mut State, text: String) {
 fn focused_input(state: &mut State) -> Option<&mut Input> {
     match state.screen {
         Screen::Chat => Some(&mut state.input),
+        Screen::Search => Some(&mut state.search.query),
         Screen::Picker => None,
         Screen::Memories => match &mut state.memories.mode {
             MemoryMode::List => Some(&mut state.memories.query),
@@ -240,15 +285,29 @@ fn focused_input(state: &mut State) -> Option<&mut Input> {
     }
 }
 
-/// Plain editing keys, common to every text field. Returns whether the key was used.
+/// Editing keys, common to every text field: typing, and readline's conventions (Ctrl+A/E line
+/// start and end, Ctrl+U/K delete to them, Ctrl+W and Alt+Backspace the word before, Alt+D the
+/// word after, Alt+B/F and Ctrl+←/→ move by words). Returns whether the key was used.
 fn edit(input: &mut Input, key: &KeyEvent) -> bool {
-    let plain = !key
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    let word = ctrl || alt;
     match key.code {
-        KeyCode::Char(c) if plain => input.insert(c.encode_utf8(&mut [0; 4])),
+        KeyCode::Char(c) if !ctrl && !alt => input.insert(c.encode_utf8(&mut [0; 4])),
+        KeyCode::Char('a') if ctrl => input.home(),
+        KeyCode::Char('e') if ctrl => input.end(),
+        KeyCode::Char('u') if ctrl => input.delete_to_line_start(),
+        KeyCode::Char('k') if ctrl => input.delete_to_line_end(),
+        KeyCode::Char('w') if ctrl => input.delete_word_before(),
+        KeyCode::Char('h') if ctrl => input.backspace(),
+        KeyCode::Char('b') if alt => input.word_left(),
+        KeyCode::Char('f') if alt => input.word_right(),
+        KeyCode::Char('d') if alt => input.delete_word_after(),
+        KeyCode::Backspace if word => input.delete_word_before(),
         KeyCode::Backspace => input.backspace(),
         KeyCode::Delete => input.delete(),
+        KeyCode::Left if word => input.word_left(),
+        KeyCode::Right if word => input.word_right(),
         KeyCode::Left => input.left(),
         KeyCode::Right => input.right(),
         KeyCode::Home => input.home(),
@@ -260,15 +319,22 @@ fn edit(input: &mut Input, key: &KeyEvent) -> bool {
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let action = state.keys.action(&key);
-    if state.help {
-        state.help = false;
+    // The help scrolls with ↑↓ and the page keys; any other key closes it.
+    if let Some(at) = state.help {
+        state.help = match key.code {
+            KeyCode::Up => Some(at.saturating_sub(1)),
+            KeyCode::Down => Some(at + 1),
+            KeyCode::PageUp => Some(at.saturating_sub(10)),
+            KeyCode::PageDown => Some(at + 10),
+            _ => None,
+        };
         return Vec::new();
     }
     // Answering "delete?" takes any key.
-    if let MemoryMode::Confirm(id) = &state.memories.mode
+    if let MemoryMode::Confirm(memory) = &state.memories.mode
         && state.screen == Screen::Memories
     {
-        let id = id.clone();
+        let id = memory.id.clone();
         state.memories.mode = browsing(state);
         return if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
             vec![Effect::Delete(id)]
@@ -280,8 +346,23 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match action {
         Some(Action::Quit) => return quit(state),
         Some(Action::Help) => {
-            state.help = true;
+            state.help = Some(0);
             return Vec::new();
+        }
+        Some(Action::SearchChats) => {
+            state.screen = Screen::Search;
+            return Vec::new();
+        }
+        Some(Action::Incognito) if !state.generating() => {
+            if state.chat.incognito {
+                return vec![match state.before_incognito.take() {
+                    Some(id) => Effect::OpenSession(id),
+                    None => Effect::NewSession,
+                }];
+            }
+            state.before_incognito =
+                Some(state.chat.session_id.clone()).filter(|id| !id.is_empty());
+            return vec![Effect::Incognito];
         }
         Some(Action::Sessions) if !state.generating() => {
             state.screen = Screen::Picker;
@@ -301,6 +382,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Screen::Chat => chat_key(state, key, action),
         Screen::Picker => picker_key(state, action),
         Screen::Memories => memories_key(state, key, action),
+        Screen::Search => search_key(state, key, action),
     }
 }
 
@@ -439,7 +521,7 @@ mod tests {
         let memory = Memory::new(MemoryKind::Note, "bees".into(), vec![], Utc::now());
         s.memories.items = vec![MemoryItem {
             memory: memory.clone(),
-            score: None,
+            relevance: None,
         }];
         assert_eq!(press(&mut s, KeyCode::Char('d'), KeyModifiers::CONTROL), []);
         assert_eq!(

@@ -27,12 +27,48 @@ pub fn transcript_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     lines
 }
 
-/// The "last time" note shown above a resumed conversation.
+/// Prose is not stretched wider than this many columns: long lines are hard to read.
+pub const MAX_READING_WIDTH: u16 = 100;
+
+/// The "last time" note shown above a resumed conversation, or a welcome on an empty one.
 fn note_lines(state: &State, width: u16) -> Vec<Line<'static>> {
+    if state.chat.entries.is_empty() && state.chat.reply.is_none() && state.chat.last_time.is_none()
+    {
+        return welcome_lines(state, width);
+    }
     let Some(note) = &state.chat.last_time else {
         return Vec::new();
     };
     let mut lines = markdown::plain(&for_screen(note), width, state.theme.notice);
+    lines.push(Line::default());
+    lines
+}
+
+/// What a new conversation shows before the first message: what mneme is, the model, the keys.
+fn welcome_lines(state: &State, width: u16) -> Vec<Line<'static>> {
+    let theme = &state.theme;
+    let keys = &state.keys;
+    let model = if state.status.model.is_empty() {
+        "the model is loading".to_string()
+    } else {
+        format!("model {}", state.status.model)
+    };
+    let mode = if state.chat.incognito {
+        " Incognito: nothing of this conversation is saved or remembered."
+    } else {
+        ""
+    };
+    let text = format!(
+        "mneme: a local chat that remembers what you tell it ({model}).{mode}\n\
+         {} send · {} stop a reply · {} conversations · {} search them · {} memories · {} help",
+        keys.label(Action::Send),
+        keys.label(Action::Cancel),
+        keys.label(Action::Sessions),
+        keys.label(Action::SearchChats),
+        keys.label(Action::Memories),
+        keys.label(Action::Help),
+    );
+    let mut lines = markdown::plain(&for_screen(&text), width, theme.meta);
     lines.push(Line::default());
     lines
 }
@@ -85,6 +121,16 @@ fn live_lines(state: &State, width: u16) -> Vec<Line<'static>> {
         }
         lines.extend(body);
     }
+    for queued in &state.chat.queued {
+        if !lines.is_empty() {
+            lines.push(Line::default());
+        }
+        lines.push(Line::from(vec![
+            Span::styled("you", theme.user),
+            Span::styled(" · queued: sent when the reply ends", theme.meta),
+        ]));
+        lines.extend(markdown::plain(&for_screen(queued), width, theme.assistant));
+    }
     if let Some((done, total)) = state.chat.loading {
         lines.push(Line::from(Span::styled(
             format!(
@@ -116,7 +162,13 @@ pub fn visible_transcript(
             });
     let messages = starts[entries.len()];
     let total = note.len() + messages + live.len();
-    let bottom = total.saturating_sub(state.chat.scroll.min(total.saturating_sub(height)));
+    let bottom = match state.chat.selected.filter(|&i| i < entries.len()) {
+        // A picked message is kept in view: its top row at the top when it is long.
+        Some(i) => (note.len() + starts[i] + height)
+            .min(total)
+            .max(height.min(total)),
+        None => total.saturating_sub(state.chat.scroll.min(total.saturating_sub(height))),
+    };
     let top = bottom.saturating_sub(height);
     let mut visible = Vec::with_capacity(bottom - top);
     // Lines [from, to) of a run that starts at line `start` of the transcript.
@@ -137,10 +189,28 @@ pub fn visible_transcript(
         if start >= bottom {
             break;
         }
-        take(&message_lines(state, index, width), start);
+        if state.chat.selected == Some(index) {
+            take(&picked(state, &message_lines(state, index, width)), start);
+        } else {
+            take(&message_lines(state, index, width), start);
+        }
     }
     take(&live, note.len() + messages);
     (visible, top > 0, bottom < total)
+}
+
+/// A picked message: its header marked and highlighted.
+fn picked(state: &State, lines: &[Line<'static>]) -> Vec<Line<'static>> {
+    let mut lines = lines.to_vec();
+    if let Some(header) = lines.first_mut() {
+        header
+            .spans
+            .insert(0, Span::styled("▶ ", state.theme.selected));
+        for span in &mut header.spans {
+            span.style = span.style.patch(state.theme.selected);
+        }
+    }
+    lines
 }
 
 fn entry_lines(state: &State, entry: &Entry, width: u16) -> Vec<Line<'static>> {
@@ -160,7 +230,10 @@ fn entry_lines(state: &State, entry: &Entry, width: u16) -> Vec<Line<'static>> {
     ));
     if !entry.recalled.is_empty() {
         header.push(Span::styled(
-            format!(" · {} memories recalled", entry.recalled.len()),
+            format!(
+                " · {} recalled",
+                crate::domain::counted(entry.recalled.len(), "memory", "memories")
+            ),
             theme.meta,
         ));
     }
@@ -177,7 +250,8 @@ fn entry_lines(state: &State, entry: &Entry, width: u16) -> Vec<Line<'static>> {
 }
 
 pub(super) fn chat(state: &State, frame: &mut Frame, area: Rect) {
-    let input_lines = state.input.text.split('\n').count().clamp(1, 6) as u16;
+    let rows = super::input_rows(&state.input, usize::from(area.width.saturating_sub(2))).0;
+    let input_lines = rows.len().clamp(1, 6) as u16;
     // The transcript keeps at least three rows.
     let input_height = (input_lines + 2).min(area.height.saturating_sub(3)).max(3);
     let [body, input] =
@@ -216,7 +290,7 @@ pub(super) fn chat(state: &State, frame: &mut Frame, area: Rect) {
 }
 
 fn transcript(state: &State, frame: &mut Frame, area: Rect) {
-    let width = area.width.saturating_sub(1).max(1);
+    let width = area.width.saturating_sub(1).clamp(1, MAX_READING_WIDTH);
     let (visible, above, below) = visible_transcript(state, width, usize::from(area.height));
     frame.render_widget(Paragraph::new(visible), area);
     if above || below {

@@ -5,23 +5,32 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
-use unicode_width::UnicodeWidthStr;
 
 use super::super::keys::Action;
 use super::super::markdown;
 use super::super::state::{MemoryMode, State};
+use super::super::update::shown_kinds;
 use super::{centered, text_box, time_of};
+use crate::domain::counted;
 use crate::sanitize::for_screen;
 use crate::session::one_line;
 
 pub(super) fn memories(state: &State, frame: &mut Frame, area: Rect) {
     let m = &state.memories;
-    let kind = m.kind.map_or("all", |k| k.as_str());
+    let kinds: Vec<&str> = shown_kinds(state).iter().map(|k| k.as_str()).collect();
+    let kind = if kinds.is_empty() {
+        "all".to_string()
+    } else {
+        kinds.join(", ")
+    };
     let [search, body] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-    let title = format!(
-        " search memories · kind: {kind} ({} next) · Esc back ",
-        state.keys.label(Action::NextKind)
-    );
+    let title = match &m.problem {
+        Some(problem) => format!(" {problem} "),
+        None => format!(
+            " search memories · kind: {kind} ({} next) · Esc back ",
+            state.keys.label(Action::NextKind)
+        ),
+    };
     text_box(
         state,
         frame,
@@ -63,17 +72,58 @@ pub(super) fn memories(state: &State, frame: &mut Frame, area: Rect) {
             _ => memory_detail(state, frame, side),
         }
     }
-    if let MemoryMode::Confirm(id) = &m.mode {
-        let text = format!("Delete memory {id}? y deletes, any other key keeps it.");
-        let w = (text.width() as u16 + 4).min(area.width);
-        let popup = centered(area, w, 3);
-        frame.render_widget(Clear, popup);
-        frame.render_widget(
-            Paragraph::new(Span::styled(text, state.theme.error))
-                .block(Block::default().borders(Borders::ALL)),
-            popup,
-        );
+    if let MemoryMode::Confirm(memory) = &m.mode {
+        confirm_delete(state, frame, area, memory);
     }
+}
+
+/// "Delete this memory?" with the memory's text, so the user sees what goes.
+fn confirm_delete(state: &State, frame: &mut Frame, area: Rect, memory: &crate::memory::Memory) {
+    let width = area.width.min(70);
+    let inner = width.saturating_sub(2).max(1);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "Delete this {} from {}?",
+            memory.kind.as_str(),
+            time_of(state, memory.time_start)
+        ),
+        state.theme.error,
+    ))];
+    let text = one_line(&for_screen(&memory.text), usize::from(inner) * 4);
+    lines.extend(markdown::plain(&text, inner, state.theme.assistant));
+    lines.push(Line::from(Span::styled(
+        "y deletes it (and forgets its turns); any other key keeps it",
+        state.theme.meta,
+    )));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .flat_map(|l| markdown::wrap(l, inner))
+        .collect();
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(state.theme.error)
+                .title(" delete "),
+        ),
+        popup,
+    );
+}
+
+/// The list's title: how many, of which kinds, and how many unrelated results were left out.
+fn list_title(state: &State) -> String {
+    let m = &state.memories;
+    let mut title = format!(" {}", counted(m.items.len(), "memory", "memories"));
+    if m.hidden > 0 {
+        title.push_str(&format!(" · {} unrelated hidden", m.hidden));
+    }
+    if m.mode != MemoryMode::List {
+        title.push_str(" · Esc to browse");
+    }
+    title.push(' ');
+    title
 }
 
 fn memory_list(state: &State, frame: &mut Frame, area: Rect) {
@@ -81,12 +131,14 @@ fn memory_list(state: &State, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(state.theme.border)
-        .title(format!(" {} memories ", m.items.len()));
+        .title(list_title(state));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
     let height = usize::from(inner.height).max(1);
     let first = m.selected.saturating_sub(height - 1);
+    // With a memory open the list is not where keys go: its selection is only marked.
+    let browsing = m.mode == MemoryMode::List;
     let lines: Vec<Line> = m
         .items
         .iter()
@@ -96,18 +148,26 @@ fn memory_list(state: &State, frame: &mut Frame, area: Rect) {
         .map(|(i, item)| {
             let mem = &item.memory;
             let pin = if mem.pinned { "📌" } else { "  " };
+            let relevance = item
+                .relevance
+                .as_ref()
+                .map(|r| format!("({r}) "))
+                .unwrap_or_default();
             let text = format!(
-                "{pin}{} {:<7} {}",
+                "{pin}{} {:<7} {relevance}{}",
                 state.zone.format(mem.time_start, "%m-%d"),
                 mem.kind.as_str(),
                 for_screen(&mem.text)
             );
-            let style = if i == m.selected {
-                state.theme.selected
-            } else {
-                Style::default()
+            let (marker, style) = match (i == m.selected, browsing) {
+                (true, true) => ("", state.theme.selected),
+                (true, false) => ("▶", state.theme.heading),
+                _ => ("", Style::default()),
             };
-            Line::from(Span::styled(one_line(&text, width), style))
+            Line::from(Span::styled(
+                one_line(&format!("{marker}{text}"), width),
+                style,
+            ))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -119,7 +179,12 @@ fn memory_detail(state: &State, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_style(state.theme.border)
         .title(format!(
-            " {} pin · {} edit · {} $EDITOR · {} delete · {} note ",
+            " {}{} pin · {} edit · {} $EDITOR · {} delete · {} note ",
+            if m.mode == MemoryMode::View {
+                "open memory · ↑↓ next · Esc list · "
+            } else {
+                ""
+            },
             state.keys.label(Action::Pin),
             state.keys.label(Action::EditInPlace),
             state.keys.label(Action::EditInEditor),
@@ -153,7 +218,13 @@ fn memory_detail(state: &State, frame: &mut Frame, area: Rect) {
     ))];
     if let Some(session) = &memory.session {
         lines.push(Line::from(Span::styled(
-            format!("session {session} · recalled {} times", memory.recall_count),
+            format!(
+                "session {session} · recalled {}",
+                match memory.recall_count {
+                    0 => "never".to_string(),
+                    n => counted(n as usize, "time", "times"),
+                }
+            ),
             theme.meta,
         )));
     }

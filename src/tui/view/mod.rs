@@ -4,8 +4,9 @@
 mod chat;
 mod memories;
 mod picker;
+mod search;
 
-pub use chat::{transcript_lines, visible_transcript};
+pub use chat::{MAX_READING_WIDTH, transcript_lines, visible_transcript};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
@@ -25,10 +26,11 @@ pub fn view(state: &State, frame: &mut Frame) {
         Screen::Chat => chat::chat(state, frame, main),
         Screen::Picker => picker::picker(state, frame, main),
         Screen::Memories => memories::memories(state, frame, main),
+        Screen::Search => search::search(state, frame, main),
     }
     status_bar(state, frame, status);
-    if state.help {
-        help(state, frame, area);
+    if let Some(scroll) = state.help {
+        help(state, frame, area, scroll);
     }
 }
 
@@ -54,50 +56,78 @@ pub(super) fn text_box(
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    let text = for_screen(&input.text);
-    let all: Vec<&str> = text.split('\n').collect();
-    let (line, col) = input.cursor_line_col();
-    let height = usize::from(inner.height);
-    let first = (line + 1).saturating_sub(height);
     let width = usize::from(inner.width);
-    let lines: Vec<Line> = all
-        .iter()
+    let (rows, cursor) = input_rows(input, width);
+    let height = usize::from(inner.height);
+    let first = (cursor.0 + 1).saturating_sub(height);
+    let lines: Vec<Line> = rows
+        .into_iter()
         .skip(first)
         .take(height)
-        .map(|l| {
-            // Long lines scroll horizontally to keep the cursor in view.
-            let skip = if l.chars().count() >= width {
-                col.saturating_sub(width - 1)
-            } else {
-                0
-            };
-            Line::from(l.chars().skip(skip).collect::<String>())
-        })
+        .map(Line::from)
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
-    if focused && !state.help {
-        let before: String = all
-            .get(line)
-            .map(|l| l.chars().take(col).collect())
-            .unwrap_or_default();
-        let x = before.width().min(width - 1);
+    if focused && state.help.is_none() {
         frame.set_cursor_position(Position::new(
-            inner.x + x as u16,
-            inner.y + (line - first) as u16,
+            inner.x + cursor.1.min(width - 1) as u16,
+            inner.y + (cursor.0 - first) as u16,
         ));
     }
 }
 
+/// An input's text cut into rows `width` columns wide (long lines wrap, never scroll sideways),
+/// and the cursor's (row, column).
+pub(super) fn input_rows(input: &Input, width: usize) -> (Vec<String>, (usize, usize)) {
+    let width = width.max(2);
+    let mut rows = Vec::new();
+    let mut cursor = (0, 0);
+    let mut offset = 0;
+    for line in input.text.split('\n') {
+        let mut row = String::new();
+        let mut used = 0;
+        for (i, c) in line.char_indices() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if used + w > width {
+                rows.push(std::mem::take(&mut row));
+                used = 0;
+            }
+            if offset + i == input.cursor {
+                cursor = (rows.len(), used);
+            }
+            row.push_str(&for_screen(c.encode_utf8(&mut [0; 4])));
+            used += w;
+        }
+        if offset + line.len() == input.cursor {
+            // At the end of a full row the cursor starts the next one.
+            cursor = if used >= width {
+                (rows.len() + 1, 0)
+            } else {
+                (rows.len(), used)
+            };
+        }
+        rows.push(row);
+        offset += line.len() + 1;
+    }
+    if cursor.0 >= rows.len() {
+        rows.push(String::new());
+    }
+    (rows, cursor)
+}
+
 fn status_bar(state: &State, frame: &mut Frame, area: Rect) {
     let s = &state.status;
-    let mut parts = vec![format!(
+    let mut parts = Vec::new();
+    if state.chat.incognito {
+        parts.push(" INCOGNITO: nothing saved".to_string());
+    }
+    parts.push(format!(
         " {}",
         if s.model.is_empty() {
             "loading…"
         } else {
             &s.model
         }
-    )];
+    ));
     if s.context_size > 0 {
         parts.push(format!("ctx {}/{}", s.context_used, s.context_size));
     }
@@ -109,7 +139,7 @@ fn status_bar(state: &State, frame: &mut Frame, area: Rect) {
         s.daemon.map_or("off", |d| d.as_str())
     ));
     if let Some(n) = s.memories {
-        parts.push(format!("{n} memories"));
+        parts.push(crate::domain::counted(n, "memory", "memories"));
     }
     let mut spans = vec![Span::styled(parts.join(" │ "), state.theme.status)];
     if let Some(notice) = &state.notice {
@@ -126,40 +156,66 @@ fn status_bar(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn help(state: &State, frame: &mut Frame, area: Rect) {
+/// The key help: every action's keys, what it does, and its name for `[tui.keys]`. Scrolls with
+/// ↑↓ when the screen is too small for it.
+fn help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
+    let popup = centered(area, area.width.min(100), area.height);
+    let inner_width = usize::from(popup.width.saturating_sub(2));
     let labels: Vec<String> = Action::ALL
         .iter()
         .map(|(action, ..)| state.keys.label(*action))
         .collect();
     let column = labels.iter().map(|l| l.width()).max().unwrap_or(0) + 2;
-    let rows: Vec<Line> = Action::ALL
+    let names = Action::ALL
         .iter()
-        .zip(&labels)
-        .map(|((_, _, _, what), label)| {
-            Line::from(vec![
-                Span::styled(format!("{label:<column$}"), state.theme.heading),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
-    let height = (rows.len() as u16 + 4).min(area.height);
-    let width = (column as u16 + 44).min(area.width);
-    let popup = centered(area, width, height);
-    frame.render_widget(Clear, popup);
-    let mut lines = rows;
+        .map(|(_, n, ..)| n.len())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    // Wide enough: one row an action; else the keys and name on one row, what it does below.
+    let one_row = column + names + 30 <= inner_width;
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for ((_, name, _, what), label) in Action::ALL.iter().zip(&labels) {
+        let keys = Span::styled(format!("{label:<column$}"), state.theme.heading);
+        let name = Span::styled(format!("{name:<names$}"), state.theme.meta);
+        if one_row {
+            lines.push(Line::from(vec![keys, name, Span::raw(*what)]));
+        } else {
+            lines.push(Line::from(vec![keys, name]));
+            lines.push(Line::from(Span::raw(format!("  {what}"))));
+        }
+    }
+    lines.push(Line::default());
     lines.push(Line::from(Span::styled(
-        "Mouse wheel scrolls. Keys are set in [tui.keys] of the config. Any key closes this.",
+        "Rebind in the config: [tui.keys] name = [\"ctrl+x\"]. Mouse wheel scrolls.",
         state.theme.meta,
     )));
+    lines.push(Line::from(Span::styled(
+        "Input: Ctrl+A/E line start/end · Ctrl+U/K delete to them · Ctrl+W word · Alt+B/F words.",
+        state.theme.meta,
+    )));
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .flat_map(|l| super::markdown::wrap(l, inner_width as u16))
+        .collect();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let popup = centered(area, popup.width, height);
+    let visible = usize::from(height.saturating_sub(2));
+    let scroll = scroll.min(lines.len().saturating_sub(visible));
+    let more = lines.len() > visible;
+    let title = if more {
+        " keys · ↑↓ scroll · any other key closes "
+    } else {
+        " keys · any key closes "
+    };
+    frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: false })
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(state.theme.border)
-                    .title(" keys "),
-            ),
+        Paragraph::new(lines).scroll((scroll as u16, 0)).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(state.theme.border)
+                .title(title),
+        ),
         popup,
     );
 }

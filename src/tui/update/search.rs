@@ -1,0 +1,53 @@
+//! The search over every conversation: type to search, ↑↓ to pick a message, Enter to open its
+//! conversation at that message.
+
+use crossterm::event::KeyEvent;
+
+use super::super::keys::Action;
+use super::super::state::{Screen, State};
+use super::{Effect, Msg, edit, move_selection};
+
+/// Queries shorter than this find too much to be useful.
+pub const MIN_QUERY_CHARS: usize = 2;
+
+pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
+    if let Msg::ChatHits { query, hits } = msg
+        && query == state.search.query.text
+    {
+        state.search.hits = hits;
+        state.search.searched = query;
+        move_selection(&mut state.search.selected, state.search.hits.len(), 0);
+    }
+    Vec::new()
+}
+
+pub(super) fn search_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    let len = state.search.hits.len();
+    match action {
+        Some(Action::Cancel) => state.screen = Screen::Chat,
+        Some(Action::HistoryPrev) => move_selection(&mut state.search.selected, len, -1),
+        Some(Action::HistoryNext) => move_selection(&mut state.search.selected, len, 1),
+        Some(Action::ScrollUp) => move_selection(&mut state.search.selected, len, -10),
+        Some(Action::ScrollDown) => move_selection(&mut state.search.selected, len, 10),
+        Some(Action::Send) => {
+            if let Some(hit) = state.search.hits.get(state.search.selected) {
+                return vec![Effect::OpenSessionAt {
+                    id: hit.session_id.clone(),
+                    position: hit.position,
+                }];
+            }
+        }
+        _ if edit(&mut state.search.query, &key) => {
+            state.search.selected = 0;
+            let query = state.search.query.text.clone();
+            if query.trim().chars().count() < MIN_QUERY_CHARS {
+                state.search.hits.clear();
+                state.search.searched = query;
+                return Vec::new();
+            }
+            return vec![Effect::SearchChats(query)];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
