@@ -147,16 +147,23 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             if *json {
                 print_json(&report)?;
             } else {
-                println!(
+                crate::outln!(
                     "model {} ({} threads, median of {} runs)",
-                    report.model, report.threads, report.runs
+                    report.model,
+                    report.threads,
+                    report.runs
                 );
-                println!(
+                crate::outln!(
                     "{:>8} {:>10} {:>12} {:>12} {:>10} {:>10}",
-                    "prompt", "ttft_ms", "prefill t/s", "decode t/s", "prefill×", "decode×"
+                    "prompt",
+                    "ttft_ms",
+                    "prefill t/s",
+                    "decode t/s",
+                    "prefill×",
+                    "decode×"
                 );
                 for p in &report.points {
-                    println!(
+                    crate::outln!(
                         "{:>8} {:>10.1} {:>12.1} {:>12.1} {:>10.2} {:>10.2}",
                         p.prompt_tokens,
                         p.ttft_ms,
@@ -166,7 +173,7 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                         p.decode_ratio
                     );
                 }
-                println!("(× = engine / bare llama.cpp loop in this process)");
+                crate::outln!("(× = engine / bare llama.cpp loop in this process)");
             }
         }
         BenchCommand::Memory {
@@ -187,16 +194,22 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             if *json {
                 print_json(&report)?;
             } else {
-                println!(
+                crate::outln!(
                     "ingest: {:.0} turns/s over {} turns; peak RSS {:.0} MiB",
-                    report.ingest_turns_per_s, report.ingest_turns, report.peak_rss_mb
+                    report.ingest_turns_per_s,
+                    report.ingest_turns,
+                    report.peak_rss_mb
                 );
-                println!(
+                crate::outln!(
                     "{:>9} {:>10} {:>10} {:>14} {:>8}",
-                    "memories", "p50 ms", "p95 ms", "vector-only ms", "ratio"
+                    "memories",
+                    "p50 ms",
+                    "p95 ms",
+                    "vector-only ms",
+                    "ratio"
                 );
                 for p in &report.points {
-                    println!(
+                    crate::outln!(
                         "{:>9} {:>10.1} {:>10.1} {:>14.1} {:>8.2}",
                         p.memories,
                         p.search_p50_ms,
@@ -246,7 +259,7 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                 eprint!("{}", crate::bench::attention::table(&report));
                 print_json(&report)?;
             } else {
-                print!("{}", crate::bench::attention::table(&report));
+                crate::out!("{}", crate::bench::attention::table(&report));
             }
         }
         BenchCommand::Tui {
@@ -260,18 +273,21 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                 print_json(&report)?;
             } else {
                 for f in &report.frames {
-                    println!(
+                    crate::outln!(
                         "{:>6} turns: frame {:.3} ms (first {:.1} ms)",
-                        f.turns, f.frame_ms, f.first_frame_ms
+                        f.turns,
+                        f.frame_ms,
+                        f.first_frame_ms
                     );
                 }
-                println!(
+                crate::outln!(
                     "frame ratio (longest / shortest): ×{:.2}",
                     report.frame_ratio
                 );
-                println!(
+                crate::outln!(
                     "picker over {} sessions: {:.1} ms",
-                    report.picker_sessions, report.picker_open_ms
+                    report.picker_sessions,
+                    report.picker_open_ms
                 );
             }
         }
@@ -285,7 +301,7 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                 print_json(&report)?;
             } else {
                 let mb = |b: u64| b as f64 / 1e6;
-                println!(
+                crate::outln!(
                     "daemon RSS: idle {:.0} MB, consolidating peak {:.0} MB (×{:.2}), after {:.0} MB (×{:.2})",
                     mb(report.idle_rss_bytes),
                     mb(report.consolidating_peak_rss_bytes),
@@ -293,7 +309,7 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                     mb(report.after_rss_bytes),
                     report.after_over_idle
                 );
-                println!(
+                crate::outln!(
                     "consolidated {} ({} turns): {} summaries, {} failed in {:.1}s",
                     report.date,
                     report.turns,
@@ -320,14 +336,20 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             if *json {
                 print_json(&report)?;
             } else {
-                println!(
+                crate::outln!(
                     "{} questions over {} turns ({} chunks), budget {} chars",
-                    report.questions, report.turns, report.chunks, report.budget_chars
+                    report.questions,
+                    report.turns,
+                    report.chunks,
+                    report.budget_chars
                 );
                 for s in &report.strategies {
-                    println!(
+                    crate::outln!(
                         "{:>7}: {:.3} ({} of {} evidence turns)",
-                        s.strategy, s.recall, s.found, report.evidence_turns
+                        s.strategy,
+                        s.recall,
+                        s.found,
+                        report.evidence_turns
                     );
                 }
             }

@@ -46,6 +46,7 @@ pub struct ConsolidateArgs {
     /// Treat this RFC 3339 time as now.
     #[arg(long, value_parser = parse_rfc3339)]
     pub now: Option<DateTime<Utc>>,
+    /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -83,10 +84,10 @@ pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
             let started = lifecycle::ensure_running(&app.paths, &options).await?;
             match started {
                 Started::AlreadyRunning { pid } => {
-                    println!("the memory daemon is already running (pid {pid})")
+                    crate::outln!("the memory daemon is already running (pid {pid})")
                 }
-                Started::Started { pid } => println!("started the memory daemon (pid {pid})"),
-                Started::Replaced { old, pid } => println!(
+                Started::Started { pid } => crate::outln!("started the memory daemon (pid {pid})"),
+                Started::Replaced { old, pid } => crate::outln!(
                     "replaced the memory daemon of another mneme build (pid {old}) with pid {pid}"
                 ),
             }
@@ -95,8 +96,8 @@ pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
         DaemonCommand::Stop => {
             let app = cli.app("cli")?;
             match lifecycle::stop(&app.paths).await? {
-                Some(pid) => println!("stopped the memory daemon (pid {pid})"),
-                None => println!("no memory daemon is running"),
+                Some(pid) => crate::outln!("stopped the memory daemon (pid {pid})"),
+                None => crate::outln!("no memory daemon is running"),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -106,7 +107,9 @@ pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
                 if *json {
                     print_json(&serde_json::json!({ "running": false }))?;
                 } else {
-                    println!("no memory daemon is running (start one with `mneme daemon start`)");
+                    crate::outln!(
+                        "no memory daemon is running (start one with `mneme daemon start`)"
+                    );
                 }
                 return Ok(ExitCode::from(3));
             };
@@ -124,25 +127,27 @@ pub async fn run(cli: &Cli, command: &DaemonCommand) -> Result<ExitCode> {
 }
 
 fn print_status(s: &crate::daemon::status::DaemonStatus) {
-    println!(
+    crate::outln!(
         "memory daemon: pid {}, {}, up {}, protocol {}",
         s.pid,
         s.state,
         crate::domain::duration_words(s.uptime_s),
         s.protocol
     );
-    println!(
+    crate::outln!(
         "queue: {} changed transcripts, {} questions awaiting answers, {} writes",
-        s.queue.sessions, s.queue.pending_turns, s.queue.writes
+        s.queue.sessions,
+        s.queue.pending_turns,
+        s.queue.writes
     );
     let counts: Vec<String> = s.memories.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    println!(
+    crate::outln!(
         "memories: {} ({:.1} MB on disk)",
         counts.join(", "),
         s.disk_bytes as f64 / 1e6
     );
     if let Some(i) = &s.last_ingest {
-        println!(
+        crate::outln!(
             "last ingest: {} ({} turns in {} chunks)",
             i.at.to_rfc3339(),
             i.turns,
@@ -150,7 +155,7 @@ fn print_status(s: &crate::daemon::status::DaemonStatus) {
         );
     }
     match &s.last_consolidation {
-        Some(c) => println!(
+        Some(c) => crate::outln!(
             "last consolidation: {} for {} ({} summaries, {} failed){}",
             c.at.to_rfc3339(),
             c.date,
@@ -161,21 +166,21 @@ fn print_status(s: &crate::daemon::status::DaemonStatus) {
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default()
         ),
-        None => println!("last consolidation: none yet"),
+        None => crate::outln!("last consolidation: none yet"),
     }
     if let Some(next) = s.next_consolidation {
-        println!("next consolidation: {}", next.to_rfc3339());
+        crate::outln!("next consolidation: {}", next.to_rfc3339());
     }
     if let Some(u) = &s.last_upkeep {
-        println!(
+        crate::outln!(
             "last upkeep: {} {}",
             u.at.to_rfc3339(),
             if u.ok { "ok" } else { "FAILED" }
         );
     }
-    println!("resident memory: {:.0} MB", s.rss_bytes as f64 / 1e6);
+    crate::outln!("resident memory: {:.0} MB", s.rss_bytes as f64 / 1e6);
     for e in &s.errors {
-        println!("error at {}: {}: {}", e.at.to_rfc3339(), e.what, e.message);
+        crate::outln!("error at {}: {}: {}", e.at.to_rfc3339(), e.what, e.message);
     }
 }
 
@@ -189,10 +194,28 @@ pub async fn consolidate(cli: &Cli, args: &ConsolidateArgs) -> Result<ExitCode> 
         WriteResult::Consolidated { report } => report,
         other => anyhow::bail!("consolidation answered with {other:?}"),
     };
+    // Which day was done is never left to guess (on stderr, so JSON output stays JSON).
+    if args.date.is_none() {
+        let which = if args.now.is_some() {
+            "the day before --now"
+        } else {
+            "yesterday"
+        };
+        eprintln!(
+            "mneme: consolidated {which}, {} (--date YYYY-MM-DD picks another day)",
+            report.date
+        );
+    }
+    if report.summaries.is_empty() && report.failed.is_empty() {
+        eprintln!(
+            "mneme: nothing to summarise on {}: no new conversation that day",
+            report.date
+        );
+    }
     if args.json {
         print_json(&report)?;
     } else {
-        println!(
+        crate::outln!(
             "{}: {} summaries, {} failed, {} duplicate chunks merged ({:.1}s)",
             report.date,
             report.summaries.len(),
@@ -201,7 +224,7 @@ pub async fn consolidate(cli: &Cli, args: &ConsolidateArgs) -> Result<ExitCode> 
             report.took_ms as f64 / 1000.0
         );
         for s in &report.summaries {
-            println!(
+            crate::outln!(
                 "\n{} ({}, {} turns)\n{}",
                 s.id,
                 s.scope,
@@ -210,7 +233,7 @@ pub async fn consolidate(cli: &Cli, args: &ConsolidateArgs) -> Result<ExitCode> 
             );
         }
         for f in &report.failed {
-            println!("\nfailed: {}: {}", f.target, f.reason);
+            crate::outln!("\nfailed: {}: {}", f.target, f.reason);
         }
     }
     if report.summaries.is_empty() && !report.failed.is_empty() {

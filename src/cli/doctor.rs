@@ -20,7 +20,7 @@ impl Report {
         if !ok {
             self.failures += 1;
         }
-        println!(
+        crate::outln!(
             "{} {what:<22} {}",
             if ok { "ok  " } else { "FAIL" },
             detail.as_ref()
@@ -122,10 +122,10 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
     }
 
     if report.failures > 0 {
-        println!("{} check(s) failed", report.failures);
+        crate::outln!("{} check(s) failed", report.failures);
         return Ok(ExitCode::FAILURE);
     }
-    println!("all checks passed");
+    crate::outln!("all checks passed");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -40,7 +40,9 @@ pub async fn run(cli: &Cli, command: &ImportCommand) -> Result<ExitCode> {
     );
     if app.ensure_daemon().await.is_some() {
         if !*wait {
-            println!("{summary}; the memory daemon is embedding them (see `mneme daemon status`)");
+            crate::outln!(
+                "{summary}; the memory daemon is embedding them (see `mneme daemon status`)"
+            );
             return Ok(ExitCode::SUCCESS);
         }
         let op = WriteOp::Ingest {
@@ -55,7 +57,9 @@ pub async fn run(cli: &Cli, command: &ImportCommand) -> Result<ExitCode> {
             WriteResult::Ingested { report } => report.chunks,
             _ => 0,
         };
-        println!("{summary}; every turn is in memory ({chunks} chunks written for this request)");
+        crate::outln!(
+            "{summary}; every turn is in memory ({chunks} chunks written for this request)"
+        );
         return Ok(ExitCode::SUCCESS);
     }
     // No daemon: write here, through the same writer (and under the same lock) it would use.
@@ -83,6 +87,6 @@ pub async fn run(cli: &Cli, command: &ImportCommand) -> Result<ExitCode> {
     if chunks > 0 {
         crate::app::writes::send_within(&app, WriteOp::Upkeep, None, Some(&memory)).await?;
     }
-    println!("{summary}; {chunks} new memory chunks");
+    crate::outln!("{summary}; {chunks} new memory chunks");
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,6 @@
 //! `mneme memory` and `mneme import`: see, search, edit, pin, delete, export and import what is remembered.
 
 use super::screen::for_stdout;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -53,7 +52,7 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| format!("`{s}` is neither YYYY-MM-DD nor an RFC 3339 time"))
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum MemoryCommand {
     /// List memories, newest first.
     List {
@@ -200,7 +199,7 @@ fn print_rows(rows: &[MemoryRow]) {
                 crate::memory::service::relevance_label(words, similarity)
             ),
         };
-        println!(
+        crate::outln!(
             "{}  {:<7} {}{score}  {pin}{}",
             r.id,
             r.kind.as_str(),
@@ -220,6 +219,8 @@ fn written(result: WriteResult) -> Result<Memory> {
 
 pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
     let app = cli.app("cli")?;
+    let resolved = with_full_ids(&app, command).await?;
+    let command = &resolved;
     if let Some(op) = write_op(command)? {
         return apply_write(&app, command, op).await;
     }
@@ -251,7 +252,7 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
                     .collect(),
                 None => memory.store().browse(&filter, usize::MAX).await?,
             };
-            println!(
+            crate::outln!(
                 "{} {}:",
                 counted(matching.len(), "memory", "memories"),
                 if matching.len() == 1 {
@@ -261,26 +262,26 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
                 }
             );
             for m in matching.iter().take(10) {
-                println!(
+                crate::outln!(
                     "  {}  {}",
                     m.id,
                     for_stdout(&crate::session::one_line(&m.text, 80))
                 );
             }
             if matching.len() > 10 {
-                println!("  … and {} more", matching.len() - 10);
+                crate::outln!("  … and {} more", matching.len() - 10);
             }
             if matching.is_empty() {
                 return Ok(ExitCode::SUCCESS);
             }
             if !yes {
-                println!("nothing forgotten yet: run again with --yes to forget them");
+                crate::outln!("nothing forgotten yet: run again with --yes to forget them");
                 return Ok(ExitCode::SUCCESS);
             }
             let ids = matching.into_iter().map(|m| m.id).collect();
             match crate::app::writes::send(&app, WriteOp::Delete { ids }).await? {
                 WriteResult::Forgotten { report } => print_forgotten(&report),
-                other => println!("{}", other.to_json()),
+                other => crate::outln!("{}", other.to_json()),
             }
         }
         MemoryCommand::List {
@@ -314,14 +315,10 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
             if let Some(file) = queries {
                 let text = std::fs::read_to_string(file)
                     .with_context(|| format!("cannot read {}", file.display()))?;
-                let mut out = std::io::stdout().lock();
                 for q in text.lines().filter(|l| !l.trim().is_empty()) {
                     let rows = found_rows(memory.search(q, *k, &filter).await?);
-                    serde_json::to_writer(
-                        &mut out,
-                        &serde_json::json!({ "query": q, "results": rows }),
-                    )?;
-                    writeln!(out)?;
+                    let line = serde_json::json!({ "query": q, "results": rows });
+                    crate::outln!("{line}");
                 }
             } else {
                 let Some(q) = query else {
@@ -345,16 +342,16 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
             if *json {
                 print_json(&row)?;
             } else {
-                println!(
+                crate::outln!(
                     "{} ({}, {})",
                     row.id,
                     row.kind.as_str(),
                     row.time.to_rfc3339()
                 );
                 if let Some(s) = &row.session {
-                    println!("session {s}; turns {}", row.source_turns.join(", "));
+                    crate::outln!("session {s}; turns {}", row.source_turns.join(", "));
                 }
-                println!("\n{}", for_stdout(&row.text));
+                crate::outln!("\n{}", for_stdout(&row.text));
             }
         }
         MemoryCommand::Export { output } => {
@@ -367,12 +364,58 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
             }
             match output {
                 Some(path) => crate::paths::write_private_atomic(path, text.as_bytes())?,
-                None => print!("{text}"),
+                None => crate::out!("{text}"),
             }
         }
         _ => unreachable!("writes are applied above"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `command` with every memory id it names completed from a unique prefix (as session ids are).
+async fn with_full_ids(app: &App, command: &MemoryCommand) -> Result<MemoryCommand> {
+    let names_ids = matches!(
+        command,
+        MemoryCommand::Show { .. }
+            | MemoryCommand::Edit { .. }
+            | MemoryCommand::Delete { .. }
+            | MemoryCommand::Pin { .. }
+            | MemoryCommand::Unpin { .. }
+    );
+    if !names_ids {
+        return Ok(command.clone());
+    }
+    let store = crate::memory::store::MemoryStore::open(&app.paths.memory_dir()).await?;
+    let full = async |id: &String| -> Result<String> {
+        Ok(store
+            .resolve_id(id)
+            .await?
+            .with_context(|| format!("no memory `{id}` (see `mneme memory list`)"))?)
+    };
+    Ok(match command {
+        MemoryCommand::Show { id, json } => MemoryCommand::Show {
+            id: full(id).await?,
+            json: *json,
+        },
+        MemoryCommand::Edit { id, text } => MemoryCommand::Edit {
+            id: full(id).await?,
+            text: text.clone(),
+        },
+        MemoryCommand::Delete { ids } => {
+            let mut resolved = Vec::new();
+            for id in ids {
+                resolved.push(full(id).await?);
+            }
+            MemoryCommand::Delete { ids: resolved }
+        }
+        MemoryCommand::Pin { id } => MemoryCommand::Pin {
+            id: full(id).await?,
+        },
+        MemoryCommand::Unpin { id } => MemoryCommand::Unpin {
+            id: full(id).await?,
+        },
+        other => other.clone(),
+    })
 }
 
 /// The write a command makes, if it makes one.
@@ -405,24 +448,24 @@ fn write_op(command: &MemoryCommand) -> Result<Option<WriteOp>> {
 async fn apply_write(app: &App, command: &MemoryCommand, op: WriteOp) -> Result<ExitCode> {
     let result = crate::app::writes::send(app, op).await?;
     match (command, result) {
-        (MemoryCommand::Add { .. }, result) => println!("{}", written(result)?.id),
-        (MemoryCommand::Edit { .. }, result) => println!("edited {}", written(result)?.id),
+        (MemoryCommand::Add { .. }, result) => crate::outln!("{}", written(result)?.id),
+        (MemoryCommand::Edit { .. }, result) => crate::outln!("edited {}", written(result)?.id),
         (MemoryCommand::Delete { .. }, WriteResult::Forgotten { report }) => {
             print_forgotten(&report)
         }
-        (MemoryCommand::Pin { id }, _) => println!("pinned {id}"),
-        (MemoryCommand::Unpin { id }, _) => println!("unpinned {id}"),
+        (MemoryCommand::Pin { id }, _) => crate::outln!("pinned {id}"),
+        (MemoryCommand::Unpin { id }, _) => crate::outln!("unpinned {id}"),
         (MemoryCommand::Import { .. }, WriteResult::Imported { imported }) => {
-            println!("imported {}", counted(imported, "memory", "memories"))
+            crate::outln!("imported {}", counted(imported, "memory", "memories"))
         }
-        (_, other) => println!("{}", other.to_json()),
+        (_, other) => crate::outln!("{}", other.to_json()),
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// What forgetting did, in a line.
 fn print_forgotten(r: &crate::daemon::forget::ForgetReport) {
-    println!(
+    crate::outln!(
         "deleted {}; forgot {}, rewrote {}, dropped {}",
         counted(r.deleted, "memory", "memories"),
         counted(r.turns_forgotten, "turn", "turns"),

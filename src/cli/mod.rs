@@ -8,8 +8,9 @@ mod doctor;
 mod import;
 mod memory;
 mod models;
-mod screen;
+pub mod screen;
 mod sessions;
+mod shell;
 
 use std::path::PathBuf;
 
@@ -61,6 +62,10 @@ pub enum Command {
     /// Measure performance; prints machine-readable results.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (or write every page with --dir).
+    Man(shell::ManArgs),
 }
 
 impl Cli {
@@ -84,6 +89,8 @@ pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Some(Command::Consolidate(args)) => daemon::consolidate(&cli, args).await,
         Some(Command::Doctor) => doctor::run(&cli).await,
         Some(Command::Bench(cmd)) => bench::run(&cli, cmd).await,
+        Some(Command::Completions(args)) => shell::completions(args),
+        Some(Command::Man(args)) => shell::man(args),
     }
 }
 
@@ -119,16 +126,37 @@ fn without_build_paths(text: &str) -> String {
 
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
+    let text = serde_json::to_string_pretty(value)?;
+    crate::outln!("{text}");
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every option and argument of every command says what it does in `--help`.
+    #[test]
+    fn every_flag_has_help_text() {
+        use clap::CommandFactory;
+        fn missing(command: &clap::Command, path: &str, out: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() {
+                    out.push(format!("{path} --{id}"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    out.push(format!("{path} {} (no description)", sub.get_name()));
+                }
+                missing(sub, &format!("{path} {}", sub.get_name()), out);
+            }
+        }
+        let mut out = Vec::new();
+        missing(&Cli::command(), "mneme", &mut out);
+        assert!(out.is_empty(), "without help text: {out:#?}");
+    }
 
     #[test]
     fn an_error_line_names_each_cause_once_and_no_build_paths() {

@@ -72,7 +72,7 @@ pub fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
                 for r in rows {
                     let mark = if r.active { "*" } else { " " };
                     let state = if r.present { "fetched" } else { "missing" };
-                    println!("{mark} {:<14} {state:<8} {}", r.name, r.path);
+                    crate::outln!("{mark} {:<14} {state:<8} {}", r.name, r.path);
                 }
             }
         }
@@ -84,7 +84,7 @@ pub fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
                 std::fs::canonicalize(&chosen.path)?.display().to_string()
             };
             set_config_value(&app.paths.config_file, "model", "chat", &value)?;
-            println!(
+            crate::outln!(
                 "now chatting with {} ({})",
                 chosen.name,
                 chosen.path.display()

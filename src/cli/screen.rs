@@ -36,6 +36,40 @@ impl ScreenWriter {
     }
 }
 
+/// Writes formatted text to standard output. When the reader has gone (`mneme doctor | head -1`),
+/// the process ends at once and quietly with 141, as Unix tools killed by SIGPIPE do; any other
+/// write error ends it with a message. (`println!` would panic with "failed printing to stdout".)
+pub fn print_out(args: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|_| out.flush()) {
+        exit_for_stdout_error(&e);
+    }
+}
+
+/// Ends the process for a failed write to standard output (see `print_out`).
+pub fn exit_for_stdout_error(e: &std::io::Error) -> ! {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        eprintln!("mneme: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+    std::process::exit(141)
+}
+
+/// `println!` for command output: see `print_out`.
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::cli::screen::print_out(format_args!("\n")) };
+    ($($arg:tt)*) => {
+        $crate::cli::screen::print_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` for command output: see `print_out`.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::screen::print_out(format_args!($($arg)*)) };
+}
+
 /// `text` made safe for the terminal when standard output is one; as it is for a pipe or file.
 pub fn for_stdout(text: &str) -> Cow<'_, str> {
     if std::io::stdout().is_terminal() {

@@ -47,10 +47,10 @@ pub async fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
             if *json {
                 print_json(&rows)?;
             } else if rows.is_empty() {
-                println!("no sessions yet: start one with `mneme` or `mneme ask`");
+                crate::outln!("no sessions yet: start one with `mneme` or `mneme ask`");
             } else {
                 for row in rows {
-                    println!(
+                    crate::outln!(
                         "{}  {}  {:>3} turns  {}",
                         row.id,
                         row.updated
@@ -74,14 +74,14 @@ pub async fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
                     "unreadable_lines": session.unreadable_lines,
                 }))?;
             } else {
-                println!("{} — {}", session.meta.id, for_stdout(&session.title()));
+                crate::outln!("{} — {}", session.meta.id, for_stdout(&session.title()));
                 for turn in &session.turns {
                     let mark = if turn.interrupted {
                         " (interrupted)"
                     } else {
                         ""
                     };
-                    println!(
+                    crate::outln!(
                         "[{}] {} {}{mark}: {}",
                         turn.id,
                         turn.time
@@ -97,12 +97,12 @@ pub async fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
             let text = export(&store.open(id)?, *format);
             match output {
                 Some(path) => crate::paths::write_private_atomic(path, text.as_bytes())?,
-                None => print!("{}", for_stdout(&text)),
+                None => crate::out!("{}", for_stdout(&text)),
             }
         }
         SessionsCommand::Rename { id, name } => {
             let meta = store.rename(id, name)?;
-            println!(
+            crate::outln!(
                 "renamed {} to {}",
                 meta.id,
                 meta.name.as_deref().unwrap_or("(no name)")
@@ -117,7 +117,7 @@ pub async fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
                 WriteResult::Forgotten { report } => report.deleted,
                 _ => 0,
             };
-            println!("deleted {id} and forgot the {forgotten} memories made from it");
+            crate::outln!("deleted {id} and forgot the {forgotten} memories made from it");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -37,6 +37,8 @@ pub enum StoreError {
         "the memory database in {dir} cannot be read ({reason}); move it aside and run `mneme memory rebuild` to re-create it from the transcripts"
     )]
     Corrupt { dir: PathBuf, reason: String },
+    #[error("`{prefix}` starts several memory ids ({matches}, …): give more of it")]
+    AmbiguousId { prefix: String, matches: String },
     #[error("memory database: {0}")]
     Lance(#[from] lancedb::Error),
     #[error("memory database: {0}")]
@@ -400,6 +402,36 @@ impl MemoryStore {
             .await?
             .into_iter()
             .next())
+    }
+
+    /// The full id of the memory whose id is `id_or_prefix` or starts with it (as session ids
+    /// are given): `Ok(None)` when none does, an error naming them when several do.
+    pub async fn resolve_id(&self, id_or_prefix: &str) -> Result<Option<String>, StoreError> {
+        if self.get(id_or_prefix).await?.is_some() {
+            return Ok(Some(id_or_prefix.to_string()));
+        }
+        // Ids are letters, digits and dashes: anything else cannot be a prefix of one.
+        if id_or_prefix.is_empty()
+            || !id_or_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Ok(None);
+        }
+        let ids: Vec<String> = self
+            .query_rows(Some(format!("id LIKE '{id_or_prefix}%'")), Some(6))
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        match ids.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one.clone())),
+            many => Err(StoreError::AmbiguousId {
+                prefix: id_or_prefix.to_string(),
+                matches: many.join(", "),
+            }),
+        }
     }
 
     /// Memories matching `filter`, newest first; `limit` None lists all.

@@ -2,6 +2,8 @@
 
 mod ask_cli;
 mod attention;
+mod chat_tmux;
+mod cli_conventions;
 mod common;
 mod config_cli;
 mod daemon;

@@ -36,6 +36,19 @@ impl Tmux {
 
     /// `start` with extra environment (`NAME=value …`).
     pub(crate) fn start_with(&self, name: &str, data: &DataDir, env: &str, args: &str) {
+        self.start_sized(name, data, env, args, (100, 30));
+    }
+
+    /// `start_with` in a window of `(columns, rows)`.
+    pub(crate) fn start_sized(
+        &self,
+        name: &str,
+        data: &DataDir,
+        env: &str,
+        args: &str,
+        (columns, rows): (u16, u16),
+    ) {
+        let (columns, rows) = (columns.to_string(), rows.to_string());
         let command = format!(
             "TZ=UTC {env} {} --data-dir {} {args}; echo EXITED $?; sleep 600",
             env!("CARGO_BIN_EXE_mneme"),
@@ -47,9 +60,9 @@ impl Tmux {
             "-s",
             name,
             "-x",
-            "100",
+            &columns,
             "-y",
-            "30",
+            &rows,
             &command,
         ]);
         assert!(

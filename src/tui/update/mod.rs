@@ -389,6 +389,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Role;
     use crate::memory::MemoryKind;
     use crate::tui::keys::KeyMap;
     use crate::tui::theme::Theme;
@@ -534,5 +535,150 @@ mod tests {
             press(&mut s, KeyCode::Char('z'), KeyModifiers::CONTROL),
             [Effect::Restore(memory)]
         );
+    }
+
+    fn finish(s: &mut State, text: &str) -> Vec<Effect> {
+        update(
+            s,
+            Msg::Finished {
+                text: text.into(),
+                stats: TurnStats::default(),
+                stop: StopReason::EndOfTurn,
+            },
+        )
+    }
+
+    #[test]
+    fn a_message_sent_while_a_reply_streams_is_queued_and_sent_after_it() {
+        let mut s = state();
+        typed(&mut s, "first");
+        press(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+        typed(&mut s, "second");
+        assert_eq!(press(&mut s, KeyCode::Enter, KeyModifiers::NONE), []);
+        typed(&mut s, "third");
+        press(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(s.chat.queued, ["second", "third"]);
+        assert!(s.input.text.is_empty(), "the queued text left the input");
+        assert_eq!(finish(&mut s, "one"), [Effect::Ask("second".into())]);
+        assert_eq!(finish(&mut s, "two"), [Effect::Ask("third".into())]);
+        assert_eq!(finish(&mut s, "three"), []);
+        let said: Vec<&str> = s.chat.entries.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(said, ["first", "one", "second", "two", "third", "three"]);
+    }
+
+    #[test]
+    fn a_paste_with_carriage_returns_keeps_its_line_breaks() {
+        let mut s = state();
+        update(&mut s, Msg::Paste("a\rb\r\nc".into()));
+        assert_eq!(s.input.text, "a\nb\nc");
+    }
+
+    #[test]
+    fn readline_keys_edit_the_chat_input() {
+        let mut s = state();
+        typed(&mut s, "hello big world");
+        press(&mut s, KeyCode::Char('w'), KeyModifiers::CONTROL);
+        assert_eq!(s.input.text, "hello big ");
+        press(&mut s, KeyCode::Char('b'), KeyModifiers::ALT);
+        press(&mut s, KeyCode::Char('a'), KeyModifiers::CONTROL);
+        typed(&mut s, ">");
+        press(&mut s, KeyCode::Char('e'), KeyModifiers::CONTROL);
+        typed(&mut s, "!");
+        assert_eq!(s.input.text, ">hello big !");
+        press(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
+        assert_eq!(s.input.text, "");
+    }
+
+    #[test]
+    fn an_unknown_kind_is_named_with_the_kinds_there_are_and_the_title_follows_the_query() {
+        let mut s = state();
+        press(&mut s, KeyCode::F(3), KeyModifiers::NONE);
+        typed(&mut s, "kind:notes bees");
+        let problem = s.memories.problem.clone().unwrap();
+        assert!(problem.contains("notes") && problem.contains("summary, note, fact"));
+        assert_eq!(parse_query("kind:notes bees").0, "bees");
+        for _ in 0.."notes bees".len() {
+            press(&mut s, KeyCode::Backspace, KeyModifiers::NONE);
+        }
+        typed(&mut s, "note");
+        assert_eq!(s.memories.problem, None);
+        assert_eq!(shown_kinds(&s), [MemoryKind::Note]);
+    }
+
+    #[test]
+    fn with_a_memory_open_up_and_down_open_its_neighbours() {
+        let mut s = state();
+        press(&mut s, KeyCode::F(3), KeyModifiers::NONE);
+        let memories: Vec<Memory> = ["a", "b"]
+            .iter()
+            .map(|t| Memory::new(MemoryKind::Note, (*t).into(), vec![], Utc::now()))
+            .collect();
+        s.memories.items = memories
+            .iter()
+            .map(|m| MemoryItem {
+                memory: m.clone(),
+                relevance: None,
+            })
+            .collect();
+        update(
+            &mut s,
+            Msg::MemoryOpened(MemoryDetail {
+                memory: memories[0].clone(),
+                sources: vec![],
+            }),
+        );
+        assert_eq!(
+            press(&mut s, KeyCode::Down, KeyModifiers::NONE),
+            [Effect::OpenMemory(memories[1].id.clone())]
+        );
+    }
+
+    #[test]
+    fn incognito_starts_and_ends_back_in_the_conversation_it_left() {
+        let mut s = state();
+        s.chat.session_id = "20261127-090000-abcd".into();
+        assert_eq!(
+            press(&mut s, KeyCode::F(6), KeyModifiers::NONE),
+            [Effect::Incognito]
+        );
+        update(
+            &mut s,
+            Msg::Opened {
+                session_id: "unsaved-1".into(),
+                title: "incognito".into(),
+                entries: vec![],
+                last_time: None,
+                incognito: true,
+                focus: None,
+            },
+        );
+        assert!(s.chat.incognito);
+        assert_eq!(
+            press(&mut s, KeyCode::F(6), KeyModifiers::NONE),
+            [Effect::OpenSession("20261127-090000-abcd".into())]
+        );
+    }
+
+    #[test]
+    fn a_picked_message_forks_the_conversation_there() {
+        let mut s = state();
+        for text in ["q1", "a1", "q2"] {
+            s.chat.entries.push(Entry {
+                role: Role::User,
+                text: text.into(),
+                time: Utc::now(),
+                recalled: vec![],
+                interrupted: false,
+                stats: None,
+            });
+        }
+        press(&mut s, KeyCode::F(7), KeyModifiers::NONE);
+        assert_eq!(s.chat.selected, Some(2));
+        press(&mut s, KeyCode::Up, KeyModifiers::NONE);
+        assert_eq!(
+            press(&mut s, KeyCode::Enter, KeyModifiers::NONE),
+            [Effect::Fork(1)]
+        );
+        assert_eq!(s.chat.selected, None);
     }
 }

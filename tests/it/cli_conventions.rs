@@ -1,0 +1,112 @@
+//! What users of Unix tools expect of the command line: quiet exits into closed pipes, shell
+//! completions and a man page, id prefixes, `--continue`, and saying which day was consolidated.
+
+use std::process::Stdio;
+
+use crate::common::{DataDir, stdout};
+
+/// Runs `mneme ARGS` with its standard output a pipe whose reader is already gone.
+fn into_closed_pipe(data: &DataDir, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    data.cmd(args)
+        .stdout(Stdio::from(writer))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let data = DataDir::new();
+    data.run(&["memory", "add", "a note about bees"], true);
+    for args in [&["doctor"][..], &["memory", "list", "--all"], &["--help"]] {
+        let out = into_closed_pipe(&data, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(141)),
+            "mneme {args:?} ended with {:?}: {stderr}",
+            out.status
+        );
+        assert!(!stderr.contains("Broken pipe"), "mneme {args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "mneme {args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn completions_load_in_bash_and_the_man_page_names_every_command() {
+    let data = DataDir::new();
+    let script = stdout(&data.run(&["completions", "bash"], true));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mneme.bash");
+    std::fs::write(&file, &script).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("source {} && complete -p mneme", file.display()))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        assert!(!stdout(&data.run(&["completions", shell], true)).is_empty());
+    }
+    let page = stdout(&data.run(&["man"], true));
+    assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
+    for command in ["ask", "chat", "memory", "sessions", "completions"] {
+        assert!(page.contains(command), "the page lists {command}");
+    }
+    let pages = dir.path().join("man");
+    data.run(&["man", "--dir", pages.to_str().unwrap()], true);
+    assert!(pages.join("mneme-memory-search.1").is_file());
+}
+
+#[test]
+fn memory_ids_are_accepted_by_a_unique_prefix() {
+    let data = DataDir::new();
+    let id = stdout(&data.run(&["memory", "add", "the spare key is under the pot"], true))
+        .trim()
+        .to_string();
+    let prefix = &id[..id.len() - 20];
+    let shown = data.json(&["memory", "show", prefix, "--json"]);
+    assert_eq!(shown["id"], id.as_str());
+    data.run(&["memory", "pin", prefix], true);
+    assert_eq!(
+        data.json(&["memory", "show", &id, "--json"])["pinned"],
+        true
+    );
+    let out = data.run(&["memory", "show", "zz-not-an-id"], false);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no memory `zz-not-an-id`"));
+}
+
+#[test]
+fn ask_continue_resumes_and_consolidate_names_the_day() {
+    let data = DataDir::new();
+    let first = data.ask_new_json(8, "Say hello.");
+    let again = data.json(&[
+        "ask",
+        "--continue",
+        "--temp",
+        "0",
+        "--max-tokens",
+        "8",
+        "--json",
+        "Say goodbye.",
+    ]);
+    assert_eq!(first["session"], again["session"]);
+
+    let out = data.run(
+        &["consolidate", "--now", "2026-11-29T12:00:00Z", "--json"],
+        true,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("consolidated the day before --now, 2026-11-28")
+            && stderr.contains("--date"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["date"], "2026-11-28");
+}
