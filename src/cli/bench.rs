@@ -32,6 +32,7 @@ pub enum BenchCommand {
     },
     /// Memory ingest throughput, search latency at growing sizes, peak RSS (in a scratch data dir).
     Memory {
+        /// Print JSON only.
         #[arg(long)]
         json: bool,
         /// Store sizes to measure search latency at.
@@ -47,6 +48,7 @@ pub enum BenchCommand {
     /// Attention strategies on both models: KV bytes, decode speed and perplexity as the context
     /// grows, and a passkey test, with ratios against `full`.
     Attention {
+        /// Print JSON only.
         #[arg(long)]
         json: bool,
         /// A reduced run (a minute or so).
@@ -65,6 +67,7 @@ pub enum BenchCommand {
     /// The chat's frame time for a short and a long conversation (their ratio should stay near
     /// 1: a frame costs what is visible) and the time to open the picker over many sessions.
     Tui {
+        /// Print JSON only.
         #[arg(long)]
         json: bool,
         /// Conversation lengths in turns; the first is the baseline.
@@ -79,6 +82,7 @@ pub enum BenchCommand {
     },
     /// The memory daemon's resident memory idle, while consolidating, and after.
     Daemon {
+        /// Print JSON only.
         #[arg(long)]
         json: bool,
         /// Sessions of the evaluation set to load; the day of the earliest turn is consolidated.
@@ -87,6 +91,7 @@ pub enum BenchCommand {
     },
     /// Recall quality: evidence turns found within 1,300 characters, BM25 vs vector vs hybrid.
     Recall {
+        /// Print JSON only.
         #[arg(long)]
         json: bool,
         /// Conversations in the import format (default: the shipped evaluation set).

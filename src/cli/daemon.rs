@@ -25,6 +25,7 @@ pub enum DaemonCommand {
     },
     /// Start in the background unless one is running (a stale one is replaced).
     Start {
+        /// Treat this RFC 3339 time as now (nightly consolidation runs relative to it).
         #[arg(long, value_parser = parse_rfc3339)]
         now: Option<DateTime<Utc>>,
     },
@@ -32,6 +33,7 @@ pub enum DaemonCommand {
     Stop,
     /// Show what the daemon is doing.
     Status {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },

@@ -13,6 +13,7 @@ use crate::daemon::writes::{WriteOp, WriteResult};
 pub enum ImportCommand {
     /// Import turns, one JSON object per line: session, time, speaker, role, text, optional id.
     Conversations {
+        /// The JSONL file of turns to import.
         file: PathBuf,
         /// Return only when every turn is embedded and searchable. (Without a running memory
         /// daemon the import always embeds before returning.)

@@ -64,6 +64,7 @@ pub enum MemoryCommand {
         /// Every matching memory, no paging.
         #[arg(long)]
         all: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -79,30 +80,38 @@ pub enum MemoryCommand {
         k: usize,
         #[command(flatten)]
         filter: FilterArgs,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show one memory.
     Show {
+        /// The memory's id, or a unique prefix of it.
         id: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Write down a note to remember.
     Add {
+        /// The text to remember.
         text: String,
+        /// What kind of memory it is.
         #[arg(long, value_enum, default_value = "note")]
         kind: MemoryKind,
     },
     /// Replace a memory's text (it is re-embedded).
     Edit {
+        /// The memory's id, or a unique prefix of it.
         id: String,
+        /// The new text (it is re-embedded).
         #[arg(long)]
         text: String,
     },
     /// Delete memories: gone from disk, from the turns they were made from, from stored recalls
     /// and summaries, and never remembered again.
     Delete {
+        /// Memory ids, or unique prefixes of them.
         #[arg(required = true)]
         ids: Vec<String>,
     },
@@ -125,16 +134,26 @@ pub enum MemoryCommand {
         yes: bool,
     },
     /// Always recall this memory.
-    Pin { id: String },
+    Pin {
+        /// The memory's id, or a unique prefix of it.
+        id: String,
+    },
     /// Stop always recalling this memory.
-    Unpin { id: String },
+    Unpin {
+        /// The memory's id, or a unique prefix of it.
+        id: String,
+    },
     /// Write every memory as JSONL.
     Export {
+        /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
     /// Read memories written by `export` (re-embedding them).
-    Import { file: PathBuf },
+    Import {
+        /// A file written by `memory export`.
+        file: PathBuf,
+    },
 }
 
 /// What search and list print for one memory.

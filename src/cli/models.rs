@@ -13,11 +13,13 @@ use crate::models::ArtifactState;
 pub enum ModelsCommand {
     /// List the known models and whether they are fetched.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Chat with this model from now on: a name from `models list` or a path to a GGUF file.
     Use {
+        /// A model's name from `models list`, or a path to a GGUF file.
         #[arg(value_name = "NAME|PATH")]
         model: String,
     },

@@ -14,18 +14,23 @@ use crate::session::{ExportFormat, export, one_line};
 pub enum SessionsCommand {
     /// List conversations, most recent first.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show a conversation's turns.
     Show {
+        /// The conversation's id, or a unique prefix of it.
         id: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Write a conversation out as Markdown or JSONL.
     Export {
+        /// The conversation's id, or a unique prefix of it.
         id: String,
+        /// markdown or jsonl.
         #[arg(long, value_enum, default_value = "markdown")]
         format: ExportFormat,
         /// Write to this file instead of standard output.
@@ -33,9 +38,17 @@ pub enum SessionsCommand {
         output: Option<std::path::PathBuf>,
     },
     /// Give a conversation a name.
-    Rename { id: String, name: String },
+    Rename {
+        /// The conversation's id, or a unique prefix of it.
+        id: String,
+        /// The new name (an empty one removes it).
+        name: String,
+    },
     /// Delete a conversation (transcript, saved cache) and forget every memory made from it.
-    Delete { id: String },
+    Delete {
+        /// The conversation's id, or a unique prefix of it.
+        id: String,
+    },
 }
 
 pub async fn run(cli: &Cli, command: &SessionsCommand) -> Result<ExitCode> {
