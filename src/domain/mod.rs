@@ -29,3 +29,18 @@ pub fn counted(n: usize, one: &str, many: &str) -> String {
 }
 pub use recall::{MemoryKind, Recall, Recalled};
 pub use turn::{Role, StopReason, Turn, TurnStats};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_durations_read_as_a_person_says_them() {
+        assert_eq!(counted(1, "memory", "memories"), "1 memory");
+        assert_eq!(counted(0, "memory", "memories"), "0 memories");
+        assert_eq!(duration_words(42), "42s");
+        assert_eq!(duration_words(217), "3m 37s");
+        assert_eq!(duration_words(3 * 3600 + 120), "3h 2m");
+        assert_eq!(duration_words(2 * 86_400 + 3600), "2d 1h");
+    }
+}

@@ -223,6 +223,12 @@ fn new_turns_become_searchable_with_no_explicit_ingest() {
     )));
     let s = status(&data);
     assert!(s["memories"]["chunk"].as_u64().unwrap() >= 2, "{s}");
+    let text = stdout(&data.run(&["daemon", "status"], true));
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.contains(", up ") && !first.contains(" ,"),
+        "the state reads as words: {first}"
+    );
     assert!(s["last_ingest"]["chunks"].as_u64().unwrap() >= 1, "{s}");
     assert!(
         chunks(&data)

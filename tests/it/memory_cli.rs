@@ -221,3 +221,40 @@ fn batch_queries_answer_in_order_and_export_import_round_trips() {
     let b = other.json(&["memory", "list", "--all", "--json"]);
     assert_eq!(a, b);
 }
+
+/// Search says how well each memory matches, in terms a person reads, and the relevance floor
+/// (`RELEVANT_SIMILARITY`, what the memory browser cuts at) separates the memory a question is
+/// about from memories it is not about.
+#[test]
+fn search_reports_similarity_and_the_relevance_floor_splits_related_from_unrelated() {
+    let data = DataDir::new();
+    for note in [
+        "My sister Agnieszka is a nurse in Krakow.",
+        "The spare key is under the blue flower pot.",
+        "I am allergic to penicillin.",
+    ] {
+        data.run(&["memory", "add", note], true);
+    }
+    let floor = f64::from(mneme::memory::service::RELEVANT_SIMILARITY);
+    let relevant = |r: &serde_json::Value| {
+        r["words_match"] == true || r["similarity"].as_f64().is_some_and(|s| s >= floor)
+    };
+    for (question, about) in [
+        ("which medicine should I avoid", "penicillin"),
+        ("what does my sister do for a living", "nurse"),
+    ] {
+        let results = search(&data, question, &[]);
+        let kept: Vec<&serde_json::Value> = results.iter().filter(|r| relevant(r)).collect();
+        assert_eq!(kept.len(), 1, "{question}: {results:#?}");
+        assert!(kept[0]["text"].as_str().unwrap().contains(about));
+    }
+    for unrelated in ["recipe for pancakes", "explain quantum computing"] {
+        let results = search(&data, unrelated, &[]);
+        assert!(
+            results.iter().all(|r| !relevant(r)),
+            "{unrelated}: {results:#?}"
+        );
+        let out = data.run(&["memory", "search", unrelated], true);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("% alike"));
+    }
+}

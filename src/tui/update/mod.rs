@@ -681,4 +681,43 @@ mod tests {
         );
         assert_eq!(s.chat.selected, None);
     }
+
+    #[test]
+    fn the_status_bar_shows_the_opened_conversations_numbers_not_the_last_ones() {
+        let mut s = state();
+        s.status.context_used = 3000;
+        s.status.tokens_per_s = Some(99.0);
+        let reply = Entry {
+            role: Role::Assistant,
+            text: "ok".into(),
+            time: Utc::now(),
+            recalled: vec![],
+            interrupted: false,
+            stats: Some(TurnStats {
+                context_used: 512,
+                decode_tps: 40.0,
+                ..TurnStats::default()
+            }),
+        };
+        let opened = |entries: Vec<Entry>| Msg::Opened {
+            session_id: "s".into(),
+            title: "t".into(),
+            entries,
+            last_time: None,
+            incognito: false,
+            focus: None,
+        };
+        update(&mut s, opened(vec![reply]));
+        assert_eq!(
+            (s.status.context_used, s.status.tokens_per_s),
+            (512, Some(40.0))
+        );
+        update(&mut s, Msg::ContextUsed(530));
+        assert_eq!(
+            s.status.context_used, 530,
+            "what the restored KV cache holds"
+        );
+        update(&mut s, opened(vec![]));
+        assert_eq!((s.status.context_used, s.status.tokens_per_s), (0, None));
+    }
 }
