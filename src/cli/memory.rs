@@ -406,10 +406,10 @@ async fn with_full_ids(app: &App, command: &MemoryCommand) -> Result<MemoryComma
     }
     let store = crate::memory::store::MemoryStore::open(&app.paths.memory_dir()).await?;
     let full = async |id: &String| -> Result<String> {
-        Ok(store
+        store
             .resolve_id(id)
             .await?
-            .with_context(|| format!("no memory `{id}` (see `mneme memory list`)"))?)
+            .with_context(|| format!("no memory `{id}` (see `mneme memory list`)"))
     };
     Ok(match command {
         MemoryCommand::Show { id, json } => MemoryCommand::Show {
