@@ -86,6 +86,9 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
             Err(e) => e,
         },
     );
+    // Which SIMD paths the llama.cpp in this binary uses (built for this CPU by `make`).
+    let simd = crate::engine::simd_paths(&crate::engine::system_info());
+    report.line(true, "llama.cpp cpu", simd.join(" "));
     let store = crate::session::SessionStore::new(paths.sessions_dir());
     let sessions = store.list();
     report.line(

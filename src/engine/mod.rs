@@ -18,7 +18,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 pub use crate::domain::{Attention, Role, StopReason, TurnStats};
-pub use backend::{backend as backend_handle, system_info};
+pub use backend::{backend as backend_handle, simd_paths, system_info};
 pub use prompt::neutralise_markup;
 pub use sampling::SamplingParams;
 

@@ -182,7 +182,12 @@ fn batch_queries_answer_in_order_and_export_import_round_trips() {
     let data = DataDir::new();
     let file = data.path().join("c.jsonl");
     write_import(&file);
-    data.run(&["import", "conversations", file.to_str().unwrap()], true);
+    // Searched right after: wait until the daemon has embedded every turn (under load it may not
+    // have yet when a plain import returns).
+    data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
     let queries = data.path().join("q.txt");
     std::fs::write(&queries, "cat name\ntrip to Japan\n").unwrap();
     let out = data.run(

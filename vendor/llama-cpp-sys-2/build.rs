@@ -806,8 +806,12 @@ fn main() {
     // Emscripten doesn't use -march or x86/ARM feature flags — emcc handles SIMD128 internally.
     if matches!(target_os, TargetOs::Emscripten) {
         config.define("GGML_NATIVE", "OFF");
-    } else if target_cpu == Some("native".into()) {
-        debug_log!("Detected target-cpu=native, compiling with GGML_NATIVE");
+    } else if target_cpu == Some("native".into())
+        || env::var("GGML_NATIVE").is_ok_and(|v| v.eq_ignore_ascii_case("ON"))
+    {
+        // mneme: `GGML_NATIVE=ON` in the environment builds llama.cpp for the host CPU even when
+        // the Rust code is not (the Makefile and .cargo/config.toml set it for local builds).
+        debug_log!("Detected target-cpu=native or GGML_NATIVE=ON, compiling with GGML_NATIVE");
         config.define("GGML_NATIVE", "ON");
     }
     // if native isn't specified, enable specific features for ggml instead

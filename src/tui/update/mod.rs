@@ -151,7 +151,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) => on_key(state, key),
         Msg::Paste(text) => {
             on_paste(state, text);
-            Vec::new()
+            // A paste into a search box searches, as typing there does.
+            match (state.screen, &state.memories.mode) {
+                (Screen::Memories, MemoryMode::List) => vec![search(state)],
+                (Screen::Search, _) => search::for_query(state),
+                _ => Vec::new(),
+            }
         }
         Msg::Scroll(lines) => {
             scroll(state, lines);

@@ -37,17 +37,20 @@ pub(super) fn search_key(state: &mut State, key: KeyEvent, action: Option<Action
                 }];
             }
         }
-        _ if edit(&mut state.search.query, &key) => {
-            state.search.selected = 0;
-            let query = state.search.query.text.clone();
-            if query.trim().chars().count() < MIN_QUERY_CHARS {
-                state.search.hits.clear();
-                state.search.searched = query;
-                return Vec::new();
-            }
-            return vec![Effect::SearchChats(query)];
-        }
+        _ if edit(&mut state.search.query, &key) => return for_query(state),
         _ => {}
     }
     Vec::new()
+}
+
+/// The search for what the query says now (nothing for a query too short to be useful).
+pub(super) fn for_query(state: &mut State) -> Vec<Effect> {
+    state.search.selected = 0;
+    let query = state.search.query.text.clone();
+    if query.trim().chars().count() < MIN_QUERY_CHARS {
+        state.search.hits.clear();
+        state.search.searched = query;
+        return Vec::new();
+    }
+    vec![Effect::SearchChats(query)]
 }

@@ -34,6 +34,22 @@ pub fn view(state: &State, frame: &mut Frame) {
     }
 }
 
+/// A list item of two rows: `head` (already screen-safe) in `style`, then `detail` indented and
+/// dimmed, each cut to `width`.
+pub(super) fn two_row_item(
+    state: &State,
+    head: &str,
+    detail: &str,
+    width: usize,
+    style: ratatui::style::Style,
+) -> [Line<'static>; 2] {
+    let detail = crate::session::one_line(&for_screen(detail), width.saturating_sub(3));
+    [
+        Line::from(Span::styled(crate::session::one_line(head, width), style)),
+        Line::from(Span::styled(format!("   {detail}"), state.theme.meta)),
+    ]
+}
+
 pub(super) fn time_of(state: &State, t: chrono::DateTime<chrono::Utc>) -> String {
     state.zone.format(t, "%Y-%m-%d %H:%M")
 }

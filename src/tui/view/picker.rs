@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::super::keys::Action;
 use super::super::state::State;
-use super::time_of;
+use super::{time_of, two_row_item};
 use crate::sanitize::for_screen;
 use crate::session::one_line;
 
@@ -55,19 +55,12 @@ pub(super) fn picker(state: &State, frame: &mut Frame, area: Rect) {
             ""
         };
         let head = format!(
-            "{}  {}  ({} turns){current}",
+            "{}  {}  ({}){current}",
             time_of(state, row.updated),
             for_screen(&row.title),
-            row.turns
+            crate::domain::counted(row.turns, "turn", "turns")
         );
-        lines.push(Line::from(Span::styled(one_line(&head, width), style)));
-        lines.push(Line::from(Span::styled(
-            format!(
-                "   {}",
-                one_line(&for_screen(&row.summary), width.saturating_sub(3))
-            ),
-            state.theme.meta,
-        )));
+        lines.extend(two_row_item(state, &head, &row.summary, width, style));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::super::state::State;
-use super::{text_box, time_of};
+use super::{text_box, time_of, two_row_item};
 use crate::domain::{Role, counted};
 use crate::sanitize::for_screen;
 use crate::session::one_line;
@@ -60,14 +60,7 @@ pub(super) fn search(state: &State, frame: &mut Frame, area: Rect) {
             time_of(state, hit.time),
             for_screen(&hit.title)
         );
-        lines.push(Line::from(Span::styled(one_line(&head, width), style)));
-        lines.push(Line::from(Span::styled(
-            format!(
-                "   {}",
-                one_line(&for_screen(&hit.text), width.saturating_sub(3))
-            ),
-            state.theme.meta,
-        )));
+        lines.extend(two_row_item(state, &head, &hit.text, width, style));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
