@@ -46,6 +46,8 @@ pub struct EngineReport {
 pub struct BuildInfo {
     pub bindings: &'static str,
     pub system_info: String,
+    /// The instruction sets it was built to use (`AVX512` when built on such a CPU).
+    pub simd: Vec<String>,
 }
 
 /// A prompt of roughly `tokens` tokens of English text.
@@ -115,6 +117,7 @@ pub fn run(
         decode_tokens,
         llama_cpp: BuildInfo {
             bindings: "llama-cpp-2 0.1.160",
+            simd: crate::engine::simd_paths(&crate::engine::system_info()),
             system_info: crate::engine::system_info(),
         },
         points,

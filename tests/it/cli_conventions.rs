@@ -110,3 +110,14 @@ fn ask_continue_resumes_and_consolidate_names_the_day() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["date"], "2026-11-28");
 }
+
+#[test]
+fn doctor_names_the_simd_paths_llama_cpp_was_built_with() {
+    let data = DataDir::new();
+    let out = stdout(&data.run(&["doctor"], true));
+    let line = out
+        .lines()
+        .find(|l| l.contains("llama.cpp cpu"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("SSE3") && line.contains("AVX2"), "{line}");
+}

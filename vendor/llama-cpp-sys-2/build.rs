@@ -792,6 +792,9 @@ fn main() {
         }
     }
 
+    // mneme: whether GGML_NATIVE is set or not, a change of it rebuilds llama.cpp.
+    println!("cargo:rerun-if-env-changed=GGML_NATIVE");
+
     // extract the target-cpu config value, if specified
     let target_cpu = std::env::var("CARGO_ENCODED_RUSTFLAGS")
         .ok()
@@ -810,9 +813,25 @@ fn main() {
         || env::var("GGML_NATIVE").is_ok_and(|v| v.eq_ignore_ascii_case("ON"))
     {
         // mneme: `GGML_NATIVE=ON` in the environment builds llama.cpp for the host CPU even when
-        // the Rust code is not (the Makefile and .cargo/config.toml set it for local builds).
+        // the Rust code is not (mneme's Makefile sets it for local builds).
         debug_log!("Detected target-cpu=native or GGML_NATIVE=ON, compiling with GGML_NATIVE");
         config.define("GGML_NATIVE", "ON");
+        // mneme: no AMX even where the CPU has it: with -march=native its tile instructions
+        // (`ldtilecfg`) crashed every generation on a Sapphire Rapids VM. And AVX-512 only when
+        // GGML_NATIVE_AVX512=ON: on that 2-core VM its paths made decoding at 918 tokens of
+        // context ×0.79 as fast (SmolLM2, `mneme bench engine`), while the host build without it
+        // reads prompts ×1.06 faster and decodes as fast as the generic build.
+        println!("cargo:rerun-if-env-changed=GGML_NATIVE_AVX512");
+        if target_triple.starts_with("x86_64") {
+            let mut flags = vec!["-mno-amx-tile", "-mno-amx-int8", "-mno-amx-bf16"];
+            if !env::var("GGML_NATIVE_AVX512").is_ok_and(|v| v.eq_ignore_ascii_case("ON")) {
+                flags.push("-mno-avx512f");
+            }
+            for flag in flags {
+                config.cflag(flag);
+                config.cxxflag(flag);
+            }
+        }
     }
     // if native isn't specified, enable specific features for ggml instead
     else {
@@ -1246,7 +1265,9 @@ fn main() {
     config
         .profile(&profile)
         .very_verbose(std::env::var("CMAKE_VERBOSE").is_ok()) // Not verbose by default
-        .always_configure(false);
+        // mneme: configure again whenever this script runs (it runs only when its inputs change),
+        // so a changed option such as GGML_NATIVE reaches a llama.cpp built before.
+        .always_configure(true);
 
     let build_dir = config.build();
 

@@ -3,14 +3,13 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::super::keys::Action;
 use super::super::state::State;
 use super::{time_of, two_row_item};
 use crate::sanitize::for_screen;
-use crate::session::one_line;
 
 pub(super) fn picker(state: &State, frame: &mut Frame, area: Rect) {
     let block = Block::default()
