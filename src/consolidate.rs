@@ -346,6 +346,7 @@ impl Consolidator<'_> {
                 sampling,
                 max_tokens: SUMMARY_MAX_TOKENS,
                 cancel: self.cancel.clone(),
+                ignore_end_of_turn: false,
             };
             let result = engine.complete(request).await;
             report.rss_peak_bytes = report.rss_peak_bytes.max(rss_bytes());

@@ -178,6 +178,7 @@ impl Chat {
             sampling: SamplingParams::greedy(),
             max_tokens: 0,
             cancel: CancellationToken::new(),
+            ignore_end_of_turn: false,
         };
         self.conversation = Some(conversation);
         let mut events = self.engine.generate(request);
@@ -257,6 +258,7 @@ impl Chat {
             sampling: options.sampling,
             max_tokens: options.max_tokens.max(1),
             cancel: options.cancel,
+            ignore_end_of_turn: false,
         };
         let mut events = self.engine.generate(request);
         let mut streamed = String::new();

@@ -17,6 +17,9 @@ use crate::engine::{
 #[derive(Debug, Serialize)]
 pub struct EnginePoint {
     pub prompt_tokens: usize,
+    /// Tokens each arm decoded per run: the same in both (end of turn is ignored).
+    pub engine_decoded_tokens: usize,
+    pub baseline_decoded_tokens: usize,
     pub ttft_ms: f64,
     pub prefill_tps: f64,
     pub decode_tps: f64,
@@ -39,6 +42,21 @@ pub struct EngineReport {
     pub decode_tokens: usize,
     pub llama_cpp: BuildInfo,
     pub points: Vec<EnginePoint>,
+    pub resume: ResumePoint,
+}
+
+/// Time to the first token of a follow-up in a long conversation: with the conversation already in
+/// the KV cache (warm), restored from a saved KV state (resume; loading included), and read back
+/// from scratch (re-read). Medians.
+#[derive(Debug, Serialize)]
+pub struct ResumePoint {
+    pub conversation_tokens: usize,
+    pub warm_ttft_ms: f64,
+    pub resume_ttft_ms: f64,
+    pub reread_ttft_ms: f64,
+    pub reread_prefill_tps: f64,
+    /// `resume_ttft_ms / warm_ttft_ms`.
+    pub resume_ratio: f64,
 }
 
 /// Which llama.cpp this is, to compare with llama.cpp's own `llama-bench` on the same file.
@@ -61,7 +79,10 @@ fn prompt_text(source: &str, tokens: usize) -> String {
     text
 }
 
-/// Runs the benchmark: for each length, `runs` cold-cache replies through the engine and the raw loop.
+/// Runs the benchmark: for each length, `runs` cold-cache replies through the engine and through
+/// a bare llama.cpp loop, interleaved (engine, loop, engine, …) so drift in the machine's speed
+/// hits both arms alike. Both decode exactly `decode_tokens` (end of turn ignored) in contexts with
+/// identical parameters, sized to hold the longest prompt.
 pub fn run(
     settings: &EngineSettings,
     source: &str,
@@ -69,13 +90,24 @@ pub fn run(
     runs: usize,
     decode_tokens: usize,
 ) -> Result<EngineReport, EngineError> {
+    let mut settings = settings.clone();
+    let longest = lengths.iter().copied().max().unwrap_or(0);
+    // Room for the longest prompt, its chat template and the reply.
+    settings.context_size = settings
+        .context_size
+        .max((longest + decode_tokens + 128).next_multiple_of(256) as u32);
+    let settings = &settings;
     let threads = settings.resolved_threads();
     let engine = Engine::load(settings.clone())?;
+    let mut bare = BareLoop::new(settings)?;
     let mut points = Vec::new();
     for &length in lengths {
-        let text = prompt_text(source, length);
+        // Exactly `length` tokens of text (the chat template adds a few around it).
+        let text = bare.text_of_tokens(source, length);
+        let bare_text = prompt_text(source, length + 256);
         let (mut ttft, mut prefill, mut decode) = (Vec::new(), Vec::new(), Vec::new());
-        let mut prompt_tokens = 0;
+        let (mut base_prefill, mut base_decode) = (Vec::new(), Vec::new());
+        let (mut prompt_tokens, mut engine_decoded, mut bare_decoded) = (0, 0, 0);
         for _ in 0..runs {
             engine.reset()?;
             let request = GenerateRequest {
@@ -86,18 +118,26 @@ pub fn run(
                 sampling: SamplingParams::greedy(),
                 max_tokens: decode_tokens as u32,
                 cancel: CancellationToken::new(),
+                ignore_end_of_turn: true,
             };
             let done = engine.generate_blocking(request, |_| {})?;
             prompt_tokens = done.stats.prompt_tokens;
+            engine_decoded = done.stats.generated_tokens;
             ttft.push(done.stats.ttft_ms);
             prefill.push(done.stats.prefill_tps);
             decode.push(done.stats.decode_tps);
+            // The same number of prompt tokens through the bare loop, right after.
+            let run = bare.run(&bare_text, prompt_tokens, decode_tokens)?;
+            bare_decoded = run.decoded;
+            base_prefill.push(run.prefill_tps);
+            base_decode.push(run.decode_tps);
         }
-        let (base_prefill, base_decode) =
-            raw_baseline(settings, &text, prompt_tokens, decode_tokens, runs)?;
         let (prefill_tps, decode_tps) = (median(&mut prefill), median(&mut decode));
+        let (base_prefill, base_decode) = (median(&mut base_prefill), median(&mut base_decode));
         points.push(EnginePoint {
             prompt_tokens,
+            engine_decoded_tokens: engine_decoded,
+            baseline_decoded_tokens: bare_decoded,
             ttft_ms: median(&mut ttft),
             prefill_tps,
             decode_tps,
@@ -107,6 +147,7 @@ pub fn run(
             decode_ratio: ratio(decode_tps, base_decode),
         });
     }
+    let resume = resume_point(&engine, source, runs)?;
     Ok(EngineReport {
         bench: "engine",
         model: engine.info().name.clone(),
@@ -121,33 +162,153 @@ pub fn run(
             system_info: crate::engine::system_info(),
         },
         points,
+        resume,
     })
 }
 
-/// The baseline: tokenize, batch-decode the prompt, then greedy single-token decodes, no channels or UTF-8 work.
-fn raw_baseline(
-    settings: &EngineSettings,
-    text: &str,
-    prompt_tokens: usize,
-    decode_tokens: usize,
-    runs: usize,
-) -> Result<(f64, f64), EngineError> {
-    let fail = |e: &dyn std::fmt::Display| EngineError::Llama(e.to_string());
-    let backend = crate::engine::backend_handle();
-    let model =
-        LlamaModel::load_from_file(backend, &settings.model.path, &LlamaModelParams::default())
-            .map_err(|_| EngineError::LoadFailed {
-                path: settings.model.path.clone(),
-            })?;
-    let mut ctx = model
-        .new_context(backend, settings.context_params())
-        .map_err(|e| fail(&e))?;
-    let mut tokens = model.vocab().tokenize(text.as_bytes(), true, false);
-    tokens.truncate(prompt_tokens.max(1));
-    let (mut prefill, mut decode) = (Vec::new(), Vec::new());
-    let batch_size = settings.batch_size as usize;
+/// A conversation of about `RESUME_TOKENS` tokens: alternating questions and answers.
+const RESUME_TOKENS: usize = 1600;
+
+fn resume_point(engine: &Engine, source: &str, runs: usize) -> Result<ResumePoint, EngineError> {
+    let paragraphs: Vec<&str> = source
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    let mut conversation = vec![ChatMessage::new(
+        Role::System,
+        "You are a helpful assistant.",
+    )];
+    let mut chars = 0;
+    for (i, paragraph) in paragraphs.iter().cycle().enumerate() {
+        if chars > RESUME_TOKENS * 4 {
+            break;
+        }
+        let role = if i % 2 == 0 {
+            Role::User
+        } else {
+            Role::Assistant
+        };
+        conversation.push(ChatMessage::new(role, *paragraph));
+        chars += paragraph.len();
+    }
+    if conversation.last().is_some_and(|m| m.role == Role::User) {
+        conversation.push(ChatMessage::new(Role::Assistant, "I see."));
+    }
+    let mut follow_up = conversation.clone();
+    follow_up.push(ChatMessage::new(Role::User, "And what happened next?"));
+    let first_token = |messages: &[ChatMessage]| -> Result<(f64, usize, f64), EngineError> {
+        let done = engine.generate_blocking(
+            GenerateRequest {
+                messages: messages.to_vec(),
+                sampling: SamplingParams::greedy(),
+                max_tokens: 1,
+                cancel: CancellationToken::new(),
+                ignore_end_of_turn: true,
+            },
+            |_| {},
+        )?;
+        Ok((
+            done.stats.ttft_ms,
+            done.stats.prompt_tokens,
+            done.stats.prefill_tps,
+        ))
+    };
+    let dir = tempfile::tempdir().map_err(|e| EngineError::Llama(e.to_string()))?;
+    let state = dir.path().join("conversation.kv");
+    let runtime = tokio::runtime::Handle::current();
+    let (mut warm, mut resume, mut reread, mut reread_tps) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut tokens = 0;
     for _ in 0..runs {
-        ctx.clear_kv_cache();
+        // Warm: the conversation is in the cache; only the follow-up is read.
+        engine.reset()?;
+        first_token(&conversation)?;
+        runtime.block_on(engine.save_state(&state))?;
+        warm.push(first_token(&follow_up)?.0);
+        // Resume: a fresh cache restored from the saved state, then the follow-up.
+        engine.reset()?;
+        let start = Instant::now();
+        runtime.block_on(engine.load_state(&state))?;
+        let load_ms = start.elapsed().as_secs_f64() * 1000.0;
+        resume.push(load_ms + first_token(&follow_up)?.0);
+        // Re-read: nothing cached; the whole conversation is read again.
+        engine.reset()?;
+        let (ttft, prompt_tokens, tps) = first_token(&follow_up)?;
+        reread.push(ttft);
+        reread_tps.push(tps);
+        tokens = prompt_tokens;
+    }
+    let (warm, resume) = (median(&mut warm), median(&mut resume));
+    Ok(ResumePoint {
+        conversation_tokens: tokens,
+        warm_ttft_ms: warm,
+        resume_ttft_ms: resume,
+        reread_ttft_ms: median(&mut reread),
+        reread_prefill_tps: median(&mut reread_tps),
+        resume_ratio: ratio(resume, warm),
+    })
+}
+
+/// One run of the bare loop.
+struct BareRun {
+    prefill_tps: f64,
+    decode_tps: f64,
+    decoded: usize,
+}
+
+/// The baseline: tokenize, batch-decode the prompt, then greedy single-token decodes; no
+/// channels, sampling chain or UTF-8 work. Its own model and a context with the engine's
+/// parameters.
+struct BareLoop {
+    model: LlamaModel,
+    settings: EngineSettings,
+}
+
+impl BareLoop {
+    fn new(settings: &EngineSettings) -> Result<Self, EngineError> {
+        let backend = crate::engine::backend_handle();
+        let model =
+            LlamaModel::load_from_file(backend, &settings.model.path, &LlamaModelParams::default())
+                .map_err(|_| EngineError::LoadFailed {
+                    path: settings.model.path.clone(),
+                })?;
+        Ok(Self {
+            model,
+            settings: settings.clone(),
+        })
+    }
+
+    /// Text of `source` (repeated) that is exactly `tokens` tokens long for this model.
+    fn text_of_tokens(&self, source: &str, tokens: usize) -> String {
+        let text = prompt_text(source, tokens * 2 + 16);
+        let vocab = self.model.vocab();
+        let ids = vocab.tokenize(text.as_bytes(), false, false);
+        let mut utf8 = crate::engine::utf8::Utf8Stream::default();
+        let mut out = String::new();
+        for id in ids.into_iter().take(tokens) {
+            out.push_str(&utf8.push(&vocab.token_to_piece(id, false, None)));
+        }
+        out.push_str(&utf8.finish());
+        out
+    }
+
+    /// Reads the first `prompt_tokens` tokens of `text` into an empty cache, then decodes
+    /// `decode_tokens` greedily.
+    fn run(
+        &mut self,
+        text: &str,
+        prompt_tokens: usize,
+        decode_tokens: usize,
+    ) -> Result<BareRun, EngineError> {
+        let fail = |e: &dyn std::fmt::Display| EngineError::Llama(e.to_string());
+        let backend = crate::engine::backend_handle();
+        let mut ctx = self
+            .model
+            .new_context(backend, self.settings.context_params())
+            .map_err(|e| fail(&e))?;
+        let mut tokens = self.model.vocab().tokenize(text.as_bytes(), true, false);
+        tokens.truncate(prompt_tokens.max(1));
+        let batch_size = self.settings.batch_size as usize;
         let start = Instant::now();
         let mut batch = LlamaBatch::new(batch_size, 1);
         for (c, chunk) in tokens.chunks(batch_size).enumerate() {
@@ -160,9 +321,10 @@ fn raw_baseline(
             }
             ctx.decode(&mut batch).map_err(|e| fail(&e))?;
         }
-        prefill.push(tokens.len() as f64 / start.elapsed().as_secs_f64());
+        let prefill_tps = tokens.len() as f64 / start.elapsed().as_secs_f64();
         let start = Instant::now();
         let mut last = batch.n_tokens() - 1;
+        let mut single = LlamaBatch::new(1, 1);
         for step in 0..decode_tokens {
             let logits = ctx.get_logits_ith(last);
             let next = logits
@@ -170,8 +332,8 @@ fn raw_baseline(
                 .enumerate()
                 .max_by(|a, b| a.1.total_cmp(b.1))
                 .map_or(0, |(i, _)| i);
-            batch.clear();
-            batch
+            single.clear();
+            single
                 .add(
                     llama_cpp_2::token::LlamaToken(next as i32),
                     (tokens.len() + step) as i32,
@@ -179,10 +341,13 @@ fn raw_baseline(
                     true,
                 )
                 .map_err(|e| fail(&e))?;
-            ctx.decode(&mut batch).map_err(|e| fail(&e))?;
+            ctx.decode(&mut single).map_err(|e| fail(&e))?;
             last = 0;
         }
-        decode.push(decode_tokens as f64 / start.elapsed().as_secs_f64());
+        Ok(BareRun {
+            prefill_tps,
+            decode_tps: decode_tokens as f64 / start.elapsed().as_secs_f64(),
+            decoded: decode_tokens,
+        })
     }
-    Ok((median(&mut prefill), median(&mut decode)))
 }

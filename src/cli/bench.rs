@@ -15,10 +15,10 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
         /// Prompt lengths in tokens.
-        #[arg(long, value_delimiter = ',', default_value = "128,512,1024")]
+        #[arg(long, value_delimiter = ',', default_value = "128,512,1024,4096")]
         lengths: Vec<usize>,
-        /// Runs per length; the median is reported.
-        #[arg(long, default_value_t = 3)]
+        /// Runs per length, each arm in turn; the median is reported.
+        #[arg(long, default_value_t = 5)]
         runs: usize,
         /// Tokens generated per run.
         #[arg(long, default_value_t = 64)]
@@ -179,6 +179,18 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                     );
                 }
                 crate::outln!("(× = engine / bare llama.cpp loop in this process)");
+                let r = &report.resume;
+                crate::outln!(
+                    "follow-up after {} tokens of conversation: first token in {:.0} ms warm, \
+                     {:.0} ms resumed from the saved KV state (×{:.2}), {:.0} ms re-read \
+                     ({:.0} t/s)",
+                    r.conversation_tokens,
+                    r.warm_ttft_ms,
+                    r.resume_ttft_ms,
+                    r.resume_ratio,
+                    r.reread_ttft_ms,
+                    r.reread_prefill_tps
+                );
             }
         }
         BenchCommand::Memory {

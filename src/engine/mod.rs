@@ -102,6 +102,8 @@ pub struct GenerateRequest {
     pub max_tokens: u32,
     /// Cancelling stops generation within one decode step.
     pub cancel: CancellationToken,
+    /// Keep decoding past end of turn until `max_tokens` (benchmarks compare equal work).
+    pub ignore_end_of_turn: bool,
 }
 
 /// What the engine reports while it answers.

@@ -363,7 +363,7 @@ impl Worker<'_> {
             }
             let token = sampler.sample(&self.ctx, logits_index);
             first_token_at.get_or_insert_with(Instant::now);
-            if vocab.is_eog(token) {
+            if vocab.is_eog(token) && !request.ignore_end_of_turn {
                 break StopReason::EndOfTurn;
             }
             generated += 1;

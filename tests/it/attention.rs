@@ -67,6 +67,7 @@ fn stream_three_times_the_cache(
                     sampling: SamplingParams::greedy(),
                     max_tokens: 24,
                     cancel: CancellationToken::new(),
+                    ignore_end_of_turn: false,
                 },
                 |_| {},
             )

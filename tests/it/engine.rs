@@ -31,6 +31,7 @@ fn request(messages: Vec<ChatMessage>, max_tokens: u32) -> GenerateRequest {
         sampling: SamplingParams::greedy(),
         max_tokens,
         cancel: CancellationToken::new(),
+        ignore_end_of_turn: false,
     }
 }
 
@@ -186,4 +187,44 @@ fn a_missing_or_corrupt_model_is_an_error_not_a_crash() {
     std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
     let corrupt = Engine::load(settings(truncated)).err().unwrap();
     assert!(corrupt.to_string().contains("could not load"), "{corrupt}");
+}
+
+/// `bench engine` compares like with like: both arms decode exactly the asked number of tokens
+/// (end of turn ignored) from the same number of prompt tokens, and it says which SIMD paths
+/// llama.cpp uses.
+#[test]
+fn bench_engine_decodes_the_same_tokens_in_both_arms() {
+    let data = crate::common::DataDir::new();
+    let report = data.json(&[
+        "bench",
+        "engine",
+        "--json",
+        "--lengths",
+        "64,200",
+        "--runs",
+        "1",
+        "--decode-tokens",
+        "24",
+    ]);
+    let points = report["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2, "{report}");
+    for p in points {
+        assert_eq!(p["engine_decoded_tokens"], 24, "{p}");
+        assert_eq!(p["baseline_decoded_tokens"], 24, "{p}");
+        assert!(p["decode_ratio"].as_f64().unwrap() > 0.0, "{p}");
+        assert!(p["prefill_ratio"].as_f64().unwrap() > 0.0, "{p}");
+    }
+    assert!(points[1]["prompt_tokens"].as_u64() > points[0]["prompt_tokens"].as_u64());
+    let resume = &report["resume"];
+    assert!(
+        resume["conversation_tokens"].as_u64().unwrap() > 1000,
+        "{resume}"
+    );
+    let ms = |k: &str| resume[k].as_f64().unwrap();
+    assert!(
+        ms("reread_ttft_ms") > ms("warm_ttft_ms"),
+        "re-reading costs more than a warm cache: {resume}"
+    );
+    let simd = report["llama_cpp"]["simd"].as_array().unwrap();
+    assert!(simd.iter().any(|s| s == "AVX2"), "{report}");
 }
