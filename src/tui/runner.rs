@@ -66,6 +66,7 @@ pub async fn run(app: Arc<App>, engine: Engine, session: Session, incognito: boo
         app: app.clone(),
         msgs: msgs.clone(),
         memory: shared_memory,
+        searches: Default::default(),
     };
     loop {
         let msg = tokio::select! {
@@ -157,6 +158,7 @@ pub async fn run(app: Arc<App>, engine: Engine, session: Session, incognito: boo
                     }
                     dirty = true;
                 }
+                Effect::SearchChats(query) => ctx.search_chats(query),
                 other => ctx.spawn(other),
             }
         }
@@ -170,13 +172,30 @@ pub async fn run(app: Arc<App>, engine: Engine, session: Session, incognito: boo
 }
 
 /// What background effects need.
+#[derive(Clone)]
 struct Context {
     app: Arc<App>,
     msgs: UnboundedSender<Msg>,
     memory: SharedMemory,
+    /// Counts searches asked for: a search starts only if no newer one was asked for while it
+    /// waited (typing a word asks once per key; only the last one reads the transcripts).
+    searches: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Context {
+    /// Runs a search over every conversation after a short pause, unless another was asked for.
+    fn search_chats(&self, query: String) {
+        use std::sync::atomic::Ordering;
+        let mine = self.searches.fetch_add(1, Ordering::SeqCst) + 1;
+        let (searches, ctx) = (self.searches.clone(), self.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(SEARCH_PAUSE).await;
+            if searches.load(Ordering::SeqCst) == mine {
+                ctx.spawn(Effect::SearchChats(query));
+            }
+        });
+    }
+
     fn spawn(&self, effect: Effect) {
         let (app, msgs, cell) = (self.app.clone(), self.msgs.clone(), self.memory.clone());
         tokio::spawn(async move {
@@ -358,6 +377,9 @@ async fn run_effect(
     }
     Ok(())
 }
+
+/// How long typing must pause before a search over every conversation starts.
+const SEARCH_PAUSE: Duration = Duration::from_millis(150);
 
 /// The most messages a search over every conversation lists.
 const CHAT_HITS: usize = 200;
