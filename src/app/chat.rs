@@ -208,11 +208,6 @@ impl Chat {
         session
     }
 
-    /// Whether the open conversation is incognito.
-    pub fn incognito(&self) -> bool {
-        self.conversation.as_ref().is_some_and(|c| c.incognito)
-    }
-
     /// Runs one turn: the user says `text`, the model answers. Events stream to `on_event`.
     pub async fn turn(
         &mut self,

@@ -89,24 +89,16 @@ impl Conversation {
     /// The prompt for a reply to the conversation so far (which ends with the user's turn).
     pub fn messages(&self) -> Vec<ChatMessage> {
         let mut messages = vec![ChatMessage::new(Role::System, self.system_prompt.clone())];
-        messages.extend(
-            self.session
-                .turns
-                .iter()
-                .filter(|t| t.role != Role::System)
-                .map(|t| {
-                    let text = match &t.speaker {
-                        Some(speaker) => format!("{speaker}: {}", t.text),
-                        None => t.text.clone(),
-                    };
-                    match &t.recall {
-                        Some(recall) => {
-                            ChatMessage::new(t.role, format!("{}\n\n{text}", recall.block))
-                        }
-                        None => ChatMessage::new(t.role, text),
-                    }
-                }),
-        );
+        messages.extend(crate::session::messages(&self.session).map(|t| {
+            let text = match &t.speaker {
+                Some(speaker) => format!("{speaker}: {}", t.text),
+                None => t.text.clone(),
+            };
+            match &t.recall {
+                Some(recall) => ChatMessage::new(t.role, format!("{}\n\n{text}", recall.block)),
+                None => ChatMessage::new(t.role, text),
+            }
+        }));
         messages
     }
 

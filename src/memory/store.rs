@@ -407,23 +407,26 @@ impl MemoryStore {
     /// The full id of the memory whose id is `id_or_prefix` or starts with it (as session ids
     /// are given): `Ok(None)` when none does, an error naming them when several do.
     pub async fn resolve_id(&self, id_or_prefix: &str) -> Result<Option<String>, StoreError> {
-        if self.get(id_or_prefix).await?.is_some() {
-            return Ok(Some(id_or_prefix.to_string()));
-        }
-        // Ids are letters, digits and dashes: anything else cannot be a prefix of one.
+        // mneme's ids are letters, digits and dashes; anything else (an imported id) is taken
+        // whole, never as a prefix in a LIKE pattern.
         if id_or_prefix.is_empty()
             || !id_or_prefix
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
-            return Ok(None);
+            return Ok(self.get(id_or_prefix).await?.map(|m| m.id));
         }
+        // One query answers both: the id itself (which wins over longer ids it starts) or every
+        // id it starts.
         let ids: Vec<String> = self
             .query_rows(Some(format!("id LIKE '{id_or_prefix}%'")), Some(6))
             .await?
             .into_iter()
             .map(|m| m.id)
             .collect();
+        if ids.iter().any(|id| id == id_or_prefix) {
+            return Ok(Some(id_or_prefix.to_string()));
+        }
         match ids.as_slice() {
             [] => Ok(None),
             [one] => Ok(Some(one.clone())),

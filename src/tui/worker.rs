@@ -119,10 +119,8 @@ impl Worker {
 
     /// Shows `session` (at its message at `focus`) and gets the model ready to continue it.
     async fn open(&mut self, session: Session, focus: Option<usize>) {
-        let entries: Vec<Entry> = session
-            .turns
-            .iter()
-            .filter(|t| t.role != Role::System)
+        // The same messages, in the same order, that search hits and forks count positions in.
+        let entries: Vec<Entry> = crate::session::messages(&session)
             .map(|t| Entry {
                 role: t.role,
                 text: match &t.speaker {

@@ -102,7 +102,13 @@ pub(super) fn input_rows(input: &Input, width: usize) -> (Vec<String>, (usize, u
         let mut row = String::new();
         let mut used = 0;
         for (i, c) in line.char_indices() {
-            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            // Shown as `for_screen` shows it: a tab as four spaces, other controls not at all.
+            let tab = c == '\t';
+            let w = if tab {
+                4
+            } else {
+                unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+            };
             if used + w > width {
                 rows.push(std::mem::take(&mut row));
                 used = 0;
@@ -110,7 +116,11 @@ pub(super) fn input_rows(input: &Input, width: usize) -> (Vec<String>, (usize, u
             if offset + i == input.cursor {
                 cursor = (rows.len(), used);
             }
-            row.push_str(&for_screen(c.encode_utf8(&mut [0; 4])));
+            if tab {
+                row.push_str("    ");
+            } else if !c.is_control() {
+                row.push(c);
+            }
             used += w;
         }
         if offset + line.len() == input.cursor {
@@ -245,4 +255,19 @@ pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
         width,
         height,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::input_rows;
+    use crate::tui::state::Input;
+
+    #[test]
+    fn input_rows_wrap_at_the_width_with_tabs_counted_and_controls_hidden() {
+        let input = Input::with_text("a\tbc\u{1b}[1mdéf");
+        let (rows, cursor) = input_rows(&input, 6);
+        assert_eq!(rows, ["a    b", "c[1mdé", "f"]);
+        assert_eq!(cursor, (2, 1), "after the last character");
+        assert!(rows.iter().all(|r| !r.chars().any(char::is_control)));
+    }
 }
