@@ -107,6 +107,15 @@ pub enum TurnError {
     SaveReply(#[source] SessionError),
 }
 
+/// The conversation a chat starts in.
+#[derive(Debug)]
+pub enum Opening {
+    /// A saved conversation (new, resumed or picked).
+    Saved(Session),
+    /// An incognito one: nothing of it is saved (`Chat::open_incognito`).
+    Incognito,
+}
+
 /// How `Chat::open` got the model ready.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Readiness {

@@ -10,9 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::screen::ScreenWriter;
 use super::{App, Cli};
-use crate::app::chat::{Chat, SharedMemory, TurnEvent, TurnOptions};
+use crate::app::chat::{Chat, Opening, SharedMemory, TurnEvent, TurnOptions};
 use crate::engine::Engine;
-use crate::session::Session;
 
 #[derive(Debug, Default, Args)]
 pub struct ChatArgs {
@@ -40,44 +39,42 @@ pub struct ChatArgs {
 pub async fn run(cli: &Cli, args: &ChatArgs) -> Result<ExitCode> {
     use std::io::IsTerminal;
     let app = Arc::new(cli.app("chat")?);
-    let session = if args.incognito {
-        Session::unsaved("incognito")
+    let opening = if args.incognito {
+        Opening::Incognito
     } else {
-        app.pick_session(args.session.as_deref(), args.resume)?
+        Opening::Saved(app.pick_session(args.session.as_deref(), args.resume)?)
     };
     let engine = app
         .load_engine(args.model.as_deref(), args.attention)
         .await?;
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        crate::tui::runner::run(app, engine, session, args.incognito).await?;
+        crate::tui::runner::run(app, engine, opening).await?;
         return Ok(ExitCode::SUCCESS);
     }
-    lines(app, engine, session, args.incognito).await
+    lines(app, engine, opening).await
 }
 
 /// The plain chat for pipes and dumb terminals: one line in, one streamed reply out, through the
 /// same turn pipeline as the full-screen chat (recall, save, stream, save, ingest).
-async fn lines(
-    app: Arc<App>,
-    engine: Engine,
-    session: Session,
-    incognito: bool,
-) -> Result<ExitCode> {
+async fn lines(app: Arc<App>, engine: Engine, opening: Opening) -> Result<ExitCode> {
     app.ensure_daemon().await;
     let mut chat = Chat::new(app.clone(), engine, SharedMemory::default());
     let mut out = ScreenWriter::stdout();
-    for turn in &session.turns {
-        out.write_lossy(&format!("{}: {}\n", turn.role.as_str(), turn.text));
-    }
-    if incognito {
-        out.write_lossy("(incognito: nothing is saved; empty line or Ctrl+D quits)\n");
-        chat.open_incognito();
-    } else {
-        out.write_lossy(&format!(
-            "(session {}; empty line or Ctrl+D quits)\n",
-            session.id()
-        ));
-        chat.open(session, false, |_, _| {}).await?;
+    match opening {
+        Opening::Incognito => {
+            out.write_lossy("(incognito: nothing is saved; empty line or Ctrl+D quits)\n");
+            chat.open_incognito();
+        }
+        Opening::Saved(session) => {
+            for turn in &session.turns {
+                out.write_lossy(&format!("{}: {}\n", turn.role.as_str(), turn.text));
+            }
+            out.write_lossy(&format!(
+                "(session {}; empty line or Ctrl+D quits)\n",
+                session.id()
+            ));
+            chat.open(session, false, |_, _| {}).await?;
+        }
     }
     let mut input = BufReader::new(tokio::io::stdin());
     let interrupted = CancellationToken::new();

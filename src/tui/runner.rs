@@ -18,20 +18,19 @@ use super::update::{Effect, Msg, parse_query, update};
 use super::view::view;
 use super::worker::{ChatCommand, Worker};
 use crate::app::App;
-use crate::app::chat::{Chat, SharedMemory, shared_memory as memory};
+use crate::app::chat::{Chat, Opening, SharedMemory, shared_memory as memory};
 use crate::daemon::writes::{WriteOp, WriteResult};
 use crate::engine::Engine;
 use crate::memory::service::relevance_label;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
-use crate::session::Session;
 
 /// Redraws happen at most this often, however fast tokens arrive.
 const FRAME: Duration = Duration::from_millis(33);
 /// How long quitting waits for a cancelled reply to be saved.
 const QUIT_GRACE: Duration = Duration::from_secs(5);
 
-/// Runs the chat on `session` until the user quits.
-pub async fn run(app: Arc<App>, engine: Engine, session: Session, incognito: bool) -> Result<()> {
+/// Runs the chat, starting in `opening`, until the user quits.
+pub async fn run(app: Arc<App>, engine: Engine, opening: Opening) -> Result<()> {
     let keys = KeyMap::with_overrides(&app.config.tui.keys).map_err(anyhow::Error::msg)?;
     let mut state = State::new(keys, Theme::from_env(&app.config.tui.theme));
     let (msgs, mut inbox) = unbounded_channel::<Msg>();
@@ -41,8 +40,7 @@ pub async fn run(app: Arc<App>, engine: Engine, session: Session, incognito: boo
 
     let worker = Worker {
         chat: Chat::new(app.clone(), engine, shared_memory.clone()),
-        session: Some(session),
-        incognito,
+        opening: Some(opening),
         msgs: msgs.clone(),
     };
     tokio::spawn(worker.run(command_rx));
@@ -122,14 +120,8 @@ pub async fn run(app: Arc<App>, engine: Engine, session: Session, incognito: boo
                     generation = Some(cancel.clone());
                     let _ = commands.send(ChatCommand::Ask { text, cancel });
                 }
-                Effect::OpenSession(id) => {
-                    let _ = commands.send(ChatCommand::Open { id, focus: None });
-                }
-                Effect::OpenSessionAt { id, position } => {
-                    let _ = commands.send(ChatCommand::Open {
-                        id,
-                        focus: Some(position),
-                    });
+                Effect::OpenSession { id, focus } => {
+                    let _ = commands.send(ChatCommand::Open { id, focus });
                 }
                 Effect::NewSession => {
                     let _ = commands.send(ChatCommand::New);
@@ -368,8 +360,7 @@ async fn run_effect(
         Effect::Ask(_)
         | Effect::Cancel
         | Effect::Quit
-        | Effect::OpenSession(_)
-        | Effect::OpenSessionAt { .. }
+        | Effect::OpenSession { .. }
         | Effect::NewSession
         | Effect::Incognito
         | Effect::Fork(_)

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::state::Entry;
 use super::update::Msg;
 use crate::app::App;
-use crate::app::chat::{Chat, Readiness, TurnError, TurnEvent, TurnOptions};
+use crate::app::chat::{Chat, Opening, Readiness, TurnError, TurnEvent, TurnOptions};
 use crate::domain::Role;
 use crate::session::{Session, one_line};
 
@@ -37,9 +37,8 @@ const LAST_TIME_AFTER: chrono::Duration = chrono::Duration::days(1);
 
 pub struct Worker {
     pub chat: Chat,
-    pub session: Option<Session>,
-    /// Start in an incognito conversation instead of `session`.
-    pub incognito: bool,
+    /// The conversation to open first.
+    pub opening: Option<Opening>,
     pub msgs: UnboundedSender<Msg>,
 }
 
@@ -54,10 +53,10 @@ impl Worker {
             model: info.name.clone(),
             context_size: info.context_size as usize,
         });
-        if self.incognito {
-            self.incognito();
-        } else if let Some(session) = self.session.take() {
-            self.open(session, None).await;
+        match self.opening.take() {
+            Some(Opening::Saved(session)) => self.open(session, None).await,
+            Some(Opening::Incognito) => self.incognito(),
+            None => {}
         }
         while let Some(command) = commands.recv().await {
             let store = self.app().sessions();

@@ -5,7 +5,7 @@ use crossterm::event::KeyEvent;
 
 use super::super::keys::Action;
 use super::super::state::{Input, MemoryItem, MemoryMode, Screen, State};
-use super::{Effect, Msg, edit, move_selection};
+use super::{Effect, Msg, edit, move_selection, navigate};
 use crate::memory::{MemoryFilter, MemoryKind};
 
 /// Results of memory reads and writes.
@@ -110,27 +110,26 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
 /// The search for what the browser's query says now (a query naming an unknown kind is shown as a
 /// problem, not searched for).
 pub(super) fn search(state: &mut State) -> Effect {
-    let (_, mut filter) = parse_query(&state.memories.query.text);
     state.memories.problem = query_problem(&state.memories.query.text);
-    if filter.kinds.is_empty()
-        && let Some(kind) = state.memories.kind
-    {
-        filter.kinds = vec![kind];
-    }
     Effect::SearchMemories {
         query: state.memories.query.text.clone(),
-        filter,
+        filter: browser_filter(state),
     }
 }
 
-/// The kinds a query filters on: those it names with `kind:`, else the one Tab picked.
-pub fn shown_kinds(state: &State) -> Vec<MemoryKind> {
-    let (_, filter) = parse_query(&state.memories.query.text);
+/// The filter the browser searches with: the query's, with the kind Tab picked when the query
+/// names none.
+fn browser_filter(state: &State) -> MemoryFilter {
+    let (_, mut filter) = parse_query(&state.memories.query.text);
     if filter.kinds.is_empty() {
-        state.memories.kind.into_iter().collect()
-    } else {
-        filter.kinds
+        filter.kinds = state.memories.kind.into_iter().collect();
     }
+    filter
+}
+
+/// The kinds the browser filters on (what its title shows).
+pub fn shown_kinds(state: &State) -> Vec<MemoryKind> {
+    browser_filter(state).kinds
 }
 
 /// What is wrong with a browser query: a `kind:` that names no kind.
@@ -224,6 +223,18 @@ pub(super) fn memories_key(
         MemoryMode::View | MemoryMode::List => {}
     }
     let viewing = state.memories.mode == MemoryMode::View;
+    if !viewing && navigate(&mut state.memories.selected, len, action) {
+        return Vec::new();
+    }
+    // With a memory open, ↑↓ open the one above or below it in the list.
+    if viewing && len > 0 && matches!(action, Some(Action::HistoryPrev | Action::HistoryNext)) {
+        navigate(&mut state.memories.selected, len, action);
+        let next = state.memories.items[state.memories.selected]
+            .memory
+            .id
+            .clone();
+        return vec![Effect::OpenMemory(next)];
+    }
     match action {
         Some(Action::Cancel) => {
             if viewing {
@@ -232,32 +243,6 @@ pub(super) fn memories_key(
             } else {
                 state.screen = Screen::Chat;
             }
-        }
-        Some(Action::HistoryPrev) if !viewing => {
-            move_selection(&mut state.memories.selected, len, -1)
-        }
-        Some(Action::HistoryNext) if !viewing => {
-            move_selection(&mut state.memories.selected, len, 1)
-        }
-        // With a memory open, ↑↓ open the one above or below it in the list.
-        Some(Action::HistoryPrev | Action::HistoryNext) if len > 0 => {
-            let by = if action == Some(Action::HistoryPrev) {
-                -1
-            } else {
-                1
-            };
-            move_selection(&mut state.memories.selected, len, by);
-            let next = state.memories.items[state.memories.selected]
-                .memory
-                .id
-                .clone();
-            return vec![Effect::OpenMemory(next)];
-        }
-        Some(Action::ScrollUp) if !viewing => {
-            move_selection(&mut state.memories.selected, len, -10)
-        }
-        Some(Action::ScrollDown) if !viewing => {
-            move_selection(&mut state.memories.selected, len, 10)
         }
         Some(Action::Send) if !viewing => {
             if let Some(m) = selected {

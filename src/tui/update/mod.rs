@@ -113,11 +113,10 @@ pub enum Effect {
     Cancel,
     Quit,
     ListSessions,
-    OpenSession(String),
-    /// Open a conversation scrolled to its message at `position`.
-    OpenSessionAt {
+    /// Open a conversation, scrolled to its message at `focus` (a search hit) if given.
+    OpenSession {
         id: String,
-        position: usize,
+        focus: Option<usize>,
     },
     NewSession,
     /// Start an incognito conversation (nothing saved).
@@ -245,6 +244,20 @@ fn scroll(state: &mut State, lines: i32) {
     }
 }
 
+/// ↑↓ and the page keys move a list's selection (the picker, search hits, memories); returns
+/// whether `action` was one of them.
+fn navigate(selected: &mut usize, len: usize, action: Option<Action>) -> bool {
+    let by = match action {
+        Some(Action::HistoryPrev) => -1,
+        Some(Action::HistoryNext) => 1,
+        Some(Action::ScrollUp) => -10,
+        Some(Action::ScrollDown) => 10,
+        _ => return false,
+    };
+    move_selection(selected, len, by);
+    true
+}
+
 /// Moves a list selection by `by`, kept inside the list (0 just clamps it).
 fn move_selection(selected: &mut usize, len: usize, by: i32) {
     if len == 0 {
@@ -361,7 +374,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Action::Incognito) if !state.generating() => {
             if state.chat.incognito {
                 return vec![match state.before_incognito.take() {
-                    Some(id) => Effect::OpenSession(id),
+                    Some(id) => Effect::OpenSession { id, focus: None },
                     None => Effect::NewSession,
                 }];
             }
@@ -660,7 +673,10 @@ mod tests {
         assert!(s.chat.incognito);
         assert_eq!(
             press(&mut s, KeyCode::F(6), KeyModifiers::NONE),
-            [Effect::OpenSession("20261127-090000-abcd".into())]
+            [Effect::OpenSession {
+                id: "20261127-090000-abcd".into(),
+                focus: None
+            }]
         );
     }
 

@@ -5,7 +5,7 @@ use crossterm::event::KeyEvent;
 
 use super::super::keys::Action;
 use super::super::state::{Screen, State};
-use super::{Effect, Msg, edit, move_selection};
+use super::{Effect, Msg, edit, move_selection, navigate};
 
 /// Queries shorter than this find too much to be useful.
 pub const MIN_QUERY_CHARS: usize = 2;
@@ -22,18 +22,16 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
 }
 
 pub(super) fn search_key(state: &mut State, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-    let len = state.search.hits.len();
+    if navigate(&mut state.search.selected, state.search.hits.len(), action) {
+        return Vec::new();
+    }
     match action {
         Some(Action::Cancel) => state.screen = Screen::Chat,
-        Some(Action::HistoryPrev) => move_selection(&mut state.search.selected, len, -1),
-        Some(Action::HistoryNext) => move_selection(&mut state.search.selected, len, 1),
-        Some(Action::ScrollUp) => move_selection(&mut state.search.selected, len, -10),
-        Some(Action::ScrollDown) => move_selection(&mut state.search.selected, len, 10),
         Some(Action::Send) => {
             if let Some(hit) = state.search.hits.get(state.search.selected) {
-                return vec![Effect::OpenSessionAt {
+                return vec![Effect::OpenSession {
                     id: hit.session_id.clone(),
-                    position: hit.position,
+                    focus: Some(hit.position),
                 }];
             }
         }
