@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::ratio;
 use crate::engine::Attention;
 use crate::engine::attention::LlamaAttention;
-use crate::engine::window::{Slide, SlideStats, make_room};
+use crate::engine::window::{Slide, SlideStats, full_swa_cache, make_room};
 use crate::models::ChatModel;
 
 /// Perplexity at a point is measured on the tokens just before it.
@@ -186,7 +186,7 @@ fn context<'m>(
         .with_n_ubatch(BATCH as u32)
         .with_n_threads(threads as i32)
         .with_n_threads_batch(threads as i32)
-        .with_swa_full(false);
+        .with_swa_full(full_swa_cache(strategy.sliding().is_some()));
     let ctx = model
         .new_context(crate::engine::backend_handle(), params)
         .map_err(|e| anyhow::anyhow!("context of {n_ctx}: {e}"))?;
@@ -194,17 +194,9 @@ fn context<'m>(
 }
 
 fn slide_for(model: &LlamaModel, strategy: Attention) -> Option<Slide> {
-    let arch = model
-        .meta_val_str("general.architecture")
-        .unwrap_or_default();
-    let native = model
-        .meta_val_str(&format!("{arch}.attention.sliding_window"))
-        .is_ok();
-    strategy.sliding().map(|(sinks, window)| Slide {
-        sinks,
-        window,
-        can_shift: !native,
-    })
+    strategy
+        .sliding()
+        .map(|(sinks, window)| Slide::for_model(model, sinks, window))
 }
 
 /// Feeds tokens through a context, sliding if asked, scoring predictions where wanted.

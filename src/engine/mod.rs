@@ -73,7 +73,7 @@ impl EngineSettings {
             .with_n_ubatch(self.batch_size)
             .with_n_threads(threads)
             .with_n_threads_batch(threads)
-            .with_swa_full(false)
+            .with_swa_full(window::full_swa_cache(self.attention.sliding().is_some()))
     }
 }
 

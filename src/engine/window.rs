@@ -1,10 +1,13 @@
 //! The sliding window with attention sinks (StreamingLLM): when the cache would outgrow
 //! `sinks + window` tokens, the oldest tokens after the sinks are removed and the rest shifted
-//! back, which re-rotates their RoPE keys. Where llama.cpp cannot shift a cache (a model with its
-//! own windowed layers), the retained tokens are decoded again instead, and counted as such.
+//! back, which re-rotates their RoPE keys (each layer with its own RoPE base, so a model with its
+//! own windowed layers, like Gemma 3, shifts too once its two caches are the same size). Where
+//! llama.cpp cannot shift a cache (multi-section RoPE), the retained tokens are decoded again
+//! instead, and counted as such.
 
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::{LlamaModel, RopeType};
 use llama_cpp_2::token::LlamaToken;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +23,21 @@ pub struct Slide {
 }
 
 impl Slide {
+    /// The slide for `sinks` and `window` on `model`.
+    ///
+    /// The context must be made with `swa_full` (see [`full_swa_cache`]): a model with its own
+    /// windowed layers then keeps both halves of its cache the same size, which is what llama.cpp
+    /// needs to shift them (`llama_kv_cache_iswa::get_can_shift`). Shifting re-rotates every layer
+    /// with that layer's RoPE base (`llama_model::get_rope_freq_base`), so Gemma 3's local layers
+    /// (base 10k) and global layers (base 1M) both stay right.
+    pub fn for_model(model: &LlamaModel, sinks: usize, window: usize) -> Self {
+        Self {
+            sinks,
+            window,
+            can_shift: shiftable(model),
+        }
+    }
+
     /// The most tokens the cache ever holds.
     pub fn capacity(&self) -> usize {
         self.sinks + self.window
@@ -29,6 +47,25 @@ impl Slide {
     pub fn max_batch(&self) -> usize {
         (self.window / 2).max(1)
     }
+}
+
+/// Whether llama.cpp can shift this model's cache: not with multi-section RoPE (several positions
+/// per token) nor Step3.5's per-layer RoPE sizes (`llama_kv_cache::get_can_shift`), where asking
+/// it to would abort the process.
+pub fn shiftable(model: &LlamaModel) -> bool {
+    let multi_position = matches!(
+        model.rope_type(),
+        Some(RopeType::MRope | RopeType::IMRope | RopeType::Vision)
+    );
+    let architecture = model.meta_val_str("general.architecture").unwrap_or_default();
+    !multi_position && architecture != "step35"
+}
+
+/// Whether a context for this strategy needs llama.cpp's `swa_full`: sliding shifts the cache,
+/// which llama.cpp allows for a model with windowed layers only when both of its caches have the
+/// context's size. The window bounds the context, so the cache stays flat either way.
+pub fn full_swa_cache(sliding: bool) -> bool {
+    sliding
 }
 
 /// What sliding did, for stats and benchmarks.

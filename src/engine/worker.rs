@@ -58,12 +58,10 @@ pub(super) fn run(
         }
     };
     let info = model_info(&model, &settings, &ctx, &format);
-    // A model with its own windowed layers has a two-part cache llama.cpp cannot shift.
-    let slide = settings.attention.sliding().map(|(sinks, window)| Slide {
-        sinks,
-        window,
-        can_shift: info.native_sliding_window == 0,
-    });
+    let slide = settings
+        .attention
+        .sliding()
+        .map(|(sinks, window)| Slide::for_model(&model, sinks, window));
     let mut worker = Worker {
         model: &model,
         sliding_window: info.sliding_window as usize,

@@ -6,6 +6,7 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 use mneme::engine::attention::LlamaAttention;
+use mneme::engine::window::{Slide, SlideStats, full_swa_cache, make_room};
 use mneme::engine::{
     Attention, ChatMessage, Engine, EngineSettings, GenerateRequest, Role, SamplingParams,
     StopReason,
@@ -37,13 +38,20 @@ fn smollm() -> ChatModel {
     }
 }
 
+/// How the cache made room.
+#[derive(Debug, Default)]
+struct Moves {
+    shifts: usize,
+    rereads: usize,
+}
+
 /// Several turns whose total is three times the cache: replies keep coming, the cache stays bounded.
 fn stream_three_times_the_cache(
     model: ChatModel,
     window: u32,
     sinks: u32,
     batch_size: u32,
-) -> (usize, usize, usize) {
+) -> (usize, usize, Moves) {
     let engine = engine(model, Attention::Sliding { window, sinks }, batch_size);
     let capacity = (window + sinks) as usize;
     let paragraphs: Vec<&str> = TEXT.split("\n\n").collect();
@@ -51,7 +59,7 @@ fn stream_three_times_the_cache(
         Role::System,
         "You are a helpful assistant.",
     )];
-    let (mut streamed, mut evicted, mut moves) = (0, 0, 0);
+    let (mut streamed, mut evicted, mut moves) = (0, 0, Moves::default());
     let mut turn = 0;
     while streamed < 3 * capacity {
         let words: String = paragraphs[turn % paragraphs.len()]
@@ -84,7 +92,8 @@ fn stream_three_times_the_cache(
         );
         streamed += done.stats.prefill_tokens + done.stats.generated_tokens;
         evicted += done.stats.evicted_tokens;
-        moves += done.stats.kv_shifts + done.stats.kv_reprefills;
+        moves.shifts += done.stats.kv_shifts;
+        moves.rereads += done.stats.kv_reprefills;
         messages.push(ChatMessage::new(Role::Assistant, done.text));
         turn += 1;
     }
@@ -93,22 +102,104 @@ fn stream_three_times_the_cache(
 
 #[test]
 fn sliding_streams_three_times_its_cache_and_stays_within_sinks_plus_window() {
-    let (streamed, evicted, shifts) = stream_three_times_the_cache(smollm(), 256, 4, 256);
+    let (streamed, evicted, moves) = stream_three_times_the_cache(smollm(), 256, 4, 256);
     assert!(streamed >= 3 * 260);
-    assert!(
-        evicted > 0 && shifts > 0,
-        "evicted {evicted} in {shifts} shifts"
-    );
+    assert!(evicted > 0 && moves.shifts > 0, "evicted {evicted}: {moves:?}");
+    assert_eq!(moves.rereads, 0, "SmolLM2 shifts, never re-reads");
+}
+
+fn gemma() -> ChatModel {
+    Catalog::new(&models_dir())
+        .resolve_chat("gemma3-270m")
+        .expect("gemma fetched by make test")
 }
 
 #[test]
-fn sliding_on_a_model_with_windowed_layers_falls_back_to_re_reading_the_window() {
-    let gemma = Catalog::new(&models_dir())
-        .resolve_chat("gemma3-270m")
-        .expect("gemma fetched by make test");
-    // A batch smaller than half the window: re-reading must respect the context's batch size.
-    let (_, evicted, rereads) = stream_three_times_the_cache(gemma, 192, 4, 64);
-    assert!(evicted > 0 && rereads > 0);
+fn sliding_on_a_model_with_windowed_layers_shifts_instead_of_re_reading() {
+    // A batch smaller than half the window: making room must respect the context's batch size.
+    let (_, evicted, moves) = stream_three_times_the_cache(gemma(), 192, 4, 64);
+    assert!(evicted > 0 && moves.shifts > 0, "evicted {evicted}: {moves:?}");
+    assert_eq!(
+        moves.rereads, 0,
+        "Gemma 3 re-read its window instead of shifting it"
+    );
+}
+
+/// Perplexity of the last `scored` of `tokens` read through a sliding cache shaped by `slide`,
+/// in a context made the way the engine makes it, and how the cache made room.
+fn sliding_perplexity(
+    model: &LlamaModel,
+    tokens: &[LlamaToken],
+    slide: Slide,
+    scored: usize,
+) -> (f64, SlideStats) {
+    const STEP: usize = 32;
+    let mut ctx = model
+        .new_context(
+            mneme::engine::backend_handle(),
+            LlamaContextParams::default()
+                .with_n_ctx(std::num::NonZeroU32::new(slide.capacity() as u32))
+                .with_n_batch(STEP as u32)
+                .with_n_ubatch(STEP as u32)
+                .with_n_threads(2)
+                .with_n_threads_batch(2)
+                .with_swa_full(full_swa_cache(true)),
+        )
+        .unwrap();
+    let (mut cached, mut stats) = (Vec::new(), SlideStats::default());
+    let mut batch = LlamaBatch::new(STEP, 1);
+    let mut nll = Vec::new();
+    for (n, chunk) in tokens.chunks(STEP).enumerate() {
+        make_room(&mut ctx, &mut cached, slide, chunk.len(), &mut stats).unwrap();
+        batch.clear();
+        for (i, t) in chunk.iter().enumerate() {
+            batch.add(*t, (cached.len() + i) as i32, &[0], true).unwrap();
+        }
+        ctx.decode(&mut batch).unwrap();
+        cached.extend_from_slice(chunk);
+        for i in 0..chunk.len() {
+            let next = n * STEP + i + 1;
+            if next >= tokens.len() || next < tokens.len() - scored {
+                continue;
+            }
+            let logits = ctx.get_logits_ith(i as i32);
+            let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+            let sum: f64 = logits.iter().map(|&l| (l as f64 - max).exp()).sum();
+            let target = logits[tokens[next].0 as usize] as f64;
+            nll.push(-(target - max - sum.ln()));
+        }
+    }
+    let ppl = (nll.iter().sum::<f64>() / nll.len() as f64).exp();
+    (ppl, stats)
+}
+
+#[test]
+fn a_shifted_gemma_cache_reads_as_well_as_re_reading_what_it_kept() {
+    // Gemma 3's local layers use RoPE base 10k and its global layers 1M: shifting must rotate
+    // each layer with its own base. Against re-reading the kept tokens (no shift at all), the
+    // perplexity of what follows must stay within ×1.05.
+    let model = LlamaModel::load_from_file(
+        mneme::engine::backend_handle(),
+        gemma().path,
+        &llama_cpp_2::model::params::LlamaModelParams::default(),
+    )
+    .unwrap();
+    let tokens = prompt(&model, 640);
+    let shifting = Slide::for_model(&model, 4, 192);
+    assert!(shifting.can_shift, "llama.cpp can shift Gemma 3 with swa_full");
+    let (shifted, stats) = sliding_perplexity(&model, &tokens, shifting, 256);
+    assert!(stats.shifts >= 3 && stats.reprefills == 0, "{stats:?}");
+    let rereading = Slide {
+        can_shift: false,
+        ..shifting
+    };
+    let (reread, stats) = sliding_perplexity(&model, &tokens, rereading, 256);
+    assert!(stats.reprefills >= 3, "{stats:?}");
+    eprintln!("gemma sliding perplexity: shifted {shifted:.3}, re-read {reread:.3}");
+    assert!(
+        shifted <= reread * 1.05,
+        "shifting raised perplexity from {reread:.3} to {shifted:.3}"
+    );
 }
 
 /// Next-token logits after `tokens`, on a model loaded with `attention`.
