@@ -6,6 +6,8 @@ use chrono::{Duration, Utc};
 use serde::Serialize;
 
 use super::{median, ratio};
+use crate::memory::ann::IndexKind;
+use crate::memory::fuse::Hit;
 use crate::memory::service::MemoryError;
 use crate::memory::writer::MemoryWriter;
 use crate::memory::{EMBEDDING_DIMS, Memory, MemoryFilter, MemoryKind};
@@ -21,6 +23,20 @@ pub struct SizePoint {
     /// Baseline in the same process: embedding + plain vector search only.
     pub vector_only_p50_ms: f64,
     pub hybrid_over_vector_only: f64,
+    /// Embedding + exact vector search (every row compared), the index's baseline.
+    pub exact_p50_ms: f64,
+    /// Vector search with the index over exact search.
+    pub vector_only_over_exact: f64,
+    /// The query's embedding alone, part of every search above.
+    pub embed_p50_ms: f64,
+    /// The full-text (BM25) search alone.
+    pub text_only_p50_ms: f64,
+    /// Share of the exact top 20 that the index's top 20 found (1.0 without an index).
+    pub recall_at_20: f64,
+    /// The vector index searched (None: below the size that gets one, every search exact).
+    pub index: Option<crate::memory::ann::IndexState>,
+    /// Seconds to compact and fold new rows in (and train the index when due).
+    pub optimize_s: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -34,6 +50,9 @@ pub struct MemoryReport {
     /// Rows beyond the ingested ones are real texts with their vectors jittered, to reach large sizes fast.
     pub synthetic_rows: bool,
     pub peak_rss_mb: f64,
+    /// The index kind trained when a size reaches `index_from_rows`.
+    pub index_kind: IndexKind,
+    pub index_from_rows: usize,
 }
 
 const TOPICS: [&str; 12] = [
@@ -80,6 +99,7 @@ pub async fn run(
     sizes: &[usize],
     ingest_turns: usize,
     queries: usize,
+    index_kind: IndexKind,
 ) -> Result<MemoryReport, MemoryError> {
     let memory = writer.memory();
     // Ingest: real turns through sessions, chunking, embedding and LanceDB.
@@ -142,20 +162,45 @@ pub async fn run(
         }
         writer.upsert(&batch).await?;
         have += batch.len();
-        writer.optimize().await?;
+        let t = Instant::now();
+        writer.optimize_with(index_kind).await?;
+        let optimize_s = t.elapsed().as_secs_f64();
         let filter = MemoryFilter::default();
-        let (mut hybrid, mut plain) = (Vec::new(), Vec::new());
+        let (mut hybrid, mut plain, mut exact) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut embed, mut text) = (Vec::new(), Vec::new());
+        let mut found = Vec::new();
         for q in 0..queries {
-            let query = format!("what happened with {}", TOPICS[q % TOPICS.len()]);
+            let query = format!("what happened with {} on day {q}", TOPICS[q % TOPICS.len()]);
             let t = Instant::now();
             memory.search(&query, 20, &filter).await?;
             hybrid.push(t.elapsed().as_secs_f64() * 1000.0);
             let t = Instant::now();
-            let v = memory.embed(&[query]).await?.pop().unwrap_or_default();
-            memory.store().vector_search(&v, 20, &filter).await?;
+            let v = memory
+                .embed(std::slice::from_ref(&query))
+                .await?
+                .pop()
+                .unwrap_or_default();
+            let approximate = memory.store().vector_search(&v, 20, &filter).await?;
             plain.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            let v = memory.embed(&[query]).await?.pop().unwrap_or_default();
+            let truth = memory.store().vector_search_exact(&v, 20, &filter).await?;
+            exact.push(t.elapsed().as_secs_f64() * 1000.0);
+            found.push(share_found(&approximate, &truth));
+            let t = Instant::now();
+            memory
+                .embed(&[TOPICS[q % TOPICS.len()].to_string()])
+                .await?;
+            embed.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            memory
+                .store()
+                .text_search(TOPICS[q % TOPICS.len()], 60, &filter)
+                .await?;
+            text.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         let vector_only_p50_ms = median(&mut plain);
+        let exact_p50_ms = median(&mut exact);
         let search_p50_ms = percentile(&mut hybrid.clone(), 0.5);
         points.push(SizePoint {
             memories: have,
@@ -163,6 +208,13 @@ pub async fn run(
             search_p95_ms: percentile(&mut hybrid, 0.95),
             vector_only_p50_ms,
             hybrid_over_vector_only: ratio(search_p50_ms, vector_only_p50_ms),
+            exact_p50_ms,
+            vector_only_over_exact: ratio(vector_only_p50_ms, exact_p50_ms),
+            embed_p50_ms: median(&mut embed),
+            text_only_p50_ms: median(&mut text),
+            recall_at_20: found.iter().sum::<f64>() / found.len().max(1) as f64,
+            index: memory.store().vector_index().await?,
+            optimize_s,
         });
     }
     Ok(MemoryReport {
@@ -173,7 +225,22 @@ pub async fn run(
         queries_per_point: queries,
         synthetic_rows: sizes.iter().any(|s| *s > ingest_turns / 2),
         peak_rss_mb: peak_rss_mb(),
+        index_kind,
+        index_from_rows: crate::memory::ann::INDEX_FROM_ROWS,
     })
+}
+
+/// Share of `truth`'s memories that `approximate` also returned.
+fn share_found(approximate: &[Hit], truth: &[(Hit, f32)]) -> f64 {
+    if truth.is_empty() {
+        return 1.0;
+    }
+    let got: std::collections::HashSet<&str> = approximate.iter().map(|h| h.id.as_str()).collect();
+    let hits = truth
+        .iter()
+        .filter(|(h, _)| got.contains(h.id.as_str()))
+        .count();
+    hits as f64 / truth.len() as f64
 }
 
 fn io(e: crate::session::SessionError) -> MemoryError {

@@ -44,6 +44,9 @@ pub enum BenchCommand {
         /// Queries per size.
         #[arg(long, default_value_t = 30)]
         queries: usize,
+        /// The vector index trained once a size reaches 4,096 memories (compare kinds).
+        #[arg(long, value_enum, default_value_t = crate::memory::ann::DEFAULT_INDEX)]
+        index: crate::memory::ann::IndexKind,
     },
     /// Attention strategies on both models: KV bytes, decode speed and perplexity as the context
     /// grows, and a passkey test, with ratios against `full`.
@@ -198,6 +201,7 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             sizes,
             ingest_turns,
             queries,
+            index,
         } => {
             let scratch = Scratch::new(&app).await?;
             let report = crate::bench::memory::run(
@@ -206,6 +210,7 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                 sizes,
                 (*ingest_turns).max(2),
                 (*queries).max(1),
+                *index,
             )
             .await?;
             if *json {
@@ -218,23 +223,37 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                     report.peak_rss_mb
                 );
                 crate::outln!(
-                    "{:>9} {:>10} {:>10} {:>14} {:>8}",
+                    "{:>9} {:>10} {:>10} {:>14} {:>8} {:>9} {:>7} {:>10} {:>12}",
                     "memories",
                     "p50 ms",
                     "p95 ms",
                     "vector-only ms",
-                    "ratio"
+                    "ratio",
+                    "exact ms",
+                    "ratio",
+                    "recall@20",
+                    "optimize s"
                 );
                 for p in &report.points {
                     crate::outln!(
-                        "{:>9} {:>10.1} {:>10.1} {:>14.1} {:>8.2}",
+                        "{:>9} {:>10.1} {:>10.1} {:>14.1} {:>8.2} {:>9.1} {:>7.2} {:>10.3} {:>12.1}",
                         p.memories,
                         p.search_p50_ms,
                         p.search_p95_ms,
                         p.vector_only_p50_ms,
-                        p.hybrid_over_vector_only
+                        p.hybrid_over_vector_only,
+                        p.exact_p50_ms,
+                        p.vector_only_over_exact,
+                        p.recall_at_20,
+                        p.optimize_s
                     );
                 }
+                crate::outln!(
+                    "(search: embedding + vector + full-text, fused; vector-only uses the {:?} \
+                     index from {} memories; exact compares every row)",
+                    report.index_kind,
+                    report.index_from_rows
+                );
             }
         }
         BenchCommand::Attention {

@@ -102,17 +102,32 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
     let db = paths.memory_dir();
     if db.exists() {
         let opened = match crate::memory::store::MemoryStore::open(&db).await {
-            Ok(store) => store
-                .count(&Default::default())
-                .await
-                .map_err(|e| e.to_string()),
+            Ok(store) => match store.count(&Default::default()).await {
+                Ok(n) => Ok((n, store.vector_index().await.ok().flatten())),
+                Err(e) => Err(e.to_string()),
+            },
             Err(e) => Err(e.to_string()),
         };
         report.line(
             opened.is_ok(),
             "memory database",
             match opened {
-                Ok(n) => format!("{} readable, {n} memories", db.display()),
+                Ok((n, index)) => format!(
+                    "{} readable, {}; {}",
+                    db.display(),
+                    crate::domain::counted(n, "memory", "memories"),
+                    match index {
+                        Some(ix) if ix.unindexed_rows > 0 => format!(
+                            "{} vector index, {} not in it yet (upkeep adds them)",
+                            ix.kind, ix.unindexed_rows
+                        ),
+                        Some(ix) => format!("{} vector index", ix.kind),
+                        None => format!(
+                            "exact vector search (an index is built from {} memories)",
+                            crate::memory::ann::INDEX_FROM_ROWS
+                        ),
+                    }
+                ),
                 Err(e) => e,
             },
         );

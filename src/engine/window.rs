@@ -57,7 +57,9 @@ pub fn shiftable(model: &LlamaModel) -> bool {
         model.rope_type(),
         Some(RopeType::MRope | RopeType::IMRope | RopeType::Vision)
     );
-    let architecture = model.meta_val_str("general.architecture").unwrap_or_default();
+    let architecture = model
+        .meta_val_str("general.architecture")
+        .unwrap_or_default();
     !multi_position && architecture != "step35"
 }
 

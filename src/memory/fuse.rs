@@ -42,12 +42,13 @@ impl Default for Ranking {
     }
 }
 
-/// Fuses the two ranked lists (best first) into one scored list, best first.
+/// Fuses the two ranked lists (best first) into one scored list of at most `keep`, best first.
 pub fn fuse(
     vector_hits: Vec<Hit>,
     text_hits: Vec<Hit>,
     now: DateTime<Utc>,
     ranking: Ranking,
+    keep: usize,
 ) -> Vec<(Hit, f64)> {
     let mut scores: HashMap<String, (Hit, f64)> = HashMap::new();
     for list in [vector_hits, text_hits] {
@@ -71,7 +72,7 @@ pub fn fuse(
         })
         .collect();
     fused.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id)));
-    drop_near_duplicates(fused, ranking.duplicate_cosine)
+    drop_near_duplicates(fused, ranking.duplicate_cosine, keep)
 }
 
 /// How much of a chunk's ranking weight is left: an exponential forgetting curve whose clock
@@ -99,10 +100,14 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
-/// Keeps the first of any group of near-identical memories.
-fn drop_near_duplicates(sorted: Vec<(Hit, f64)>, threshold: f32) -> Vec<(Hit, f64)> {
-    let mut kept: Vec<(Hit, f64)> = Vec::with_capacity(sorted.len());
+/// Keeps the first of any group of near-identical memories, stopping at `keep` (comparing the
+/// rest would cost a cosine per pair for nothing).
+fn drop_near_duplicates(sorted: Vec<(Hit, f64)>, threshold: f32, keep: usize) -> Vec<(Hit, f64)> {
+    let mut kept: Vec<(Hit, f64)> = Vec::with_capacity(keep.min(sorted.len()));
     for (hit, score) in sorted {
+        if kept.len() == keep {
+            break;
+        }
         let duplicate = kept.iter().any(|(k, _)| {
             k.text.trim() == hit.text.trim()
                 || (!hit.vector.is_empty() && cosine(&k.vector, &hit.vector) >= threshold)
@@ -141,7 +146,7 @@ mod tests {
             hit("b", vec![0.0, 1.0], false),
             hit("c", vec![0.7, 0.7], false),
         ];
-        let ids: Vec<_> = fuse(v, t, now, Ranking::default())
+        let ids: Vec<_> = fuse(v, t, now, Ranking::default(), usize::MAX)
             .into_iter()
             .map(|(h, _)| h.id)
             .collect();
@@ -175,7 +180,7 @@ mod tests {
             hit("a2", vec![1.0, 0.01], false),
             hit("p", vec![0.0, 1.0], true),
         ];
-        let ids: Vec<_> = fuse(v, vec![], now, Ranking::default())
+        let ids: Vec<_> = fuse(v, vec![], now, Ranking::default(), usize::MAX)
             .into_iter()
             .map(|(h, _)| h.id)
             .collect();

@@ -1,5 +1,6 @@
 //! Long-term memory: what was said, embedded and stored in LanceDB, recalled by hybrid search.
 
+pub mod ann;
 pub mod chunk;
 pub mod embed;
 pub mod fuse;

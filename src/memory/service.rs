@@ -159,26 +159,32 @@ impl MemoryService {
         filter: &MemoryFilter,
         now: DateTime<Utc>,
     ) -> Result<Vec<Found>, MemoryError> {
-        let vector = self
-            .embed(&[text.to_string()])
-            .await?
-            .pop()
-            .unwrap_or_default();
-        let candidates = (k * 3).max(30);
-        let by_vector = self
-            .store
-            .vector_search_scored(&vector, candidates, filter)
-            .await?;
+        let candidates = (k * 2).max(20);
+        // The full-text search needs no embedding: it runs while the query is embedded and
+        // searched by meaning.
+        let by_meaning = async {
+            let vector = self
+                .embed(&[text.to_string()])
+                .await?
+                .pop()
+                .unwrap_or_default();
+            Ok::<_, MemoryError>(
+                self.store
+                    .vector_search_scored(&vector, candidates, filter)
+                    .await?,
+            )
+        };
+        let (by_vector, by_text) =
+            tokio::join!(by_meaning, self.store.text_search(text, candidates, filter));
+        let (by_vector, by_text) = (by_vector?, by_text?);
         let similarity: std::collections::HashMap<String, f32> = by_vector
             .iter()
             .map(|(hit, s)| (hit.id.clone(), *s))
             .collect();
         let by_vector = by_vector.into_iter().map(|(hit, _)| hit).collect();
-        let by_text = self.store.text_search(text, candidates, filter).await?;
         let words: std::collections::HashSet<String> =
             by_text.iter().map(|hit| hit.id.clone()).collect();
-        let mut fused = fuse(by_vector, by_text, now, self.ranking);
-        fused.truncate(k);
+        let fused = fuse(by_vector, by_text, now, self.ranking, k);
         Ok(fused
             .into_iter()
             .map(|(memory, score)| Found {

@@ -19,6 +19,7 @@ use lancedb::query::{ExecutableQuery, QueryBase, Select};
 use lancedb::table::OptimizeAction;
 use lancedb::{Connection, DistanceType, Table};
 
+use super::ann;
 use super::fuse::Hit;
 use super::{EMBEDDING_DIMS, Memory, MemoryFilter, MemoryKind};
 
@@ -575,18 +576,40 @@ impl MemoryStore {
     }
 
     /// `vector_search` with each hit's cosine similarity to `vector` (1 same, 0 unrelated).
+    /// Uses the vector index once the table has one (`ann`), re-ranked by exact distance.
     pub async fn vector_search_scored(
         &self,
         vector: &[f32],
         k: usize,
         filter: &MemoryFilter,
     ) -> Result<Vec<(Hit, f32)>, StoreError> {
-        let mut query = self
+        self.nearest(vector, k, filter, false).await
+    }
+
+    /// `vector_search_scored` comparing the query with every row (the index's ground truth).
+    pub async fn vector_search_exact(
+        &self,
+        vector: &[f32],
+        k: usize,
+        filter: &MemoryFilter,
+    ) -> Result<Vec<(Hit, f32)>, StoreError> {
+        self.nearest(vector, k, filter, true).await
+    }
+
+    async fn nearest(
+        &self,
+        vector: &[f32],
+        k: usize,
+        filter: &MemoryFilter,
+        exact: bool,
+    ) -> Result<Vec<(Hit, f32)>, StoreError> {
+        let query = self
             .table
             .query()
             .nearest_to(vector)?
             .distance_type(DistanceType::Cosine)
             .limit(k);
+        let mut query = ann::tuned(query, k, exact)?;
         if let Some(f) = filter_sql(filter) {
             query = query.only_if(f);
         }
@@ -684,10 +707,17 @@ impl MemoryStore {
         .await
     }
 
-    /// Compacts small fragments and folds new rows into the indexes (after large imports).
-    pub(super) async fn optimize(&self) -> Result<(), StoreError> {
+    /// Compacts small fragments and folds new rows into the indexes (after large imports), and
+    /// builds the vector index once the table is big enough to need one.
+    pub(super) async fn optimize(&self, index: ann::IndexKind) -> Result<(), StoreError> {
         self.table.optimize(OptimizeAction::All).await?;
+        ann::ensure(&self.table, index).await?;
         Ok(())
+    }
+
+    /// What the vector index covers (None: no index yet, every search is exact).
+    pub async fn vector_index(&self) -> Result<Option<ann::IndexState>, StoreError> {
+        Ok(ann::state(&self.table).await?)
     }
 
     /// Scheduled upkeep: compacts fragments, folds new rows into the indexes, and prunes versions
@@ -696,6 +726,7 @@ impl MemoryStore {
         let before = disk_bytes(&self.dir);
         let versions_before = self.table.list_versions().await?.len();
         self.table.optimize(OptimizeAction::All).await?;
+        ann::ensure(&self.table, ann::DEFAULT_INDEX).await?;
         self.table
             .optimize(OptimizeAction::Prune {
                 older_than: Some(keep),
@@ -819,5 +850,119 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(full[0].vector.len(), EMBEDDING_DIMS);
+    }
+
+    /// Vectors around 64 topics (real embeddings cluster; uniform noise would not).
+    fn clustered(count: usize, seed: u64) -> Vec<Memory> {
+        let mut state = seed;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 10_000) as f32 / 10_000.0 - 0.5
+        };
+        let centres: Vec<Vec<f32>> = (0..64)
+            .map(|_| (0..EMBEDDING_DIMS).map(|_| next()).collect())
+            .collect();
+        (0..count)
+            .map(|i| {
+                let mut m = memory(i);
+                m.id = format!("r-{seed}-{i:05}");
+                m.vector = centres[i % centres.len()]
+                    .iter()
+                    .map(|c| c + 0.4 * next())
+                    .collect();
+                m
+            })
+            .collect()
+    }
+
+    fn ids(hits: &[(Hit, f32)]) -> Vec<&str> {
+        hits.iter().map(|(h, _)| h.id.as_str()).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_big_table_gets_a_vector_index_that_finds_what_exact_search_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::open(dir.path()).await.unwrap();
+        let all = MemoryFilter::default();
+        let rows = clustered(ann::INDEX_FROM_ROWS + 1_000, 1);
+        let (first, rest) = rows.split_at(ann::INDEX_FROM_ROWS - 1);
+        store.upsert(first).await.unwrap();
+        store.optimize(ann::DEFAULT_INDEX).await.unwrap();
+        assert_eq!(
+            store.vector_index().await.unwrap(),
+            None,
+            "too small for one"
+        );
+
+        store.upsert(rest).await.unwrap();
+        store.optimize(ann::DEFAULT_INDEX).await.unwrap();
+        let index = store.vector_index().await.unwrap().expect("an index");
+        assert_eq!(index.indexed_rows, rows.len());
+        assert_eq!(index.trained_rows(), rows.len());
+
+        // The index's top 10 is (nearly) the exact top 10, and a row's own vector finds it first.
+        let mut shared = 0;
+        for row in rows.iter().step_by(250) {
+            let approximate = store
+                .vector_search_scored(&row.vector, 10, &all)
+                .await
+                .unwrap();
+            let exact = store
+                .vector_search_exact(&row.vector, 10, &all)
+                .await
+                .unwrap();
+            assert_eq!(approximate[0].0.id, row.id);
+            shared += ids(&exact)
+                .iter()
+                .filter(|id| ids(&approximate).contains(id))
+                .count();
+        }
+        let queries = rows.len().div_ceil(250);
+        let recall = shared as f64 / (queries * 10) as f64;
+        assert!(recall >= 0.95, "recall@10 against exact search {recall}");
+
+        // Rows written after the index was trained are found at once (searched exactly), and
+        // upkeep folds them into the index.
+        let late = clustered(40, 2);
+        store.upsert(&late).await.unwrap();
+        let found = store.vector_search(&late[7].vector, 1, &all).await.unwrap();
+        assert_eq!(found[0].id, late[7].id);
+        assert_eq!(
+            store.vector_index().await.unwrap().unwrap().unindexed_rows,
+            40
+        );
+        store.upkeep(chrono::Duration::zero()).await.unwrap();
+        let index = store.vector_index().await.unwrap().unwrap();
+        assert_eq!(
+            (index.indexed_rows, index.unindexed_rows),
+            (rows.len() + 40, 0)
+        );
+
+        // A deleted row is never found through the index.
+        store.delete(&[rows[300].id.clone()]).await.unwrap();
+        let found = store
+            .vector_search(&rows[300].vector, 5, &all)
+            .await
+            .unwrap();
+        assert!(found.iter().all(|m| m.id != rows[300].id));
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_vector_index_is_retrained_once_the_table_outgrows_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::open(dir.path()).await.unwrap();
+        let rows = clustered(ann::INDEX_FROM_ROWS, 3);
+        store.upsert(&rows).await.unwrap();
+        store.optimize(ann::DEFAULT_INDEX).await.unwrap();
+        let trained = store.vector_index().await.unwrap().unwrap().trained_rows();
+        assert_eq!(trained, ann::INDEX_FROM_ROWS);
+        let more = clustered(3 * ann::INDEX_FROM_ROWS, 4);
+        store.upsert(&more).await.unwrap();
+        store.optimize(ann::DEFAULT_INDEX).await.unwrap();
+        let index = store.vector_index().await.unwrap().unwrap();
+        assert_eq!(index.trained_rows(), 4 * ann::INDEX_FROM_ROWS);
+        assert_eq!(index.unindexed_rows, 0);
     }
 }

@@ -167,9 +167,15 @@ impl<'a> MemoryWriter<'a> {
         self.memory.store().record_recall(ids, now).await
     }
 
-    /// Compacts fragments and folds new rows into the indexes.
+    /// Compacts fragments, folds new rows into the indexes, and trains the vector index when the
+    /// table needs one.
     pub async fn optimize(&self) -> Result<(), StoreError> {
-        self.memory.store().optimize().await
+        self.optimize_with(super::ann::DEFAULT_INDEX).await
+    }
+
+    /// `optimize`, training a vector index of `kind` when one is due (benchmarks compare kinds).
+    pub async fn optimize_with(&self, kind: super::ann::IndexKind) -> Result<(), StoreError> {
+        self.memory.store().optimize(kind).await
     }
 
     /// Compacts and prunes versions older than `keep`.

@@ -104,7 +104,10 @@ fn stream_three_times_the_cache(
 fn sliding_streams_three_times_its_cache_and_stays_within_sinks_plus_window() {
     let (streamed, evicted, moves) = stream_three_times_the_cache(smollm(), 256, 4, 256);
     assert!(streamed >= 3 * 260);
-    assert!(evicted > 0 && moves.shifts > 0, "evicted {evicted}: {moves:?}");
+    assert!(
+        evicted > 0 && moves.shifts > 0,
+        "evicted {evicted}: {moves:?}"
+    );
     assert_eq!(moves.rereads, 0, "SmolLM2 shifts, never re-reads");
 }
 
@@ -118,7 +121,10 @@ fn gemma() -> ChatModel {
 fn sliding_on_a_model_with_windowed_layers_shifts_instead_of_re_reading() {
     // A batch smaller than half the window: making room must respect the context's batch size.
     let (_, evicted, moves) = stream_three_times_the_cache(gemma(), 192, 4, 64);
-    assert!(evicted > 0 && moves.shifts > 0, "evicted {evicted}: {moves:?}");
+    assert!(
+        evicted > 0 && moves.shifts > 0,
+        "evicted {evicted}: {moves:?}"
+    );
     assert_eq!(
         moves.rereads, 0,
         "Gemma 3 re-read its window instead of shifting it"
@@ -153,7 +159,9 @@ fn sliding_perplexity(
         make_room(&mut ctx, &mut cached, slide, chunk.len(), &mut stats).unwrap();
         batch.clear();
         for (i, t) in chunk.iter().enumerate() {
-            batch.add(*t, (cached.len() + i) as i32, &[0], true).unwrap();
+            batch
+                .add(*t, (cached.len() + i) as i32, &[0], true)
+                .unwrap();
         }
         ctx.decode(&mut batch).unwrap();
         cached.extend_from_slice(chunk);
@@ -186,7 +194,10 @@ fn a_shifted_gemma_cache_reads_as_well_as_re_reading_what_it_kept() {
     .unwrap();
     let tokens = prompt(&model, 640);
     let shifting = Slide::for_model(&model, 4, 192);
-    assert!(shifting.can_shift, "llama.cpp can shift Gemma 3 with swa_full");
+    assert!(
+        shifting.can_shift,
+        "llama.cpp can shift Gemma 3 with swa_full"
+    );
     let (shifted, stats) = sliding_perplexity(&model, &tokens, shifting, 256);
     assert!(stats.shifts >= 3 && stats.reprefills == 0, "{stats:?}");
     let rereading = Slide {

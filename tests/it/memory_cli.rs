@@ -263,3 +263,34 @@ fn search_reports_similarity_and_the_relevance_floor_splits_related_from_unrelat
         assert!(String::from_utf8_lossy(&out.stdout).contains("% alike"));
     }
 }
+
+#[test]
+fn bench_memory_searches_through_a_vector_index_once_the_store_is_big_enough() {
+    let data = crate::common::DataDir::new();
+    let report = data.json(&[
+        "bench",
+        "memory",
+        "--json",
+        "--sizes",
+        "300,5000",
+        "--ingest-turns",
+        "60",
+        "--queries",
+        "4",
+    ]);
+    let points = report["points"].as_array().unwrap();
+    let small = &points[0];
+    assert!(small["index"].is_null(), "{small}");
+    assert_eq!(small["recall_at_20"], 1.0);
+    let big = &points[1];
+    assert_eq!(big["memories"], 5000);
+    assert_eq!(big["index"]["kind"], "IVF_HNSW_SQ", "{big}");
+    assert_eq!(big["index"]["unindexed_rows"], 0);
+    let recall = big["recall_at_20"].as_f64().unwrap();
+    assert!(recall >= 0.9, "index recall@20 {recall}");
+    for p in points {
+        for key in ["search_p50_ms", "vector_only_p50_ms", "exact_p50_ms"] {
+            assert!(p[key].as_f64().unwrap() > 0.0, "{key}: {p}");
+        }
+    }
+}
