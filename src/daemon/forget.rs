@@ -24,6 +24,10 @@ pub struct ForgetReport {
     pub recalls_rewritten: usize,
     /// Sessions whose saved KV state was dropped.
     pub kv_states_dropped: usize,
+    /// Chunks of neighbouring turns embedded again without the forgotten text (a chunk's
+    /// embedding includes the turns around it).
+    #[serde(default)]
+    pub reembedded: usize,
 }
 
 /// Forgets the memories `ids` (all must exist). A chunk's source turns are forgotten in their
@@ -92,10 +96,62 @@ pub async fn forget(
             report.kv_states_dropped += 1;
         }
     }
-    let all: Vec<String> = doomed.iter().map(|m| m.id.clone()).collect();
+    let mut all: Vec<String> = doomed.iter().map(|m| m.id.clone()).collect();
+    report.deleted = all.len();
+    // Neighbours' chunks were embedded with the forgotten turns as context: they are deleted
+    // with the rest and made again from the rewritten transcripts.
+    let mut neighbours_in = Vec::new();
+    if !keep_turns {
+        for session in sessions_of_turns {
+            let stale = neighbour_chunks(writer, sessions, session, &turns, &gone).await?;
+            if !stale.is_empty() {
+                report.reembedded += stale.len();
+                all.extend(stale);
+                neighbours_in.push(session.to_string());
+            }
+        }
+    }
     // Deleting purges old versions and rebuilds the full-text index: the text leaves the disk.
-    report.deleted = writer.delete(&all).await?;
+    writer.delete(&all).await?;
+    for session in neighbours_in {
+        let session = sessions.open(&session)?;
+        writer.ingest_session(&session, true).await?;
+    }
     Ok(report)
+}
+
+/// Ids of the chunks in `session` made from turns next to the `forgotten` ones (not already `gone`).
+async fn neighbour_chunks(
+    writer: &MemoryWriter<'_>,
+    sessions: &SessionStore,
+    session: &str,
+    forgotten: &HashSet<String>,
+    gone: &HashSet<&str>,
+) -> anyhow::Result<Vec<String>> {
+    let turns = sessions.open(session)?.turns;
+    let mut next_to: HashSet<&str> = HashSet::new();
+    for (i, turn) in turns.iter().enumerate() {
+        if forgotten.contains(&turn.id) {
+            let around = [i.checked_sub(1), Some(i + 1)];
+            next_to.extend(around.into_iter().flatten().filter_map(|j| turns.get(j)).map(|t| t.id.as_str()));
+        }
+    }
+    let chunks = MemoryFilter {
+        kinds: vec![MemoryKind::Chunk],
+        session: Some(session.to_string()),
+        skip_vectors: true,
+        ..MemoryFilter::default()
+    };
+    Ok(writer
+        .memory()
+        .store()
+        .browse(&chunks, usize::MAX)
+        .await?
+        .into_iter()
+        .filter(|m| !gone.contains(m.id.as_str()))
+        .filter(|m| m.source_turns.iter().any(|t| next_to.contains(t.as_str())))
+        .map(|m| m.id)
+        .collect())
 }
 
 /// Removes forgotten memories from the recall stored with a turn, rebuilding the quoted block

@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
-use super::chunk::{Chunk, ChunkLimits, SourceTurn, chunk_turns};
+use super::chunk::{Chunk, ChunkLimits, SourceTurn, add_context, chunk_turns};
 use super::embed::{EmbedError, Embedder};
 use super::fuse::{Ranking, fuse};
 use super::lock::WriterLock;
@@ -131,13 +131,19 @@ impl MemoryService {
         complete: bool,
     ) -> Result<(Vec<Chunk>, usize), MemoryError> {
         let covered = self.store.covered_turns(session.id()).await?;
-        let fresh: Vec<SourceTurn> = session
+        let remembered: Vec<SourceTurn> = session
             .turns
             .iter()
-            .filter(|t| !covered.contains(&t.id) && !t.forgotten && !t.text.trim().is_empty())
+            .filter(|t| !t.forgotten && !t.text.trim().is_empty())
             .map(|t| source_turn(session.id(), t))
             .collect();
-        let (chunks, pending) = chunk_turns(&fresh, self.limits, complete);
+        let fresh: Vec<SourceTurn> = remembered
+            .iter()
+            .filter(|t| !covered.contains(&t.id))
+            .cloned()
+            .collect();
+        let (mut chunks, pending) = chunk_turns(&fresh, self.limits, complete);
+        add_context(&mut chunks, &remembered);
         Ok((chunks, pending))
     }
 

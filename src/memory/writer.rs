@@ -70,7 +70,7 @@ impl<'a> MemoryWriter<'a> {
     pub async fn store_chunks(&self, chunks: &[Chunk]) -> Result<usize, MemoryError> {
         let mut written = 0;
         for batch in chunks.chunks(INGEST_BATCH) {
-            let texts: Vec<String> = batch.iter().map(|c| c.text.clone()).collect();
+            let texts: Vec<String> = batch.iter().map(|c| c.embed_text.clone()).collect();
             let vectors = self.memory.embed(&texts).await?;
             let now = Utc::now();
             let memories: Vec<Memory> = batch
