@@ -16,7 +16,7 @@ use crate::domain::{Recall, Recalled, Turn};
 use crate::engine::{
     Completion, Engine, EngineError, GenerateRequest, GenerationEvent, SamplingParams,
 };
-use crate::memory::recall::RecallLimits;
+use crate::memory::recall::{RecallContext, RecallLimits};
 use crate::memory::service::MemoryService;
 use crate::session::{Session, SessionError};
 
@@ -238,7 +238,15 @@ impl Chat {
         }
         let recall = match (&memory, options.recall) {
             (Some(memory), true) => {
-                recall(&self.app, memory, text, &session_id, &mut on_event).await
+                let context = RecallContext {
+                    session: Some(session_id.clone()),
+                    in_context: conversation
+                        .messages()
+                        .into_iter()
+                        .map(|m| m.content)
+                        .collect(),
+                };
+                recall(&self.app, memory, text, &context, &mut on_event).await
             }
             _ => None,
         };
@@ -317,11 +325,11 @@ async fn recall(
     app: &App,
     memory: &MemoryService,
     text: &str,
-    session_id: &str,
+    context: &RecallContext,
     on_event: &mut impl FnMut(TurnEvent),
 ) -> Option<Recall> {
     let limits = RecallLimits::from_config(&app.config.memory);
-    match memory.recall(text, Some(session_id), limits).await {
+    match memory.recall(text, context, limits).await {
         Ok(recall) => recall,
         Err(e) => {
             tracing::warn!("recall failed: {e}");

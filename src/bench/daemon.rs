@@ -29,6 +29,11 @@ pub struct DaemonBench {
     pub after_over_idle: f64,
     pub consolidate_ms: u64,
     pub summaries: usize,
+    /// Share of the summaries written by the model that passed the grounding check on the first
+    /// or second try (the rest quote the speakers instead).
+    pub grounded_share: f64,
+    /// Summaries that fell back to quoting the speakers' own sentences.
+    pub extractive_summaries: usize,
     pub failed: usize,
 }
 
@@ -106,6 +111,11 @@ async fn measure(paths: &Paths, date: NaiveDate, turns: usize) -> Result<DaemonB
         after_over_idle: super::ratio(after as f64, idle as f64),
         consolidate_ms: report.took_ms,
         summaries: report.summaries.len(),
+        grounded_share: super::ratio(
+            report.grounded as f64,
+            (report.grounded + report.extractive) as f64,
+        ),
+        extractive_summaries: report.extractive,
         failed: report.failed.len(),
     })
 }

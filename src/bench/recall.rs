@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::ratio;
+use crate::memory::recall::{RECALL_SIMILARITY, RecallContext, RecallLimits};
 use crate::memory::service::MemoryError;
 use crate::memory::writer::MemoryWriter;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
@@ -18,6 +19,86 @@ pub const BUDGET_CHARS: usize = 1300;
 pub struct Question {
     pub question: String,
     pub evidence: Vec<String>,
+    /// single, multi_hop, temporal, changed, unanswerable (`scripts/gen-eval.py`).
+    #[serde(default = "single")]
+    pub kind: String,
+}
+
+fn single() -> String {
+    "single".into()
+}
+
+/// Hybrid search and recall on one category of questions.
+#[derive(Debug, Serialize)]
+pub struct CategoryScore {
+    pub kind: String,
+    pub questions: usize,
+    /// Share of evidence turns within the budget (hybrid search over chunks).
+    pub evidence_recall: f64,
+    /// Mean reciprocal rank of the first evidence hit (0 when none in the top 50).
+    pub mrr: f64,
+    /// Share of questions for which recall put nothing into the prompt.
+    pub recall_empty: f64,
+    /// Share of questions whose recall block held an evidence turn.
+    pub recall_has_evidence: f64,
+}
+
+/// What the relevance floor was calibrated on: how alike the best evidence of answerable
+/// questions is to them, and the best memory of unanswerable ones.
+#[derive(Debug, Serialize)]
+pub struct FloorCalibration {
+    pub floor: f32,
+    pub answerable_best_evidence: Percentiles,
+    pub unanswerable_best_memory: Percentiles,
+    /// For candidate floors: the share of answerable questions whose best evidence clears it,
+    /// and of unanswerable ones whose best memory does not (recall stays silent).
+    pub candidates: Vec<FloorCandidate>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FloorCandidate {
+    pub floor: f32,
+    pub evidence_kept: f64,
+    pub silent_when_unanswerable: f64,
+}
+
+fn candidates(answerable: &[f32], unanswerable: &[f32]) -> Vec<FloorCandidate> {
+    (6..=12)
+        .map(|step| step as f32 * 0.05)
+        .map(|floor| FloorCandidate {
+            floor,
+            evidence_kept: ratio(
+                answerable.iter().filter(|s| **s >= floor).count() as f64,
+                answerable.len() as f64,
+            ),
+            silent_when_unanswerable: ratio(
+                unanswerable.iter().filter(|s| **s < floor).count() as f64,
+                unanswerable.len() as f64,
+            ),
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+pub struct Percentiles {
+    pub p10: f32,
+    pub p50: f32,
+    pub p90: f32,
+}
+
+fn percentiles(values: &mut [f32]) -> Percentiles {
+    values.sort_by(|a, b| a.total_cmp(b));
+    let at = |p: f64| {
+        values
+            .get(((values.len().max(1) - 1) as f64 * p).round() as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Percentiles {
+        p10: at(0.1),
+        p50: at(0.5),
+        p90: at(0.9),
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -39,6 +120,10 @@ pub struct RecallReport {
     pub strategies: Vec<StrategyScore>,
     pub hybrid_over_bm25: f64,
     pub hybrid_over_vector: f64,
+    pub categories: Vec<CategoryScore>,
+    pub floor: FloorCalibration,
+    pub search_p50_ms: f64,
+    pub recall_p50_ms: f64,
 }
 
 /// Turn ids covered by the results that fit in the first `budget` characters (the first result always counts).
@@ -90,6 +175,13 @@ pub async fn run(
     let now = last + chrono::Duration::days(1);
     let evidence_turns: usize = questions.iter().map(|q| q.evidence.len()).sum();
     let mut found = [0usize; 3];
+    let limits = RecallLimits {
+        k: 5,
+        budget_tokens: 400,
+    };
+    let mut by_kind: std::collections::BTreeMap<String, Tally> = Default::default();
+    let (mut answerable_best, mut unanswerable_best) = (Vec::new(), Vec::new());
+    let (mut search_ms, mut recall_ms) = (Vec::new(), Vec::new());
     for q in &questions {
         let by_text = memory.store().text_search(&q.question, 50, &filter).await?;
         let vector = memory
@@ -98,17 +190,66 @@ pub async fn run(
             .pop()
             .unwrap_or_default();
         let by_vector = memory.store().vector_search(&vector, 50, &filter).await?;
-        let hybrid: Vec<Memory> = memory
-            .search_at(&q.question, 50, &filter, now)
-            .await?
-            .into_iter()
-            .map(|f| f.memory)
+        let started = std::time::Instant::now();
+        let hybrid = memory.search_at(&q.question, 50, &filter, now).await?;
+        search_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        let started = std::time::Instant::now();
+        let recall = memory
+            .recall(&q.question, &RecallContext::default(), limits)
+            .await?;
+        recall_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        let is_evidence = |m: &Memory| m.source_turns.iter().any(|t| q.evidence.contains(t));
+        let tally = by_kind.entry(q.kind.clone()).or_default();
+        tally.questions += 1;
+        tally.evidence += q.evidence.len();
+        let first = hybrid.iter().position(|f| is_evidence(&f.memory));
+        tally.reciprocal_ranks += first.map_or(0.0, |rank| 1.0 / (rank + 1) as f64);
+        tally.recall_empty += usize::from(recall.is_none());
+        let recalled_ids: Vec<&str> = recall
+            .iter()
+            .flat_map(|r| r.items.iter().map(|i| i.id.as_str()))
             .collect();
+        tally.recall_has_evidence += usize::from(
+            hybrid
+                .iter()
+                .any(|f| is_evidence(&f.memory) && recalled_ids.contains(&f.memory.id.as_str())),
+        );
+        if q.evidence.is_empty() {
+            unanswerable_best.push(
+                hybrid
+                    .iter()
+                    .filter_map(|f| f.similarity)
+                    .fold(0.0, f32::max),
+            );
+        } else if let Some(best) = hybrid
+            .iter()
+            .filter(|f| is_evidence(&f.memory))
+            .filter_map(|f| f.similarity)
+            .reduce(f32::max)
+        {
+            answerable_best.push(best);
+        }
+        let hybrid: Vec<Memory> = hybrid.into_iter().map(|f| f.memory).collect();
         for (slot, results) in [by_text, by_vector, hybrid].iter().enumerate() {
             let covered = turns_within_budget(results, BUDGET_CHARS);
-            found[slot] += q.evidence.iter().filter(|e| covered.contains(*e)).count();
+            let hits = q.evidence.iter().filter(|e| covered.contains(*e)).count();
+            found[slot] += hits;
+            if slot == 2 {
+                tally.evidence_found += hits;
+            }
         }
     }
+    let categories = by_kind
+        .into_iter()
+        .map(|(kind, t)| CategoryScore {
+            kind,
+            questions: t.questions,
+            evidence_recall: ratio(t.evidence_found as f64, t.evidence as f64),
+            mrr: t.reciprocal_ranks / t.questions.max(1) as f64,
+            recall_empty: ratio(t.recall_empty as f64, t.questions as f64),
+            recall_has_evidence: ratio(t.recall_has_evidence as f64, t.questions as f64),
+        })
+        .collect();
     let share = |n: usize| ratio(n as f64, evidence_turns as f64);
     let strategies = vec![
         StrategyScore {
@@ -137,7 +278,27 @@ pub async fn run(
         hybrid_over_bm25: ratio(share(found[2]), share(found[0])),
         hybrid_over_vector: ratio(share(found[2]), share(found[1])),
         strategies,
+        categories,
+        floor: FloorCalibration {
+            candidates: candidates(&answerable_best, &unanswerable_best),
+            floor: RECALL_SIMILARITY,
+            answerable_best_evidence: percentiles(&mut answerable_best),
+            unanswerable_best_memory: percentiles(&mut unanswerable_best),
+        },
+        search_p50_ms: super::median(&mut search_ms),
+        recall_p50_ms: super::median(&mut recall_ms),
     })
+}
+
+/// Counts for one category.
+#[derive(Default)]
+struct Tally {
+    questions: usize,
+    evidence: usize,
+    evidence_found: usize,
+    reciprocal_ranks: f64,
+    recall_empty: usize,
+    recall_has_evidence: usize,
 }
 
 /// Reads a file given on the command line, or the shipped default.

@@ -353,6 +353,12 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                     report.failed,
                     report.consolidate_ms as f64 / 1000.0
                 );
+                crate::outln!(
+                    "grounded: {:.0}% of the model's summaries name only what their turns say; \
+                     {} quote the speakers instead",
+                    report.grounded_share * 100.0,
+                    report.extractive_summaries
+                );
             }
         }
         BenchCommand::Recall {
@@ -388,6 +394,43 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                         report.evidence_turns
                     );
                 }
+                crate::outln!(
+                    "{:<13} {:>9} {:>9} {:>6} {:>13} {:>17}",
+                    "hybrid",
+                    "questions",
+                    "evidence",
+                    "MRR",
+                    "recall empty",
+                    "recall evidence"
+                );
+                for c in &report.categories {
+                    crate::outln!(
+                        "{:<13} {:>9} {:>9.3} {:>6.3} {:>13.3} {:>17.3}",
+                        c.kind,
+                        c.questions,
+                        c.evidence_recall,
+                        c.mrr,
+                        c.recall_empty,
+                        c.recall_has_evidence
+                    );
+                }
+                let f = &report.floor;
+                crate::outln!(
+                    "relevance floor {:.2}: best evidence similarity p10/p50/p90 {:.2}/{:.2}/{:.2}, \
+                     best memory for unanswerable questions {:.2}/{:.2}/{:.2}",
+                    f.floor,
+                    f.answerable_best_evidence.p10,
+                    f.answerable_best_evidence.p50,
+                    f.answerable_best_evidence.p90,
+                    f.unanswerable_best_memory.p10,
+                    f.unanswerable_best_memory.p50,
+                    f.unanswerable_best_memory.p90
+                );
+                crate::outln!(
+                    "latency p50: search {:.1} ms, recall {:.1} ms",
+                    report.search_p50_ms,
+                    report.recall_p50_ms
+                );
             }
         }
     }

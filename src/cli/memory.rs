@@ -484,8 +484,16 @@ async fn apply_write(app: &App, command: &MemoryCommand, op: WriteOp) -> Result<
 
 /// What forgetting did, in a line.
 fn print_forgotten(r: &crate::daemon::forget::ForgetReport) {
+    let neighbours = if r.reembedded > 0 {
+        format!(
+            ", embedded {} again without it",
+            counted(r.reembedded, "neighbouring turn", "neighbouring turns")
+        )
+    } else {
+        String::new()
+    };
     crate::outln!(
-        "deleted {}; forgot {}, rewrote {}, dropped {}",
+        "deleted {}; forgot {}, rewrote {}, dropped {}{neighbours}",
         counted(r.deleted, "memory", "memories"),
         counted(r.turns_forgotten, "turn", "turns"),
         counted(r.recalls_rewritten, "stored recall", "stored recalls"),

@@ -8,6 +8,7 @@ mod doctor;
 mod import;
 mod memory;
 mod models;
+mod recall;
 pub mod screen;
 mod sessions;
 mod shell;
@@ -49,6 +50,8 @@ pub enum Command {
     /// See, search, add, edit, pin and delete memories.
     #[command(subcommand)]
     Memory(memory::MemoryCommand),
+    /// Show what `ask` would recall for a question (items, scores, the quoted block).
+    Recall(recall::RecallArgs),
     /// Import past conversations into sessions and memory.
     #[command(subcommand)]
     Import(import::ImportCommand),
@@ -85,6 +88,7 @@ pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Some(Command::Models(cmd)) => models::run(&cli, cmd),
         Some(Command::Memory(cmd)) => memory::run(&cli, cmd).await,
         Some(Command::Import(cmd)) => import::run(&cli, cmd).await,
+        Some(Command::Recall(args)) => recall::run(&cli, args).await,
         Some(Command::Daemon(cmd)) => daemon::run(&cli, cmd).await,
         Some(Command::Consolidate(args)) => daemon::consolidate(&cli, args).await,
         Some(Command::Doctor) => doctor::run(&cli).await,

@@ -133,7 +133,13 @@ async fn neighbour_chunks(
     for (i, turn) in turns.iter().enumerate() {
         if forgotten.contains(&turn.id) {
             let around = [i.checked_sub(1), Some(i + 1)];
-            next_to.extend(around.into_iter().flatten().filter_map(|j| turns.get(j)).map(|t| t.id.as_str()));
+            next_to.extend(
+                around
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|j| turns.get(j))
+                    .map(|t| t.id.as_str()),
+            );
         }
     }
     let chunks = MemoryFilter {
@@ -186,6 +192,7 @@ mod tests {
             time: chrono::DateTime::UNIX_EPOCH,
             text: text.into(),
             cut: false,
+            similarity: None,
         }
     }
 

@@ -62,6 +62,10 @@ pub struct Recalled {
     /// The memory was longer than the recall budget left and was cut to fit.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cut: bool,
+    /// Cosine similarity of its meaning to the question (none for a pinned memory, which is
+    /// recalled whatever the question).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
 }
 
 /// What was recalled for one user turn, and the exact block the model saw.

@@ -142,10 +142,19 @@ pub fn add_context(chunks: &mut [Chunk], session_turns: &[SourceTurn]) {
         format!("{}: {text}", turn.speaker)
     };
     for chunk in chunks {
-        let first = chunk.source_turns.first().and_then(|id| position.get(id.as_str()));
-        let last = chunk.source_turns.last().and_then(|id| position.get(id.as_str()));
+        let first = chunk
+            .source_turns
+            .first()
+            .and_then(|id| position.get(id.as_str()));
+        let last = chunk
+            .source_turns
+            .last()
+            .and_then(|id| position.get(id.as_str()));
         let mut embed = format!("{}\n({})", chunk.text, chunk.time_start.format("%-d %B %Y"));
-        if let Some(before) = first.and_then(|&i| i.checked_sub(1)).map(|i| &session_turns[i]) {
+        if let Some(before) = first
+            .and_then(|&i| i.checked_sub(1))
+            .map(|i| &session_turns[i])
+        {
             embed.push_str(&format!("\nbefore it, {}", excerpt(before)));
         }
         if let Some(after) = last.and_then(|&i| session_turns.get(i + 1)) {

@@ -100,6 +100,22 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     }
 }
 
+/// Whether two texts say nearly the same words (Jaccard ≥ 0.8 over lower-cased words, speaker
+/// labels and punctuation aside). Vectors alone cannot tell: a turn embedded with its neighbours
+/// as context lies close to its neighbours' vectors while saying something else.
+pub fn same_words(a: &str, b: &str) -> bool {
+    let words = |t: &str| -> std::collections::HashSet<String> {
+        t.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .filter(|w| !matches!(w.as_str(), "user" | "assistant"))
+            .collect()
+    };
+    let (a, b) = (words(a), words(b));
+    let union = a.union(&b).count();
+    union == 0 || a.intersection(&b).count() * 5 >= union * 4
+}
+
 /// Keeps the first of any group of near-identical memories, stopping at `keep` (comparing the
 /// rest would cost a cosine per pair for nothing).
 fn drop_near_duplicates(sorted: Vec<(Hit, f64)>, threshold: f32, keep: usize) -> Vec<(Hit, f64)> {
@@ -110,7 +126,9 @@ fn drop_near_duplicates(sorted: Vec<(Hit, f64)>, threshold: f32, keep: usize) ->
         }
         let duplicate = kept.iter().any(|(k, _)| {
             k.text.trim() == hit.text.trim()
-                || (!hit.vector.is_empty() && cosine(&k.vector, &hit.vector) >= threshold)
+                || (!hit.vector.is_empty()
+                    && cosine(&k.vector, &hit.vector) >= threshold
+                    && same_words(&k.text, &hit.text))
         });
         if !duplicate {
             kept.push((hit, score));
@@ -175,15 +193,22 @@ mod tests {
     #[test]
     fn pins_lift_and_near_duplicates_drop() {
         let now = DateTime::UNIX_EPOCH;
+        let said = |id: &str, text: &str, vector: Vec<f32>| {
+            let mut h = hit(id, vector, false);
+            h.text = text.into();
+            h
+        };
         let v = vec![
-            hit("a", vec![1.0, 0.0], false),
-            hit("a2", vec![1.0, 0.01], false),
+            said("a", "user: the tulips bloom in April", vec![1.0, 0.0]),
+            said("a2", "The tulips bloom in April.", vec![1.0, 0.01]),
+            // As close in meaning but saying something else (a neighbour embedded with it).
+            said("b", "assistant: water them once now", vec![1.0, 0.02]),
             hit("p", vec![0.0, 1.0], true),
         ];
         let ids: Vec<_> = fuse(v, vec![], now, Ranking::default(), usize::MAX)
             .into_iter()
             .map(|(h, _)| h.id)
             .collect();
-        assert_eq!(ids, ["p", "a"]);
+        assert_eq!(ids, ["p", "a", "b"]);
     }
 }

@@ -4,6 +4,7 @@ pub mod ann;
 pub mod chunk;
 pub mod embed;
 pub mod fuse;
+pub mod hygiene;
 pub mod lock;
 pub mod recall;
 pub mod service;

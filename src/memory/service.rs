@@ -131,12 +131,26 @@ impl MemoryService {
         complete: bool,
     ) -> Result<(Vec<Chunk>, usize), MemoryError> {
         let covered = self.store.covered_turns(session.id()).await?;
-        let remembered: Vec<SourceTurn> = session
-            .turns
-            .iter()
-            .filter(|t| !t.forgotten && !t.text.trim().is_empty())
-            .map(|t| source_turn(session.id(), t))
-            .collect();
+        // A reply is compared with the recall block its question was given (`hygiene`).
+        let mut given: Option<&crate::domain::Recall> = None;
+        let mut remembered: Vec<SourceTurn> = Vec::new();
+        for turn in &session.turns {
+            if turn.role == crate::domain::Role::User {
+                given = turn.recall.as_ref();
+            }
+            if turn.forgotten || turn.role == crate::domain::Role::System {
+                continue;
+            }
+            let echo_of = (turn.role != crate::domain::Role::User)
+                .then_some(given)
+                .flatten();
+            if let Some(text) = super::hygiene::clean(&turn.text, echo_of) {
+                remembered.push(SourceTurn {
+                    text,
+                    ..source_turn(session.id(), turn)
+                });
+            }
+        }
         let fresh: Vec<SourceTurn> = remembered
             .iter()
             .filter(|t| !covered.contains(&t.id))
@@ -174,15 +188,15 @@ impl MemoryService {
                 .await?
                 .pop()
                 .unwrap_or_default();
-            Ok::<_, MemoryError>(
-                self.store
-                    .vector_search_scored(&vector, candidates, filter)
-                    .await?,
-            )
+            let hits = self
+                .store
+                .vector_search_scored(&vector, candidates, filter)
+                .await?;
+            Ok::<_, MemoryError>((vector, hits))
         };
         let (by_vector, by_text) =
             tokio::join!(by_meaning, self.store.text_search(text, candidates, filter));
-        let (by_vector, by_text) = (by_vector?, by_text?);
+        let ((query, by_vector), by_text) = (by_vector?, by_text?);
         let similarity: std::collections::HashMap<String, f32> = by_vector
             .iter()
             .map(|(hit, s)| (hit.id.clone(), *s))
@@ -194,7 +208,10 @@ impl MemoryService {
         Ok(fused
             .into_iter()
             .map(|(memory, score)| Found {
-                similarity: similarity.get(&memory.id).copied(),
+                // A hit only the full-text search found is compared with the query here.
+                similarity: similarity.get(&memory.id).copied().or_else(|| {
+                    (!memory.vector.is_empty()).then(|| super::fuse::cosine(&query, &memory.vector))
+                }),
                 words_match: words.contains(&memory.id),
                 memory,
                 score,

@@ -359,18 +359,26 @@ fn a_replayed_night_consolidates_each_session_day_with_a_digest_citing_real_turn
             .iter()
             .all(|m| !m["text"].as_str().unwrap().trim().is_empty())
     );
-    // The repeated exchange is one chunk now, citing all four turns.
-    assert_eq!(s["last_consolidation"]["merged_chunks"], 1, "{s}");
+    // The repeated exchange is merged: one chunk for the question and one for the answer, each
+    // citing both times it was said (never the question merged into its answer).
+    assert_eq!(s["last_consolidation"]["merged_chunks"], 2, "{s}");
     let garden_chunks: Vec<_> = chunks(&data)
         .into_iter()
         .filter(|c| c["session"] == "garden")
         .collect();
-    assert_eq!(garden_chunks.len(), 1);
-    let mut merged: Vec<String> = cites(&garden_chunks[0]);
-    merged.sort();
-    let mut expected = garden.clone();
-    expected.sort();
-    assert_eq!(merged, expected);
+    assert_eq!(garden_chunks.len(), 2, "{garden_chunks:#?}");
+    for chunk in &garden_chunks {
+        let mut merged: Vec<String> = cites(chunk);
+        merged.sort();
+        let said_by = if chunk["text"].as_str().unwrap().starts_with("user:") {
+            0
+        } else {
+            1
+        };
+        let mut expected = vec![garden[said_by].clone(), garden[said_by + 2].clone()];
+        expected.sort();
+        assert_eq!(merged, expected);
+    }
 
     // Running it again by hand prints what it stored and replaces rather than duplicates.
     let report = data.json(&["consolidate", "--date", "2026-11-27", "--json"]);

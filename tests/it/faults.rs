@@ -187,9 +187,18 @@ fn a_deleted_memory_is_gone_everywhere_and_stays_gone_after_a_daemon_restart() {
     );
 
     let out = data.run(&["memory", "delete", &chunk_id], true);
+    let said = String::from_utf8_lossy(&out.stdout);
+    // One turn per chunk; Bob's reply was embedded with Ann's turn as context, so it is embedded
+    // again without it, and stays findable.
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("forgot 2 turns"),
+        said.contains("forgot 1 turn,") && said.contains("embedded 1 neighbouring turn again"),
         "{out:?}"
+    );
+    assert!(
+        texts(&search(&data, "remember the vault", &["--kind", "chunk"]))
+            .iter()
+            .any(|t| t.contains("Noted, I will remember the vault code.")),
+        "the neighbour was lost"
     );
     data.run(&["daemon", "stop"], true);
     data.run(&["daemon", "start"], true);

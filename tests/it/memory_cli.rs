@@ -294,3 +294,65 @@ fn bench_memory_searches_through_a_vector_index_once_the_store_is_big_enough() {
         }
     }
 }
+
+#[test]
+fn recall_stays_silent_when_nothing_is_about_the_question_and_shows_why_when_something_is() {
+    let data = crate::common::DataDir::new();
+    for note in [
+        "My sister Agnieszka is a nurse in Kraków.",
+        "The boiler was serviced in March by a plumber called Piotr.",
+    ] {
+        data.run(&["memory", "add", note], true);
+    }
+    let about = data.json(&["recall", "--json", "What does my sister do for a living?"]);
+    let items = about["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{about}");
+    assert!(items[0]["text"].as_str().unwrap().contains("Agnieszka"));
+    let floor = about["floor"].as_f64().unwrap();
+    assert!(items[0]["similarity"].as_f64().unwrap() >= floor);
+    assert!(
+        about["block"]
+            .as_str()
+            .unwrap()
+            .contains("> My sister Agnieszka")
+    );
+
+    let unrelated = data.json(&["recall", "--json", "What is the capital of Australia?"]);
+    assert_eq!(unrelated["items"], serde_json::json!([]), "{unrelated}");
+    assert_eq!(unrelated["block"], "");
+    let text =
+        crate::common::stdout(&data.run(&["recall", "What is the capital of Australia?"], true));
+    assert!(text.starts_with("nothing recalled"), "{text}");
+}
+
+#[test]
+fn recall_leaves_out_what_the_conversation_already_says() {
+    let data = crate::common::DataDir::new();
+    let question = "Name three primary colors.";
+    let first = data.ask_new_json(24, question);
+    let second = data.ask_new_json(24, question);
+    assert_ne!(first["session"], second["session"]);
+    // From a third conversation the exchange is worth recalling, once (both said the same).
+    let fresh = data.json(&["recall", "--json", question]);
+    let texts: Vec<&str> = fresh["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts.iter().filter(|t| t.contains(question)).count(),
+        1,
+        "{texts:?}"
+    );
+    // In the first conversation the other one's identical exchange is already in the prompt.
+    let session = first["session"].as_str().unwrap();
+    let inside = data.json(&["recall", "--json", "--session", session, question]);
+    let repeats: Vec<&serde_json::Value> = inside["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["text"].as_str().unwrap().contains(question))
+        .collect();
+    assert!(repeats.is_empty(), "{inside}");
+}

@@ -161,10 +161,11 @@ fn ask_quit_resume_and_find_the_question_in_the_memory_browser() {
         std::thread::sleep(Duration::from_millis(300));
     }
 
-    // The memory browser finds the first question.
+    // The memory browser finds the first question (each turn is its own memory; the best match
+    // is opened beside the list).
     tmux.keys("again", &["F3"]);
     tmux.wait_for("again", &["search memories"], long);
-    tmux.type_text("again", "river Paris");
+    tmux.type_text("again", "Which river flows through Paris");
     tmux.wait_for(
         "again",
         &["Which river flows through Paris?", "memories ─"],

@@ -49,6 +49,7 @@ fn recalled() -> Vec<Recalled> {
             time: at(9, 0),
             text: "user: I planted twelve tulip bulbs along the south fence.".into(),
             cut: false,
+            similarity: None,
         },
         Recalled {
             id: "s-2".into(),
@@ -57,6 +58,7 @@ fn recalled() -> Vec<Recalled> {
             time: at(18, 0),
             text: "On 2026-11-27: a trip to Lisbon on March 3rd was planned.".into(),
             cut: false,
+            similarity: None,
         },
     ]
 }

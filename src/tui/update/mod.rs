@@ -492,6 +492,7 @@ mod tests {
                     time: Utc::now(),
                     text: id.into(),
                     cut: false,
+                    similarity: None,
                 }]),
             );
             update(

@@ -1,6 +1,8 @@
 //! Nightly consolidation: each day's turns become a grounded summary per session plus a digest of
 //! the day, stored as `summary` memories that cite their turns; near-duplicate chunks are merged.
 
+pub mod grounding;
+
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
@@ -114,6 +116,15 @@ pub struct DayReport {
     pub date: NaiveDate,
     pub summaries: Vec<Produced>,
     pub failed: Vec<Failure>,
+    /// Summaries by the model that passed the grounding check (`grounding::ungrounded`).
+    #[serde(default)]
+    pub grounded: usize,
+    /// Model summaries refused for naming what their turns never say (then retried).
+    #[serde(default)]
+    pub ungrounded_attempts: usize,
+    /// Summaries made of the speakers' own sentences after the model failed twice.
+    #[serde(default)]
+    pub extractive: usize,
     pub merged_chunks: usize,
     pub took_ms: u64,
     pub rss_idle_bytes: u64,
@@ -136,6 +147,13 @@ pub fn proc_status_bytes(field: &str) -> u64 {
         })
         .map_or(0, |kb| kb * 1024)
 }
+
+/// What the model is told when asked for a summary (a summary repeating it is refused).
+const SUMMARY_SYSTEM: &str =
+    "You write short, accurate summaries of conversations in your own words.";
+const SUMMARY_INSTRUCTIONS: &str = "In two or three sentences of your own words, summarise what was \
+     discussed and any facts, plans or decisions stated. Do not copy the transcript and do not add \
+     anything it does not say.";
 
 /// Cleans a model's summary; `None` when it is empty or not a summary at all.
 pub fn parse_summary(raw: &str) -> Option<String> {
@@ -221,6 +239,9 @@ impl Consolidator<'_> {
             date,
             summaries: Vec::new(),
             failed: Vec::new(),
+            grounded: 0,
+            ungrounded_attempts: 0,
+            extractive: 0,
             merged_chunks: 0,
             took_ms: 0,
             rss_idle_bytes: rss_idle,
@@ -321,16 +342,10 @@ impl Consolidator<'_> {
             return Err("the first turn alone does not fit the model's context".into());
         }
         let truncated = cited.len() < turns.len();
-        let prompt = format!(
-            "{header}\n\n{}\n\nIn two or three sentences of your own words, summarise what was discussed and any \
-             facts, plans or decisions stated. Do not copy the transcript and do not add anything it does not say.",
-            lines.join("\n")
-        );
+        let source = format!("{header}\n{}", lines.join("\n"));
+        let prompt = format!("{header}\n\n{}\n\n{SUMMARY_INSTRUCTIONS}", lines.join("\n"));
         let messages = vec![
-            ChatMessage::new(
-                Role::System,
-                "You write short, accurate summaries of conversations in your own words.",
-            ),
+            ChatMessage::new(Role::System, SUMMARY_SYSTEM),
             ChatMessage::new(Role::User, prompt),
         ];
         let mut last_reason = String::new();
@@ -352,7 +367,27 @@ impl Consolidator<'_> {
             report.rss_peak_bytes = report.rss_peak_bytes.max(rss_bytes());
             match result {
                 Ok(done) => match parse_summary(&done.text) {
-                    Some(text) => return Ok((text, cited, truncated)),
+                    Some(text)
+                        if grounding::repeats_instructions(&text, SUMMARY_INSTRUCTIONS)
+                            || grounding::repeats_instructions(&text, SUMMARY_SYSTEM) =>
+                    {
+                        last_reason = "the model's output repeats its instructions".into();
+                        tracing::warn!("summary attempt {} failed: {last_reason}", attempt + 1);
+                    }
+                    Some(text) => {
+                        let missing = grounding::ungrounded(&text, &source);
+                        if missing.is_empty() {
+                            report.grounded += 1;
+                            return Ok((text, cited, truncated));
+                        }
+                        // Counted, never quoted: the words may be what the user later forgets.
+                        last_reason = format!(
+                            "the model's summary names {} things its turns never say",
+                            missing.len()
+                        );
+                        report.ungrounded_attempts += 1;
+                        tracing::warn!("summary attempt {} failed: {last_reason}", attempt + 1);
+                    }
                     None => {
                         // Never the text itself: it may hold what the user later forgets.
                         last_reason = format!(
@@ -368,7 +403,19 @@ impl Consolidator<'_> {
                 break;
             }
         }
-        Err(last_reason)
+        if self.cancel.is_cancelled() {
+            return Err(last_reason);
+        }
+        // The model could not say it faithfully: the speakers' own words instead.
+        let held = &turns[..cited.len()];
+        match grounding::extractive(held) {
+            Some((text, quoted)) => {
+                tracing::info!("summary falls back to quoting its turns: {last_reason}");
+                report.extractive += 1;
+                Ok((text, quoted, truncated))
+            }
+            None => Err(last_reason),
+        }
     }
 
     async fn store(&self, produced: &Produced, turns: &[&Turn]) -> anyhow::Result<()> {
@@ -441,6 +488,7 @@ impl Consolidator<'_> {
                     || other.pinned
                     || gone.contains(&other.id)
                     || cosine(&chunk.vector, &other.vector) < MERGE_COSINE
+                    || !crate::memory::fuse::same_words(&chunk.text, &other.text)
                 {
                     continue;
                 }
