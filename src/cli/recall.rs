@@ -8,7 +8,9 @@ use anyhow::Result;
 use clap::Args;
 
 use super::{Cli, print_json};
-use crate::memory::recall::{RECALL_SIMILARITY, RecallContext, RecallLimits};
+use crate::memory::recall::{
+    RECALL_SIMILARITY, RECALL_SIMILARITY_SHARING_A_WORD, RecallContext, RecallLimits,
+};
 
 #[derive(Debug, Args)]
 pub struct RecallArgs {
@@ -18,7 +20,8 @@ pub struct RecallArgs {
     /// already in the prompt (default: a new conversation).
     #[arg(long, value_name = "SESSION")]
     pub session: Option<String>,
-    /// Print JSON: {question, floor, items: [{id, kind, score, similarity, time, text}], block}.
+    /// Print JSON: {question, floor, floor_sharing_a_word, items: [{id, kind, score,
+    /// similarity, time, text}], block}.
     #[arg(long)]
     pub json: bool,
 }
@@ -41,6 +44,7 @@ pub async fn run(cli: &Cli, args: &RecallArgs) -> Result<ExitCode> {
         print_json(&serde_json::json!({
             "question": args.question,
             "floor": RECALL_SIMILARITY,
+            "floor_sharing_a_word": RECALL_SIMILARITY_SHARING_A_WORD,
             "items": items,
             "block": block,
         }))?;
