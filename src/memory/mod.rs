@@ -9,6 +9,7 @@ pub mod lock;
 pub mod recall;
 pub mod service;
 pub mod store;
+pub mod when;
 pub mod writer;
 
 use chrono::{DateTime, Utc};

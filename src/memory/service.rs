@@ -26,6 +26,9 @@ pub enum MemoryError {
     Invalid(String),
 }
 
+/// How much a memory from the span a question names outranks one from any time.
+pub const DATED_BOOST: f64 = 2.0;
+
 /// Chunks per LanceDB commit when ingesting.
 pub const INGEST_BATCH: usize = 512;
 
@@ -171,8 +174,47 @@ impl MemoryService {
         self.search_at(text, k, filter, Utc::now()).await
     }
 
-    /// `search` with an explicit clock (recency is relative to `now`).
+    /// `search` with an explicit clock: recency is relative to `now`, and a question naming a
+    /// time ("last week", "in May 2025", `when::span`) ranks what was said then first. Memories
+    /// from that span have their score multiplied by [`DATED_BOOST`] and are merged with the
+    /// search over all time, so a span that holds too little falls back to the rest.
     pub async fn search_at(
+        &self,
+        text: &str,
+        k: usize,
+        filter: &MemoryFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Found>, MemoryError> {
+        let Some(span) = super::when::span(text, now) else {
+            return self.search_once(text, k, filter, now).await;
+        };
+        let within = MemoryFilter {
+            after: Some(filter.after.map_or(span.start, |a| a.max(span.start))),
+            before: Some(filter.before.map_or(span.end, |b| b.min(span.end))),
+            ..filter.clone()
+        };
+        let (dated, all) = tokio::join!(
+            self.search_once(text, k, &within, now),
+            self.search_once(text, k, filter, now)
+        );
+        let mut merged: Vec<Found> = dated?
+            .into_iter()
+            .map(|f| Found {
+                score: f.score * DATED_BOOST,
+                ..f
+            })
+            .collect();
+        for found in all? {
+            if !merged.iter().any(|m| m.memory.id == found.memory.id) {
+                merged.push(found);
+            }
+        }
+        merged.sort_by(|a, b| b.score.total_cmp(&a.score));
+        merged.truncate(k);
+        Ok(merged)
+    }
+
+    async fn search_once(
         &self,
         text: &str,
         k: usize,
