@@ -238,13 +238,19 @@ impl Chat {
         }
         let recall = match (&memory, options.recall) {
             (Some(memory), true) => {
+                let reserve = self.engine.count_tokens(text).await.unwrap_or(text.len() / 3)
+                    + options.max_tokens as usize;
+                let capacity = self.engine.info().context_size as usize;
+                let evicted = conversation
+                    .turns_out_of_context(&self.engine, capacity, reserve)
+                    .await;
                 let context = RecallContext {
                     session: Some(session_id.clone()),
-                    in_context: conversation
-                        .messages()
-                        .into_iter()
-                        .map(|m| m.content)
+                    in_context: crate::session::messages(&conversation.session)
+                        .filter(|t| !evicted.contains(&t.id))
+                        .map(|t| t.text.clone())
                         .collect(),
+                    evicted,
                 };
                 recall(&self.app, memory, text, &context, &mut on_event).await
             }

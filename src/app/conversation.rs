@@ -30,7 +30,12 @@ pub struct Conversation {
     cache_key: CacheKey,
     /// Incognito: turns live only in `session.turns`; no transcript, no KV state is written.
     pub incognito: bool,
+    /// Tokens of each turn's message, by turn id (each is tokenized once).
+    token_counts: std::collections::HashMap<String, usize>,
 }
+
+/// Tokens a chat template adds around a message (role markers, separators), about.
+const TEMPLATE_TOKENS_PER_MESSAGE: usize = 6;
 
 impl Conversation {
     pub fn new(
@@ -52,7 +57,45 @@ impl Conversation {
             model_name: info.name.clone(),
             cache_key,
             incognito: false,
+            token_counts: std::collections::HashMap::new(),
         }
+    }
+
+    /// Ids of the turns that have left the model's context: the prompt keeps the system message
+    /// and the newest turns that fit in `capacity` tokens with `reserve` left (for the question
+    /// and the reply); llama.cpp's sliding window, or the prompt's own fitting, drops the rest.
+    /// Their memories are recallable again (`RecallContext::evicted`).
+    pub async fn turns_out_of_context(
+        &mut self,
+        engine: &Engine,
+        capacity: usize,
+        reserve: usize,
+    ) -> std::collections::HashSet<String> {
+        let system = engine.count_tokens(&self.system_prompt).await.unwrap_or(0);
+        let mut room = capacity.saturating_sub(reserve + system + TEMPLATE_TOKENS_PER_MESSAGE);
+        let messages = self.messages();
+        let turns: Vec<&Turn> = crate::session::messages(&self.session).collect();
+        let mut out = std::collections::HashSet::new();
+        // messages[0] is the system message; messages[i + 1] is turns[i].
+        for (turn, message) in turns.iter().zip(messages.iter().skip(1)).rev() {
+            let tokens = match self.token_counts.get(&turn.id) {
+                Some(n) => *n,
+                None => {
+                    let n = engine
+                        .count_tokens(&message.content)
+                        .await
+                        .unwrap_or(message.content.len() / 3);
+                    self.token_counts.insert(turn.id.clone(), n);
+                    n
+                }
+            } + TEMPLATE_TOKENS_PER_MESSAGE;
+            if out.is_empty() && tokens <= room {
+                room -= tokens;
+            } else {
+                out.insert(turn.id.clone());
+            }
+        }
+        out
     }
 
     /// Keeps `turn` (a saved one, or only in memory when incognito).

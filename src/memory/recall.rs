@@ -162,6 +162,9 @@ pub struct RecallContext {
     pub session: Option<String>,
     /// Texts of the turns in the prompt: a memory saying the same is not recalled.
     pub in_context: Vec<String>,
+    /// Turns of the current conversation that have left the model's context (a sliding window
+    /// evicted them): memories made only of them are recalled like any other.
+    pub evicted: std::collections::HashSet<String>,
 }
 
 /// Text compared for sameness: without speaker labels, case and spacing.
@@ -206,7 +209,28 @@ impl MemoryService {
             }
         }
         filter.pinned_only = false;
-        for found in self.search(question, limits.k * 2, &filter).await? {
+        let mut found = self.search(question, limits.k * 2, &filter).await?;
+        if let Some(session) = context.session.as_ref().filter(|_| !context.evicted.is_empty()) {
+            let own = MemoryFilter {
+                session: Some(session.clone()),
+                ..MemoryFilter::default()
+            };
+            let left_context = |m: &Memory| {
+                !m.source_turns.is_empty()
+                    && m.source_turns.iter().all(|t| context.evicted.contains(t))
+            };
+            found.extend(
+                self.search(question, limits.k * 2, &own)
+                    .await?
+                    .into_iter()
+                    .filter(|f| left_context(&f.memory)),
+            );
+            found.sort_by(|a, b| {
+                let alike = |f: &super::service::Found| f.similarity.unwrap_or(0.0);
+                alike(b).total_cmp(&alike(a))
+            });
+        }
+        for found in found {
             if items.len() >= limits.k {
                 break;
             }

@@ -359,3 +359,43 @@ fn recall_leaves_out_what_the_conversation_already_says() {
         assert!(!here.contains(&said(item)), "{inside}");
     }
 }
+
+#[test]
+fn a_fact_the_sliding_window_evicted_is_recalled_in_the_same_conversation() {
+    let data = crate::common::DataDir::new();
+    let ask = |session: Option<&str>, question: &str| {
+        let mut args = vec![
+            "ask", "--attention", "sliding:160:4", "--temp", "0", "--max-tokens", "16", "--json",
+        ];
+        match session {
+            Some(id) => args.extend(["--session", id]),
+            None => args.push("--new"),
+        }
+        args.push(question);
+        data.json(&args)
+    };
+    let first = ask(None, "My locker code is 4417, please remember it.");
+    let session = first["session"].as_str().unwrap().to_string();
+    let recalled_code = |reply: &serde_json::Value| {
+        reply["recalled"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["text"].as_str().unwrap_or("").contains("4417"))
+    };
+    // While the statement is still in the window it is in the prompt: not recalled.
+    let near = ask(Some(&session), "What is my locker code?");
+    assert!(!recalled_code(&near), "recalled while still in context: {near}");
+    for filler in [
+        "Tell me one short fact about the moon.",
+        "Name a large river in Africa.",
+        "What colour is a ripe banana?",
+        "Give me a word that rhymes with cat.",
+        "How many legs does a spider have?",
+    ] {
+        ask(Some(&session), filler);
+    }
+    // 160 tokens later the window has moved past it: recall brings it back.
+    let late = ask(Some(&session), "What is my locker code?");
+    assert!(recalled_code(&late), "not recalled after eviction: {late}");
+}
