@@ -22,6 +22,24 @@ pub struct Question {
     /// single, multi_hop, temporal, changed, unanswerable (`scripts/gen-eval.py`).
     #[serde(default = "single")]
     pub kind: String,
+    /// The expected answer, when the set gives one.
+    #[serde(default)]
+    pub answer: Option<String>,
+}
+
+/// How often the chat model's greedy reply holds the expected answer, with recall and without.
+#[derive(Debug, Serialize)]
+pub struct AnswerScore {
+    pub questions: usize,
+    pub with_recall: f64,
+    pub without_recall: f64,
+}
+
+/// The chat model to answer single-fact questions with, and how many to ask.
+pub struct Answering<'a> {
+    pub engine: &'a crate::engine::Engine,
+    pub system_prompt: &'a str,
+    pub questions: usize,
 }
 
 fn single() -> String {
@@ -124,6 +142,8 @@ pub struct RecallReport {
     pub floor: FloorCalibration,
     pub search_p50_ms: f64,
     pub recall_p50_ms: f64,
+    /// Present with `--answers N`.
+    pub answers: Option<AnswerScore>,
 }
 
 /// Turn ids covered by the results that fit in the first `budget` characters (the first result always counts).
@@ -146,6 +166,7 @@ pub async fn run(
     sessions: &SessionStore,
     conversations: &str,
     questions: &str,
+    answering: Option<Answering<'_>>,
 ) -> Result<RecallReport, MemoryError> {
     let memory = writer.memory();
     let parsed = crate::importer::parse(conversations.as_bytes()).map_err(|e| io(e.to_string()))?;
@@ -287,6 +308,63 @@ pub async fn run(
         },
         search_p50_ms: super::median(&mut search_ms),
         recall_p50_ms: super::median(&mut recall_ms),
+        answers: match answering {
+            Some(a) => Some(answer_with_and_without_recall(memory, &questions, a, limits).await?),
+            None => None,
+        },
+    })
+}
+
+/// Asks the chat model the first single-fact questions greedily, once with what recall would
+/// inject before the question (as `ask` puts it) and once without.
+async fn answer_with_and_without_recall(
+    memory: &crate::memory::service::MemoryService,
+    questions: &[Question],
+    answering: Answering<'_>,
+    limits: RecallLimits,
+) -> Result<AnswerScore, MemoryError> {
+    use crate::engine::{ChatMessage, GenerateRequest, Role, SamplingParams};
+    let asked: Vec<(&Question, &str)> = questions
+        .iter()
+        .filter(|q| q.kind == "single")
+        .filter_map(|q| Some((q, q.answer.as_deref()?)))
+        .take(answering.questions)
+        .collect();
+    let mut right = [0usize; 2];
+    for (q, answer) in &asked {
+        let block = memory
+            .recall(&q.question, &RecallContext::default(), limits)
+            .await?
+            .map(|r| r.block);
+        let prompts = [
+            block.map_or(q.question.clone(), |b| format!("{b}\n\n{}", q.question)),
+            q.question.clone(),
+        ];
+        for (slot, prompt) in prompts.into_iter().enumerate() {
+            let request = GenerateRequest {
+                messages: vec![
+                    ChatMessage::new(Role::System, answering.system_prompt),
+                    ChatMessage::new(Role::User, prompt),
+                ],
+                sampling: SamplingParams::greedy(),
+                max_tokens: 32,
+                cancel: tokio_util::sync::CancellationToken::new(),
+                ignore_end_of_turn: false,
+            };
+            let reply = answering
+                .engine
+                .complete(request)
+                .await
+                .map_err(|e| io(format!("the chat model failed: {e}")))?;
+            if reply.text.to_lowercase().contains(&answer.to_lowercase()) {
+                right[slot] += 1;
+            }
+        }
+    }
+    Ok(AnswerScore {
+        questions: asked.len(),
+        with_recall: ratio(right[0] as f64, asked.len() as f64),
+        without_recall: ratio(right[1] as f64, asked.len() as f64),
     })
 }
 

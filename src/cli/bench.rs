@@ -103,6 +103,10 @@ pub enum BenchCommand {
         /// Questions, one JSON object a line: {"question", "evidence": [turn ids]}.
         #[arg(long)]
         questions: Option<std::path::PathBuf>,
+        /// Also ask the chat model this many single-fact questions (greedy), with recall and
+        /// without, and report how often its reply holds the expected answer.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        answers: usize,
     },
 }
 
@@ -365,6 +369,7 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             json,
             conversations,
             questions,
+            answers,
         } => {
             use crate::bench::assets::{EVAL_CONVERSATIONS, EVAL_QUESTIONS};
             use crate::bench::recall::read_or_default;
@@ -372,9 +377,23 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             let questions = read_or_default(questions.as_deref(), EVAL_QUESTIONS)?;
             let scratch = Scratch::new(&app).await?;
             let writer = scratch.memory.writer(&scratch.lock);
-            let report =
-                crate::bench::recall::run(&writer, &scratch.sessions, &conversations, &questions)
-                    .await?;
+            let engine = match answers {
+                0 => None,
+                _ => Some(app.load_engine(None, None).await?),
+            };
+            let answering = engine.as_ref().map(|engine| crate::bench::recall::Answering {
+                engine,
+                system_prompt: &app.config.generation.system_prompt,
+                questions: *answers,
+            });
+            let report = crate::bench::recall::run(
+                &writer,
+                &scratch.sessions,
+                &conversations,
+                &questions,
+                answering,
+            )
+            .await?;
             if *json {
                 print_json(&report)?;
             } else {
@@ -431,6 +450,15 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                     report.search_p50_ms,
                     report.recall_p50_ms
                 );
+                if let Some(a) = &report.answers {
+                    crate::outln!(
+                        "chat model's greedy reply holds the answer ({} single-fact questions): \
+                         {:.2} with recall, {:.2} without",
+                        a.questions,
+                        a.with_recall,
+                        a.without_recall
+                    );
+                }
             }
         }
     }
