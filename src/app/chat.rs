@@ -238,7 +238,11 @@ impl Chat {
         }
         let recall = match (&memory, options.recall) {
             (Some(memory), true) => {
-                let reserve = self.engine.count_tokens(text).await.unwrap_or(text.len() / 3)
+                let reserve = self
+                    .engine
+                    .count_tokens(text)
+                    .await
+                    .unwrap_or(text.len() / 3)
                     + options.max_tokens as usize;
                 let capacity = self.engine.info().context_size as usize;
                 let evicted = conversation

@@ -381,11 +381,13 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                 0 => None,
                 _ => Some(app.load_engine(None, None).await?),
             };
-            let answering = engine.as_ref().map(|engine| crate::bench::recall::Answering {
-                engine,
-                system_prompt: &app.config.generation.system_prompt,
-                questions: *answers,
-            });
+            let answering = engine
+                .as_ref()
+                .map(|engine| crate::bench::recall::Answering {
+                    engine,
+                    system_prompt: &app.config.generation.system_prompt,
+                    questions: *answers,
+                });
             let report = crate::bench::recall::run(
                 &writer,
                 &scratch.sessions,

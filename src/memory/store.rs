@@ -35,7 +35,7 @@ pub enum StoreError {
     )]
     NewerSchema { dir: PathBuf, found: u32 },
     #[error(
-        "the memory database in {dir} cannot be read ({reason}); move it aside and run `mneme memory rebuild` to re-create it from the transcripts"
+        "the memory database in {dir} cannot be read ({reason}); move it aside and run `mneme daemon start`: it re-creates the memory of every conversation from the transcripts (notes written with `memory add` are only in the old database)"
     )]
     Corrupt { dir: PathBuf, reason: String },
     #[error("`{prefix}` starts several memory ids ({matches}, …): give more of it")]

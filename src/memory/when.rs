@@ -12,8 +12,18 @@ pub struct Span {
 }
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 const WEEKDAYS: [(&str, Weekday); 7] = [
     ("monday", Weekday::Mon),
@@ -31,10 +41,10 @@ const NUMBERS: [&str; 13] = [
 
 fn local_midnight(day: NaiveDate) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    Local
-        .from_local_datetime(&midnight)
-        .earliest()
-        .map_or_else(|| Utc.from_utc_datetime(&midnight), |t| t.with_timezone(&Utc))
+    Local.from_local_datetime(&midnight).earliest().map_or_else(
+        || Utc.from_utc_datetime(&midnight),
+        |t| t.with_timezone(&Utc),
+    )
 }
 
 fn days(start: NaiveDate, end: NaiveDate) -> Span {
@@ -126,7 +136,10 @@ pub fn span(question: &str, now: DateTime<Utc>) -> Option<Span> {
             _ => return None,
         };
         let centre = today - back;
-        return Some(days(centre - width / 2, centre + width / 2 + Duration::days(1)));
+        return Some(days(
+            centre - width / 2,
+            centre + width / 2 + Duration::days(1),
+        ));
     }
     // "in May", "May 2025", "in March of 2024"; without a year, the latest one not after now.
     for (i, word) in words.iter().enumerate() {
@@ -200,22 +213,49 @@ mod tests {
     fn relative_days_weeks_months_and_years() {
         // 2026-11-29 is a Sunday.
         let now = "2026-11-29";
-        assert_eq!(shown("What did I cook yesterday?", now), pair("2026-11-28", "2026-11-29"));
-        assert_eq!(shown("what happened last week", now), pair("2026-11-16", "2026-11-23"));
-        assert_eq!(shown("Anything last month?", now), pair("2026-10-01", "2026-11-01"));
-        assert_eq!(shown("What did we plan last year?", now), pair("2025-01-01", "2026-01-01"));
-        assert_eq!(shown("What did I say on Monday?", now), pair("2026-11-23", "2026-11-24"));
+        assert_eq!(
+            shown("What did I cook yesterday?", now),
+            pair("2026-11-28", "2026-11-29")
+        );
+        assert_eq!(
+            shown("what happened last week", now),
+            pair("2026-11-16", "2026-11-23")
+        );
+        assert_eq!(
+            shown("Anything last month?", now),
+            pair("2026-10-01", "2026-11-01")
+        );
+        assert_eq!(
+            shown("What did we plan last year?", now),
+            pair("2025-01-01", "2026-01-01")
+        );
+        assert_eq!(
+            shown("What did I say on Monday?", now),
+            pair("2026-11-23", "2026-11-24")
+        );
         let ago = shown("What did I do two years ago?", now).unwrap();
-        assert!(ago.0.starts_with("2024-05") && ago.1.starts_with("2025-05"), "{ago:?}");
+        assert!(
+            ago.0.starts_with("2024-05") && ago.1.starts_with("2025-05"),
+            "{ago:?}"
+        );
     }
 
     #[test]
     fn named_months_and_years() {
         let now = "2026-03-10";
-        assert_eq!(shown("What did Tom cook in May?", now), pair("2025-05-01", "2025-06-01"));
+        assert_eq!(
+            shown("What did Tom cook in May?", now),
+            pair("2025-05-01", "2025-06-01")
+        );
         assert_eq!(shown("in February", now), pair("2026-02-01", "2026-03-01"));
-        assert_eq!(shown("In March 2025, what did Maya say?", now), pair("2025-03-01", "2025-04-01"));
-        assert_eq!(shown("What happened in 2024?", now), pair("2024-01-01", "2025-01-01"));
+        assert_eq!(
+            shown("In March 2025, what did Maya say?", now),
+            pair("2025-03-01", "2025-04-01")
+        );
+        assert_eq!(
+            shown("What happened in 2024?", now),
+            pair("2024-01-01", "2025-01-01")
+        );
         // "may" the verb names no month; a question without time has no span.
         assert_eq!(shown("May I ask what my sister does?", now), None);
         assert_eq!(shown("Where does Maya work?", now), None);

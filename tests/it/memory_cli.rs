@@ -335,7 +335,10 @@ fn recall_leaves_out_what_the_conversation_already_says() {
     assert_ne!(first["session"], second["session"]);
     let said = |item: &serde_json::Value| -> String {
         let text = item["text"].as_str().unwrap();
-        text.split_once(": ").map_or(text, |(_, rest)| rest).trim().to_string()
+        text.split_once(": ")
+            .map_or(text, |(_, rest)| rest)
+            .trim()
+            .to_string()
     };
     // From a third conversation the answers are worth recalling, but not the question repeated.
     let fresh = data.json(&["recall", "--json", question]);
@@ -365,7 +368,14 @@ fn a_fact_the_sliding_window_evicted_is_recalled_in_the_same_conversation() {
     let data = crate::common::DataDir::new();
     let ask = |session: Option<&str>, question: &str| {
         let mut args = vec![
-            "ask", "--attention", "sliding:160:4", "--temp", "0", "--max-tokens", "16", "--json",
+            "ask",
+            "--attention",
+            "sliding:160:4",
+            "--temp",
+            "0",
+            "--max-tokens",
+            "16",
+            "--json",
         ];
         match session {
             Some(id) => args.extend(["--session", id]),
@@ -385,7 +395,10 @@ fn a_fact_the_sliding_window_evicted_is_recalled_in_the_same_conversation() {
     };
     // While the statement is still in the window it is in the prompt: not recalled.
     let near = ask(Some(&session), "What is my locker code?");
-    assert!(!recalled_code(&near), "recalled while still in context: {near}");
+    assert!(
+        !recalled_code(&near),
+        "recalled while still in context: {near}"
+    );
     for filler in [
         "Tell me one short fact about the moon.",
         "Name a large river in Africa.",

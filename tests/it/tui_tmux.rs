@@ -170,7 +170,10 @@ fn ask_quit_resume_and_find_the_question_in_the_memory_browser() {
     // The question or its answer (embedded with the question) comes first; ↓ reaches the other.
     let mut found = false;
     for _ in 0..4 {
-        if tmux.screen("again").contains("Which river flows through Paris?") {
+        if tmux
+            .screen("again")
+            .contains("Which river flows through Paris?")
+        {
             found = true;
             break;
         }
