@@ -105,7 +105,7 @@ impl Action {
             Action::Undo,
             "undo",
             &["ctrl+z"],
-            "memories: undo the last delete",
+            "undo a delete, or the last /remember",
         ),
         (
             Action::EditInPlace,

@@ -357,9 +357,25 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
                 .get(id)
                 .await?
                 .with_context(|| format!("no memory `{id}`"))?;
+            // A fact shows the facts about the same subject: what it superseded, what superseded it.
+            let chain: Vec<serde_json::Value> = if m.kind == MemoryKind::Fact {
+                memory
+                    .store()
+                    .fact_chain(&m.id)
+                    .await?
+                    .into_iter()
+                    .map(|f| serde_json::json!({"id": f.id, "time": f.time_start, "text": f.text}))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let row = MemoryRow::new(m, None);
             if *json {
-                print_json(&row)?;
+                let mut value = serde_json::to_value(&row)?;
+                if !chain.is_empty() {
+                    value["chain"] = serde_json::Value::Array(chain);
+                }
+                print_json(&value)?;
             } else {
                 crate::outln!(
                     "{} ({}, {})",
@@ -371,6 +387,21 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
                     crate::outln!("session {s}; turns {}", row.source_turns.join(", "));
                 }
                 crate::outln!("\n{}", for_stdout(&row.text));
+                if chain.len() > 1 {
+                    crate::outln!("\nabout the same (oldest first; the newest is recalled):");
+                    for f in &chain {
+                        let mark = if f["id"] == row.id.as_str() {
+                            "▶"
+                        } else {
+                            " "
+                        };
+                        crate::outln!(
+                            "{mark} {} {}",
+                            f["time"].as_str().unwrap_or("").get(..10).unwrap_or(""),
+                            for_stdout(f["text"].as_str().unwrap_or(""))
+                        );
+                    }
+                }
             }
         }
         MemoryCommand::Export { output } => {

@@ -52,10 +52,10 @@ pub async fn forget(
         .filter(|m| m.kind == MemoryKind::Chunk)
         .flat_map(|m| m.source_turns.iter().cloned())
         .collect();
-    // Summaries quote the turns they cite: they go too.
+    // Summaries and facts quote the turns they cite: they go too.
     if !turns.is_empty() {
         let summaries = MemoryFilter {
-            kinds: vec![MemoryKind::Summary],
+            kinds: vec![MemoryKind::Summary, MemoryKind::Fact],
             skip_vectors: true,
             ..MemoryFilter::default()
         };

@@ -28,6 +28,8 @@ pub struct Chunk {
     pub source_turns: Vec<String>,
     /// What is embedded: the text, then its date and the turns around it (see [`add_context`]).
     pub embed_text: String,
+    /// Facts the user stated in these turns (`facts::extract`), stored with the chunk.
+    pub facts: Vec<super::facts::FactDraft>,
 }
 
 /// Size and grouping limits.
@@ -94,6 +96,7 @@ pub fn chunk_turns(
             id: chunk_id(&group[0].session, &ids),
             session: group[0].session.clone(),
             embed_text: text.clone(),
+            facts: Vec::new(),
             text,
             time_start: group[0].time,
             time_end: group[group.len() - 1].time,

@@ -3,6 +3,7 @@
 pub mod ann;
 pub mod chunk;
 pub mod embed;
+pub mod facts;
 pub mod fuse;
 pub mod hygiene;
 pub mod lock;

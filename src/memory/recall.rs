@@ -341,9 +341,16 @@ impl MemoryService {
                 alike(b).total_cmp(&alike(a))
             });
         }
-        for found in found {
+        for mut found in found {
             if items.len() >= limits.k {
                 break;
+            }
+            // A fact superseded by a newer one about the same subject: the newer is recalled.
+            if found.memory.kind == super::MemoryKind::Fact
+                && let Some(newest) = self.store().fact_chain(&found.memory.id).await?.pop()
+                && newest.id != found.memory.id
+            {
+                found.memory = newest;
             }
             let about_it = found.similarity.is_some_and(|s| {
                 s >= RECALL_SIMILARITY

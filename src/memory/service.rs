@@ -161,6 +161,20 @@ impl MemoryService {
             .collect();
         let (mut chunks, pending) = chunk_turns(&fresh, self.limits, complete);
         add_context(&mut chunks, &remembered);
+        // Facts come from the user's own words only: never a reply, a recall block or a summary.
+        let users: std::collections::HashSet<&str> = session
+            .turns
+            .iter()
+            .filter(|t| t.role == crate::domain::Role::User)
+            .map(|t| t.id.as_str())
+            .collect();
+        for chunk in &mut chunks {
+            chunk.facts = remembered
+                .iter()
+                .filter(|t| chunk.source_turns.contains(&t.id) && users.contains(t.id.as_str()))
+                .flat_map(super::facts::extract)
+                .collect();
+        }
         Ok((chunks, pending))
     }
 

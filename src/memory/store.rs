@@ -405,6 +405,19 @@ impl MemoryStore {
             .next())
     }
 
+    /// Every fact about one subject, oldest first (`facts::subject_prefix`): the newest is what
+    /// is true now, the others are superseded.
+    pub async fn fact_chain(&self, fact_id: &str) -> Result<Vec<Memory>, StoreError> {
+        let Some(prefix) = super::facts::prefix_of(fact_id) else {
+            return Ok(self.get(fact_id).await?.into_iter().collect());
+        };
+        let mut chain = self
+            .query_rows(Some(format!("kind = 'fact' AND id LIKE '{prefix}%'")), None)
+            .await?;
+        chain.sort_by(|a, b| (a.time_start, &a.id).cmp(&(b.time_start, &b.id)));
+        Ok(chain)
+    }
+
     /// The full id of the memory whose id is `id_or_prefix` or starts with it (as session ids
     /// are given): `Ok(None)` when none does, an error naming them when several do.
     pub async fn resolve_id(&self, id_or_prefix: &str) -> Result<Option<String>, StoreError> {

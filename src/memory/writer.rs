@@ -94,8 +94,44 @@ impl<'a> MemoryWriter<'a> {
                 .collect();
             self.memory.store().upsert(&memories).await?;
             written += memories.len();
+            self.store_facts(batch).await?;
         }
         Ok(written)
+    }
+
+    /// Embeds and stores the facts found in `chunks`' turns, dated and citing their turn.
+    async fn store_facts(&self, chunks: &[Chunk]) -> Result<(), MemoryError> {
+        let drafts: Vec<(&Chunk, &super::facts::FactDraft)> = chunks
+            .iter()
+            .flat_map(|c| c.facts.iter().map(move |f| (c, f)))
+            .collect();
+        if drafts.is_empty() {
+            return Ok(());
+        }
+        let texts: Vec<String> = drafts.iter().map(|(_, f)| f.text.clone()).collect();
+        let vectors = self.memory.embed(&texts).await?;
+        let now = Utc::now();
+        let facts: Vec<Memory> = drafts
+            .iter()
+            .zip(vectors)
+            .map(|((chunk, fact), vector)| Memory {
+                id: fact.id.clone(),
+                kind: MemoryKind::Fact,
+                text: fact.text.clone(),
+                vector,
+                session: Some(chunk.session.clone()),
+                time_start: chunk.time_start,
+                time_end: chunk.time_end,
+                source_turns: vec![fact.turn.clone()],
+                created: now,
+                updated: now,
+                pinned: false,
+                recall_count: 0,
+                last_recalled: None,
+            })
+            .collect();
+        self.memory.store().upsert(&facts).await?;
+        Ok(())
     }
 
     /// Adds a note (or fact) written by the user.

@@ -322,6 +322,20 @@ async fn run_effect(
             .await?;
             send(Msg::MemoryRestored(memory));
         }
+        Effect::Remember(text) => {
+            let memory = written(
+                write(
+                    app,
+                    cell,
+                    WriteOp::Add {
+                        kind: MemoryKind::Note,
+                        text,
+                    },
+                )
+                .await?,
+            )?;
+            send(Msg::Remembered(memory));
+        }
         Effect::AddNote(text) => {
             let memory = written(
                 write(

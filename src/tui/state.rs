@@ -246,6 +246,8 @@ pub struct Chat {
     pub selected: Option<usize>,
     /// Nothing of this conversation is saved: no transcript, no memory, no KV state.
     pub incognito: bool,
+    /// The memory `/remember` saved last in this chat (Ctrl+Z or `/forget` deletes it).
+    pub remembered: Option<String>,
 }
 
 /// A message found by searching every conversation.

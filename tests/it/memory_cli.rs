@@ -412,3 +412,78 @@ fn a_fact_the_sliding_window_evicted_is_recalled_in_the_same_conversation() {
     let late = ask(Some(&session), "What is my locker code?");
     assert!(recalled_code(&late), "not recalled after eviction: {late}");
 }
+
+#[test]
+fn facts_come_from_the_users_words_and_a_newer_one_supersedes_an_older_one() {
+    let data = crate::common::DataDir::new();
+    let file = data.path().join("tea.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"session":"spring","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"Morning! My favourite tea is green tea, I drink it every day."}"#,
+            r#"{"session":"spring","time":"2026-03-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"My favourite colour is blue. Green tea is lovely."}"#,
+            r#"{"session":"autumn","time":"2026-10-01T10:00:00Z","speaker":"Maya","role":"user","text":"My favourite tea is rooibos now."}"#,
+            r#"{"session":"autumn","time":"2026-10-01T10:01:00Z","speaker":"Tom","role":"other","text":"My favourite tea is earl grey."}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+    let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
+    let mut texts: Vec<&str> = facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    texts.sort();
+    // Only the user's own words: not the assistant's, not the other person's.
+    assert_eq!(
+        texts,
+        [
+            "Maya's favourite tea is green tea.",
+            "Maya's favourite tea is rooibos now."
+        ]
+    );
+    // Each cites its turn and is dated when it was said.
+    for fact in facts.as_array().unwrap() {
+        assert_eq!(fact["source_turns"].as_array().unwrap().len(), 1, "{fact}");
+    }
+    let newest = facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["text"].as_str().unwrap().contains("rooibos"))
+        .unwrap();
+    assert!(
+        newest["time"].as_str().unwrap().starts_with("2026-10-01"),
+        "{newest}"
+    );
+    // The chain: both kept, oldest first.
+    let shown = data.json(&["memory", "show", newest["id"].as_str().unwrap(), "--json"]);
+    let chain: Vec<&str> = shown["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(chain.len(), 2, "{shown}");
+    assert!(chain[0].contains("green tea") && chain[1].contains("rooibos"));
+    // Recall prefers the newer fact.
+    let recalled = data.json(&["recall", "--json", "What is Maya's favourite tea?"]);
+    let facts_recalled: Vec<&str> = recalled["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "fact")
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        facts_recalled,
+        ["Maya's favourite tea is rooibos now."],
+        "{recalled}"
+    );
+}

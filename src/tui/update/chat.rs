@@ -3,9 +3,10 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::super::keys::Action;
-use super::super::state::{Entry, Input, Reply, Screen, State};
+use super::super::state::{Entry, Input, MemoryMode, Reply, Screen, State};
 use super::{Effect, Msg, edit, scroll};
 use crate::engine::{Role, StopReason};
+use crate::memory::Memory;
 
 /// News about the open conversation and the reply being written.
 pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -197,6 +198,9 @@ pub(super) fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>)
             state.history.push(text.clone());
             state.history_pos = None;
             state.draft.clear();
+            if let Some(effects) = memory_command(state, &text) {
+                return effects;
+            }
             // A message sent while a reply streams waits, shown as queued, and goes after it.
             // (While the history is read back the question waits its turn in the worker.)
             if state.generating() {
@@ -206,6 +210,15 @@ pub(super) fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>)
                 return Vec::new();
             }
             return send(state, text);
+        }
+        Some(Action::Undo) if state.input.text.is_empty() => {
+            if let Some(id) = state.chat.remembered.take() {
+                return vec![Effect::Delete(id)];
+            }
+            match state.memories.undo.clone() {
+                Some(memory) => return vec![Effect::Restore(memory)],
+                None => state.notify("nothing to undo"),
+            }
         }
         Some(Action::Newline) => state.input.insert("\n"),
         Some(Action::ScrollUp) => scroll(state, 10),
@@ -254,6 +267,55 @@ pub(super) fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>)
 }
 
 /// Shows `text` as the user's newest message and asks for a reply to it.
+/// `/remember TEXT` saves a note; `/forget` deletes what `/remember` saved last, `/forget TEXT`
+/// opens the memory browser searching for it (deleting asks first there). `None`: not a command.
+fn memory_command(state: &mut State, text: &str) -> Option<Vec<Effect>> {
+    let text = text.trim();
+    let (command, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    let rest = rest.trim();
+    match command {
+        "/remember" if rest.is_empty() => {
+            state.notify("/remember TEXT: say what to remember");
+            Some(Vec::new())
+        }
+        "/remember" if state.chat.incognito => {
+            state.notify("incognito: nothing is saved, memories neither (F6 leaves it)");
+            Some(Vec::new())
+        }
+        "/remember" => Some(vec![Effect::Remember(rest.to_string())]),
+        "/forget" if rest.is_empty() => Some(match state.chat.remembered.take() {
+            Some(id) => vec![Effect::Delete(id)],
+            None => {
+                state.notify("nothing remembered in this chat yet; /forget TEXT finds memories");
+                Vec::new()
+            }
+        }),
+        "/forget" => {
+            state.screen = Screen::Memories;
+            state.memories.mode = MemoryMode::List;
+            state.memories.detail = None;
+            state.memories.query = Input::with_text(rest);
+            state.notify(format!(
+                "pick what to forget; {} deletes it (asking first)",
+                state.keys.label(Action::Delete)
+            ));
+            Some(vec![super::memories::search(state)])
+        }
+        _ => None,
+    }
+}
+
+/// `/remember` saved `memory`: say so, and keep it for undo.
+pub(super) fn on_remembered(state: &mut State, memory: Memory) -> Vec<Effect> {
+    state.notify(format!(
+        "memory saved: “{}” · {} or /forget undoes it",
+        crate::session::one_line(&memory.text, 40),
+        state.keys.label(Action::Undo)
+    ));
+    state.chat.remembered = Some(memory.id);
+    Vec::new()
+}
+
 fn send(state: &mut State, text: String) -> Vec<Effect> {
     state.chat.entries.push(Entry {
         role: Role::User,

@@ -96,6 +96,8 @@ pub enum Msg {
         memory: Memory,
     },
     MemoryDeleted(Memory),
+    /// `/remember` in the chat saved this memory.
+    Remembered(Memory),
     MemoryRestored(Memory),
     /// The daemon's state (`None`: not running) and memory count.
     Daemon {
@@ -142,6 +144,8 @@ pub enum Effect {
     Delete(String),
     Restore(Memory),
     AddNote(String),
+    /// `/remember TEXT` in the chat.
+    Remember(String),
 }
 
 /// Applies `msg` to `state`; returns what to do about it.
@@ -198,6 +202,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Piece(_)
         | Msg::Finished { .. }
         | Msg::Failed(_)) => chat::on_message(state, msg),
+        Msg::Remembered(memory) => chat::on_remembered(state, memory),
         msg @ (Msg::MemoryResults { .. }
         | Msg::MemoryOpened(_)
         | Msg::MemorySaved { .. }
@@ -408,9 +413,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 mod tests {
     use super::*;
     use crate::engine::Role;
-    use crate::memory::MemoryKind;
+    use crate::memory::{Memory, MemoryKind};
     use crate::tui::keys::KeyMap;
     use crate::tui::theme::Theme;
+    use chrono::Utc;
 
     fn state() -> State {
         State::new(KeyMap::default(), Theme::plain())
@@ -525,6 +531,62 @@ mod tests {
         update(&mut s, Msg::Paste("x".repeat(MAX_PASTE_BYTES + 10)));
         assert_eq!(s.input.text.len(), 4 + MAX_PASTE_BYTES);
         assert!(s.notice.as_ref().unwrap().error);
+    }
+
+    fn type_and_send(state: &mut State, text: &str) -> Vec<Effect> {
+        update(state, Msg::Paste(text.into()));
+        press(state, KeyCode::Enter, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn remember_saves_a_note_that_ctrl_z_or_forget_deletes_and_forget_text_opens_the_browser() {
+        let mut state = state();
+        assert_eq!(
+            type_and_send(&mut state, "/remember my locker code is 4417"),
+            [Effect::Remember("my locker code is 4417".into())]
+        );
+        let memory = Memory::new(
+            MemoryKind::Note,
+            "my locker code is 4417".into(),
+            vec![],
+            Utc::now(),
+        );
+        update(&mut state, Msg::Remembered(memory.clone()));
+        let notice = state
+            .notice
+            .as_ref()
+            .map(|n| n.text.clone())
+            .unwrap_or_default();
+        assert!(
+            notice.contains("memory saved") && notice.contains("Ctrl+Z"),
+            "{notice}"
+        );
+        assert_eq!(
+            press(&mut state, KeyCode::Char('z'), KeyModifiers::CONTROL),
+            [Effect::Delete(memory.id.clone())]
+        );
+        update(&mut state, Msg::Remembered(memory.clone()));
+        assert_eq!(
+            type_and_send(&mut state, "/forget"),
+            [Effect::Delete(memory.id.clone())]
+        );
+        assert!(
+            type_and_send(&mut state, "/forget").is_empty(),
+            "nothing left to forget"
+        );
+
+        let effects = type_and_send(&mut state, "/forget locker code");
+        assert_eq!(state.screen, Screen::Memories);
+        assert!(
+            matches!(&effects[..], [Effect::SearchMemories { query, .. }] if query == "locker code"),
+            "{effects:?}"
+        );
+        // Anything else starting with a slash is a message.
+        state.screen = Screen::Chat;
+        assert_eq!(
+            type_and_send(&mut state, "/etc/hosts: what is it for?"),
+            [Effect::Ask("/etc/hosts: what is it for?".into())]
+        );
     }
 
     #[test]

@@ -60,7 +60,8 @@ fn welcome_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     };
     let text = format!(
         "mneme: a local chat that remembers what you tell it ({model}).{mode}\n\
-         {} send · {} stop a reply · {} conversations · {} search them · {} memories · {} help",
+         {} send · {} stop a reply · {} conversations · {} search them · {} memories · {} help\n\
+         /remember TEXT saves a memory · /forget undoes it · /forget TEXT finds memories to delete",
         keys.label(Action::Send),
         keys.label(Action::Cancel),
         keys.label(Action::Sessions),

@@ -1,0 +1,421 @@
+//! Facts from what the user says: short, self-contained statements about the user and the people
+//! and things in their life ("my sister Agnieszka is a nurse in Kraków" → "The user's sister
+//! Agnieszka is a nurse in Kraków."), found by rules in the user's own turns only (never in
+//! replies, recalled text or summaries), each citing its turn and dated when it was said.
+//!
+//! A fact has a subject ("the user's sister", "the user lives in"): a newer fact about the same
+//! subject supersedes an older one. Both are kept; the subject is in the id, so the chain is a
+//! query, and recall prefers the newest.
+
+use sha2::{Digest, Sha256};
+
+use super::chunk::SourceTurn;
+
+/// A fact found in a turn, before it is embedded and stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FactDraft {
+    /// `f-<subject hash>-<turn hash>`: facts about one subject share the prefix.
+    pub id: String,
+    /// What it is about, normalised ("user|sister", "user|lives in").
+    pub subject: String,
+    pub text: String,
+    pub turn: String,
+}
+
+/// The id prefix shared by every fact about `subject`.
+pub fn subject_prefix(subject: &str) -> String {
+    let hash = hex::encode(Sha256::digest(subject.as_bytes()));
+    format!("f-{}-", &hash[..10])
+}
+
+/// The subject prefix of a fact id made by [`extract`] (letters and digits only, safe in a query).
+pub fn prefix_of(id: &str) -> Option<&str> {
+    let rest = id.strip_prefix("f-")?;
+    let (hash, _) = rest.split_once('-')?;
+    (hash.len() == 10 && hash.chars().all(|c| c.is_ascii_hexdigit())).then(|| &id[..13])
+}
+
+/// Verbs after "I" that state something lasting, with their third-person form.
+const STATING_VERBS: &[(&str, &str)] = &[
+    ("live", "lives"),
+    ("work", "works"),
+    ("love", "loves"),
+    ("like", "likes"),
+    ("hate", "hates"),
+    ("prefer", "prefers"),
+    ("have", "has"),
+    ("own", "owns"),
+    ("drive", "drives"),
+    ("play", "plays"),
+    ("speak", "speaks"),
+    ("study", "studies"),
+    ("teach", "teaches"),
+    ("commute", "commutes"),
+    ("moved", "moved"),
+    ("adopted", "adopted"),
+    ("bought", "bought"),
+    ("started", "started"),
+    ("switched", "switched"),
+    ("married", "married"),
+    ("was born", "was born"),
+    ("grew up", "grew up"),
+    ("am allergic", "is allergic"),
+];
+
+/// Verbs that make "my X … <verb> …" a statement about X.
+const MY_VERBS: &[&str] = &[
+    "is", "are", "was", "were", "lives", "works", "moved", "started", "turns", "turned", "has",
+    "got", "loves", "likes", "studies", "plays", "goes",
+];
+
+/// "My X is …" about the conversation rather than the person's life.
+const META_NOUNS: &[&str] = &[
+    "question",
+    "point",
+    "bad",
+    "guess",
+    "answer",
+    "problem",
+    "issue",
+    "idea",
+    "fault",
+    "pleasure",
+    "mistake",
+    "turn",
+    "understanding",
+    "request",
+];
+
+/// "I'm …" continuations that are moods or plans, not facts about the person.
+const PASSING_STATES: &[&str] = &[
+    "sorry",
+    "not",
+    "going",
+    "thinking",
+    "sure",
+    "so",
+    "just",
+    "really",
+    "tired",
+    "glad",
+    "happy",
+    "trying",
+    "looking",
+    "wondering",
+    "afraid",
+    "fine",
+    "ok",
+    "okay",
+    "here",
+    "back",
+    "done",
+    "on",
+    "off",
+    "about",
+    "still",
+    "also",
+    "feeling",
+];
+
+/// Words that make a sentence hypothetical or a question rather than a statement.
+const HEDGES: &[&str] = &[
+    "if", "maybe", "might", "would", "could", "should", "perhaps", "wish", "hope", "whether",
+];
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .to_string()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | '?' | '\n') {
+            let s = text[start..=i].trim();
+            if !s.is_empty() {
+                out.push(s);
+            }
+            start = i + c.len_utf8();
+        }
+    }
+    let rest = text[start..].trim();
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+/// Who the user is in a fact: their name when the transcript has one, else "the user".
+fn who(turn: &SourceTurn) -> String {
+    match turn.speaker.as_str() {
+        "user" | "" => "the user".into(),
+        name => name.to_string(),
+    }
+}
+
+fn possessive(name: &str) -> String {
+    format!("{name}'s")
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// Third-person rewriting of the rest of a sentence: my → NAME's, me → NAME, I → NAME.
+fn retell(rest: &[String], name: &str) -> String {
+    rest.iter()
+        .map(|w| match w.to_lowercase().as_str() {
+            "my" => possessive(name),
+            "me" | "myself" => name.to_string(),
+            "mine" => possessive(name),
+            "i" => name.to_string(),
+            "i'm" => format!("{name} is"),
+            "i've" => format!("{name} has"),
+            _ => w.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The facts in one of the user's turns.
+pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
+    let name = who(turn);
+    let mut facts = Vec::new();
+    for sentence in sentences(&turn.text) {
+        if sentence.ends_with('?') {
+            continue;
+        }
+        // A fact is the sentence's first clause: "green tea, I drink it daily" stops at the comma.
+        let clause = sentence
+            .split([',', ';', ':'])
+            .next()
+            .unwrap_or(sentence)
+            .split(" but ")
+            .next()
+            .unwrap_or(sentence);
+        let w = words(clause);
+        let lower: Vec<String> = w.iter().map(|x| x.to_lowercase()).collect();
+        if !(4..=30).contains(&w.len()) || lower.iter().any(|x| HEDGES.contains(&x.as_str())) {
+            continue;
+        }
+        let found = fact_in(&w, &lower, &name);
+        if let Some((subject, text)) = found {
+            let subject = format!("{}|{subject}", name.to_lowercase());
+            let mut hasher = Sha256::new();
+            hasher.update(turn.id.as_bytes());
+            hasher.update(text.as_bytes());
+            let id = format!(
+                "{}{}",
+                subject_prefix(&subject),
+                &hex::encode(hasher.finalize())[..12]
+            );
+            facts.push(FactDraft {
+                id,
+                subject,
+                text: capitalised(&format!("{}.", text.trim_end_matches(['.', '!']))),
+                turn: turn.id.clone(),
+            });
+        }
+    }
+    facts
+}
+
+/// (subject, third-person text) of a first-person statement, if it is one.
+fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<(String, String)> {
+    // "My sister Agnieszka is a nurse", "my favourite tea is rooibos".
+    if lower[0] == "my"
+        && !META_NOUNS.contains(&lower[1].as_str())
+        && let Some(be) = lower.iter().position(|x| MY_VERBS.contains(&x.as_str()))
+        && (2..=5).contains(&be)
+    {
+        // "my sister Agnieszka": the subject is the relation, not the name.
+        let noun = lower[1..be]
+            .iter()
+            .zip(&w[1..be])
+            .filter(|(_, original)| !original.chars().next().is_some_and(char::is_uppercase))
+            .map(|(l, _)| l.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let noun = if noun.is_empty() {
+            lower[1].clone()
+        } else {
+            noun
+        };
+        return Some((
+            noun,
+            format!("{} {}", possessive(name), retell(&w[1..], name)),
+        ));
+    }
+    // "I'm a nurse", "I am allergic to peanuts", "I live in Kraków", "I switched to rooibos".
+    let (start, verb_at) = match lower[0].as_str() {
+        "i'm" => (1, None),
+        "i" if lower[1] == "am" => (2, None),
+        "i" | "i've" => (1, Some(1)),
+        _ => return None,
+    };
+    match verb_at {
+        None => {
+            if PASSING_STATES.contains(&lower[start].as_str()) {
+                return None;
+            }
+            let rest = retell(&w[start..], name);
+            let subject = if lower[start] == "allergic" {
+                "allergic".to_string()
+            } else {
+                "is".to_string()
+            };
+            Some((subject, format!("{name} is {rest}")))
+        }
+        Some(at) => {
+            let two = lower
+                .get(at..at + 2)
+                .map(|p| p.join(" "))
+                .unwrap_or_default();
+            let (said, told, len) = STATING_VERBS.iter().find_map(|(verb, third)| {
+                if two == *verb {
+                    Some((*verb, *third, 2))
+                } else if lower[at] == *verb {
+                    Some((*verb, *third, 1))
+                } else {
+                    None
+                }
+            })?;
+            let told = if lower[0] == "i've" && said == "have" {
+                "has"
+            } else {
+                told
+            };
+            // "I have to go", "I like it": an obligation or a reaction, not a fact.
+            let next = lower.get(at + len).map_or("", String::as_str);
+            let infinitive =
+                next == "to" && matches!(said, "have" | "like" | "love" | "hate" | "prefer");
+            if next.is_empty()
+                || infinitive
+                || matches!(next, "it" | "that" | "this" | "you" | "them")
+            {
+                return None;
+            }
+            let rest = retell(&w[at + len..], name);
+            // What the statement is about: the verb and its preposition ("lives in").
+            let preposition = lower
+                .get(at + len)
+                .filter(|p| matches!(p.as_str(), "in" | "at" | "as" | "to" | "for" | "with"))
+                .map(|p| format!(" {p}"))
+                .unwrap_or_default();
+            Some((
+                format!("{told}{preposition}"),
+                format!("{name} {told} {rest}"),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn said(text: &str) -> Vec<String> {
+        let turn = SourceTurn {
+            id: "s.1".into(),
+            session: "s".into(),
+            time: chrono::DateTime::UNIX_EPOCH,
+            speaker: "user".into(),
+            text: text.into(),
+        };
+        extract(&turn).into_iter().map(|f| f.text).collect()
+    }
+
+    #[test]
+    fn first_person_statements_become_third_person_facts() {
+        assert_eq!(
+            said("My sister Agnieszka is a nurse in Kraków."),
+            ["The user's sister Agnieszka is a nurse in Kraków."]
+        );
+        assert_eq!(
+            said("I live in Lisbon with my partner"),
+            ["The user lives in Lisbon with the user's partner."]
+        );
+        assert_eq!(
+            said("I'm allergic to peanuts!"),
+            ["The user is allergic to peanuts."]
+        );
+        assert_eq!(
+            said("Work was long. I switched to rooibos last month."),
+            ["The user switched to rooibos last month."]
+        );
+    }
+
+    #[test]
+    fn questions_moods_plans_and_hypotheticals_are_not_facts() {
+        for text in [
+            "Is my sister a nurse?",
+            "I'm going to the shops later.",
+            "I'm not sure about that.",
+            "If I lived in Paris I would walk everywhere.",
+            "Maybe my brother is right about it.",
+            "Thanks, that helps.",
+            "I have to leave early today.",
+            "I like that idea a lot.",
+            "Red, yellow and blue.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+    }
+
+    /// Precision and recall of the rules on a labelled set of user sentences
+    /// (`assets/eval/facts.jsonl`: 18 facts, 18 sentences that are not).
+    #[test]
+    fn the_rules_are_precise_on_a_labelled_set() {
+        let (mut found, mut right, mut facts) = (0, 0, 0);
+        let mut wrong = Vec::new();
+        for line in include_str!("../../assets/eval/facts.jsonl").lines() {
+            let item: serde_json::Value = serde_json::from_str(line).unwrap();
+            let is_fact = item["fact"].as_bool().unwrap();
+            let text = item["text"].as_str().unwrap();
+            let extracted = !said(text).is_empty();
+            facts += usize::from(is_fact);
+            found += usize::from(extracted);
+            right += usize::from(extracted && is_fact);
+            if extracted != is_fact {
+                wrong.push(text.to_string());
+            }
+        }
+        let precision = right as f64 / found as f64;
+        let recall = right as f64 / facts as f64;
+        eprintln!("fact rules: precision {precision:.2}, recall {recall:.2}; wrong: {wrong:?}");
+        assert!(precision >= 0.9, "precision {precision:.2}: {wrong:?}");
+        assert!(recall >= 0.7, "recall {recall:.2}: {wrong:?}");
+    }
+
+    #[test]
+    fn facts_about_one_subject_share_an_id_prefix() {
+        let turn = |id: &str, text: &str| SourceTurn {
+            id: id.into(),
+            session: "s".into(),
+            time: chrono::DateTime::UNIX_EPOCH,
+            speaker: "Maya".into(),
+            text: text.into(),
+        };
+        let old = extract(&turn("t1", "My favourite tea is green tea."));
+        let new = extract(&turn("t9", "My favourite tea is rooibos now."));
+        assert_eq!(old[0].subject, "maya|favourite tea");
+        assert_eq!(old[0].text, "Maya's favourite tea is green tea.");
+        assert!(new[0].id.starts_with(&subject_prefix(&old[0].subject)));
+        assert_ne!(old[0].id, new[0].id);
+        assert_eq!(
+            prefix_of(&new[0].id),
+            Some(subject_prefix(&old[0].subject).as_str())
+        );
+        assert_eq!(prefix_of("n-0193abc"), None);
+    }
+}
