@@ -226,15 +226,14 @@ pub async fn run(
         let first = hybrid.iter().position(|f| is_evidence(&f.memory));
         tally.reciprocal_ranks += first.map_or(0.0, |rank| 1.0 / (rank + 1) as f64);
         tally.recall_empty += usize::from(recall.is_none());
-        let recalled_ids: Vec<&str> = recall
-            .iter()
-            .flat_map(|r| r.items.iter().map(|i| i.id.as_str()))
-            .collect();
-        tally.recall_has_evidence += usize::from(
-            hybrid
-                .iter()
-                .any(|f| is_evidence(&f.memory) && recalled_ids.contains(&f.memory.id.as_str())),
-        );
+        // Any kind counts (a fact or summary citing an evidence turn holds the evidence too).
+        let mut holds_evidence = false;
+        for item in recall.iter().flat_map(|r| r.items.iter()) {
+            if let Some(m) = memory.store().get(&item.id).await? {
+                holds_evidence |= is_evidence(&m);
+            }
+        }
+        tally.recall_has_evidence += usize::from(holds_evidence);
         if q.evidence.is_empty() {
             unanswerable_best.push(
                 hybrid
