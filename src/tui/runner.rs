@@ -279,9 +279,14 @@ async fn run_effect(
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("memory {id} no longer exists"))?;
             let sources = source_turns(app, &found);
+            let chain = match found.kind {
+                MemoryKind::Fact => memory.store().fact_chain(&found.id).await?,
+                _ => Vec::new(),
+            };
             send(Msg::MemoryOpened(MemoryDetail {
                 memory: found,
                 sources,
+                chain: if chain.len() > 1 { chain } else { Vec::new() },
             }));
         }
         Effect::SaveMemory { id, text } => {

@@ -326,6 +326,8 @@ pub struct MemoryDetail {
     pub memory: Memory,
     /// (turn id, speaker, text) of each source turn still in its transcript.
     pub sources: Vec<(String, String, String)>,
+    /// For a fact: every fact about the same subject, oldest first (the newest is recalled).
+    pub chain: Vec<Memory>,
 }
 
 /// What the memory browser is doing.

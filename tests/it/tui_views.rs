@@ -266,6 +266,7 @@ fn memory_browser_with_a_memory_open() {
                     "Water them once.".into(),
                 ),
             ],
+            chain: Vec::new(),
         }),
     );
     assert_eq!(s.screen, Screen::Memories);
@@ -365,6 +366,7 @@ fn every_screen() -> Vec<(&'static str, State)> {
                 "user".into(),
                 "I planted twelve tulip bulbs.".into(),
             )],
+            chain: Vec::new(),
         }),
     );
     screens.push(("memory_open", open));
@@ -616,6 +618,7 @@ fn a_hostile_speaker_name_in_a_memory_source_is_drawn_without_its_escapes() {
                 "Eve\u{1b}]2;PWNED\u{7}\u{1b}[2J".into(),
                 "hello".into(),
             )],
+            chain: Vec::new(),
         }),
     );
     let screen = draw(&s, 100, 20);
@@ -624,4 +627,34 @@ fn a_hostile_speaker_name_in_a_memory_source_is_drawn_without_its_escapes() {
         !screen.contains('\u{1b}') && !screen.contains("PWNED"),
         "{screen}"
     );
+}
+
+#[test]
+fn an_open_fact_shows_the_facts_it_superseded_and_which_is_current() {
+    let mut s = browser();
+    let at = |month: u32| Utc.with_ymd_and_hms(2026, month, 1, 10, 0, 0).unwrap();
+    let fact = |id: &str, text: &str, month: u32| {
+        let mut m = Memory::new(MemoryKind::Fact, text.into(), vec![], at(month));
+        m.id = id.into();
+        m
+    };
+    let old = fact("f-0123456789-aaa", "Maya's favourite tea is green tea.", 3);
+    let new = fact(
+        "f-0123456789-bbb",
+        "Maya's favourite tea is rooibos now.",
+        10,
+    );
+    update(
+        &mut s,
+        Msg::MemoryOpened(MemoryDetail {
+            memory: old.clone(),
+            sources: vec![],
+            chain: vec![old, new],
+        }),
+    );
+    let screen = draw(&s, 100, 24);
+    assert!(screen.contains("about the same, oldest first"), "{screen}");
+    assert!(screen.contains("▶ superseded"), "{screen}");
+    assert!(screen.contains("  current"), "{screen}");
+    assert!(screen.contains("rooibos now"), "{screen}");
 }

@@ -706,6 +706,7 @@ mod tests {
             Msg::MemoryOpened(MemoryDetail {
                 memory: memories[0].clone(),
                 sources: vec![],
+                chain: Vec::new(),
             }),
         );
         assert_eq!(

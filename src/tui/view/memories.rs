@@ -194,9 +194,9 @@ fn memory_detail(state: &State, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width.max(1);
-    let (memory, sources) = match &m.detail {
-        Some(d) => (Some(&d.memory), d.sources.as_slice()),
-        None => (m.items.get(m.selected).map(|i| &i.memory), &[][..]),
+    let (memory, sources, chain) = match &m.detail {
+        Some(d) => (Some(&d.memory), d.sources.as_slice(), d.chain.as_slice()),
+        None => (m.items.get(m.selected).map(|i| &i.memory), &[][..], &[][..]),
     };
     let Some(memory) = memory else {
         frame.render_widget(
@@ -234,6 +234,31 @@ fn memory_detail(state: &State, frame: &mut Frame, area: Rect) {
         width,
         theme.assistant,
     ));
+    if chain.len() > 1 {
+        lines.push(Line::default());
+        lines.push(Line::from(Span::styled(
+            "about the same, oldest first (the newest is recalled):",
+            theme.heading,
+        )));
+        let newest = chain.len() - 1;
+        for (i, fact) in chain.iter().enumerate() {
+            let status = match (fact.id == memory.id, i == newest) {
+                (true, true) => "▶ current",
+                (true, false) => "▶ superseded",
+                (false, true) => "  current",
+                (false, false) => "  superseded",
+            };
+            lines.push(Line::from(Span::styled(
+                format!("{status} · {}", time_of(state, fact.time_start)),
+                theme.meta,
+            )));
+            lines.extend(markdown::plain(
+                &for_screen(&fact.text),
+                width,
+                theme.assistant,
+            ));
+        }
+    }
     if !sources.is_empty() {
         lines.push(Line::default());
         lines.push(Line::from(Span::styled("from these turns:", theme.heading)));
