@@ -43,10 +43,35 @@ impl LlamaAttention for Attention {
     ) -> Result<llama_cpp_2::model::LlamaModel, llama_cpp_2::LlamaModelLoadError> {
         let mut params = std::pin::pin!(llama_cpp_2::model::params::LlamaModelParams::default());
         for (key, value) in self.model_overrides() {
-            params.as_mut().append_kv_override(key, value);
+            without_stderr(|| params.as_mut().append_kv_override(key, value));
         }
         llama_cpp_2::model::LlamaModel::load_from_file(backend, path, &params)
     }
+}
+
+/// Runs `f` with standard error pointed at /dev/null. llama-cpp-2 0.1.160's `append_kv_override`
+/// prints a debug line ("saved ptr: 0x…") there, which would land on the chat's screen and in
+/// every `ask --attention window:W`. (Anything another thread writes to stderr in that instant is
+/// lost; the log file is unaffected.)
+fn without_stderr<T>(f: impl FnOnce() -> T) -> T {
+    use std::os::fd::AsRawFd;
+    let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") else {
+        return f();
+    };
+    // SAFETY: plain descriptor calls on fd 2 and descriptors this function owns.
+    let saved = unsafe { libc::dup(2) };
+    if saved < 0 || unsafe { libc::dup2(null.as_raw_fd(), 2) } < 0 {
+        if saved >= 0 {
+            unsafe { libc::close(saved) };
+        }
+        return f();
+    }
+    let out = f();
+    unsafe {
+        libc::dup2(saved, 2);
+        libc::close(saved);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -384,3 +384,24 @@ fn bench_attention_prints_one_run_per_model_and_strategy_with_growing_points() {
     assert!(kv(1, 1) < kv(0, 1));
     assert!(kv(2, 1) < kv(0, 1));
 }
+
+#[test]
+fn loading_a_model_with_attention_overrides_prints_nothing_on_stderr() {
+    // llama-cpp-2 prints "saved ptr: 0x…" when an override is added; in the chat that would be
+    // drawn over the screen.
+    let data = crate::common::DataDir::new();
+    let out = data.run(
+        &[
+            "ask",
+            "--new",
+            "--attention",
+            "window:64",
+            "--max-tokens",
+            "2",
+            "hi",
+        ],
+        true,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("saved ptr"), "{err}");
+}
