@@ -253,10 +253,7 @@ fn content_words(text: &str) -> std::collections::HashSet<String> {
 fn shares_a_content_word(question: &str, memory: &str) -> bool {
     let said: String = memory
         .lines()
-        .map(|line| match line.split_once(": ") {
-            Some((speaker, rest)) if !speaker.contains(' ') => rest,
-            _ => line,
-        })
+        .map(without_speaker)
         .collect::<Vec<_>>()
         .join("\n");
     !content_words(question).is_disjoint(&content_words(&said))
@@ -274,13 +271,18 @@ pub struct RecallContext {
     pub evicted: std::collections::HashSet<String>,
 }
 
+/// A line of a memory without its "speaker: " label (a single word of at most 40 characters).
+fn without_speaker(line: &str) -> &str {
+    match line.split_once(": ") {
+        Some((speaker, rest)) if !speaker.contains(' ') && speaker.len() <= 40 => rest,
+        _ => line,
+    }
+}
+
 /// Text compared for sameness: without speaker labels, case and spacing.
 fn sameness_key(text: &str) -> String {
     text.lines()
-        .map(|line| match line.split_once(": ") {
-            Some((speaker, rest)) if !speaker.contains(' ') && speaker.len() <= 40 => rest,
-            _ => line,
-        })
+        .map(without_speaker)
         .flat_map(|line| line.split_whitespace())
         .map(str::to_lowercase)
         .collect::<Vec<_>>()

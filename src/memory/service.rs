@@ -26,6 +26,14 @@ pub enum MemoryError {
     Invalid(String),
 }
 
+/// Vector hits (with their similarity) and BM25 hits of one search, best first.
+type Candidates = (Vec<(super::fuse::Hit, f32)>, Vec<super::fuse::Hit>);
+
+/// Candidates each side of the hybrid search fetches for `k` results.
+fn candidate_count(k: usize) -> usize {
+    (k * 2).max(20)
+}
+
 /// How much a memory from the span a question names outranks one from any time.
 pub const DATED_BOOST: f64 = 2.0;
 
@@ -207,18 +215,24 @@ impl MemoryService {
             before: Some(filter.before.map_or(span.end, |b| b.min(span.end))),
             ..filter.clone()
         };
+        // One embedding serves both searches.
+        let query = self.embed_one(text).await?;
         let (dated, all) = tokio::join!(
-            self.search_once(text, k, &within, now),
-            self.search_once(text, k, filter, now)
+            self.candidates(text, &query, k, &within),
+            self.candidates(text, &query, k, filter)
         );
-        let mut merged: Vec<Found> = dated?
+        let (dated, all) = (
+            self.ranked(dated?, &query, k, now),
+            self.ranked(all?, &query, k, now),
+        );
+        let mut merged: Vec<Found> = dated
             .into_iter()
             .map(|f| Found {
                 score: f.score * DATED_BOOST,
                 ..f
             })
             .collect();
-        for found in all? {
+        for found in all {
             if !merged.iter().any(|m| m.memory.id == found.memory.id) {
                 merged.push(found);
             }
@@ -228,6 +242,7 @@ impl MemoryService {
         Ok(merged)
     }
 
+    /// One search over `filter`: BM25 runs while the query is embedded and searched by meaning.
     async fn search_once(
         &self,
         text: &str,
@@ -235,24 +250,55 @@ impl MemoryService {
         filter: &MemoryFilter,
         now: DateTime<Utc>,
     ) -> Result<Vec<Found>, MemoryError> {
-        let candidates = (k * 2).max(20);
-        // The full-text search needs no embedding: it runs while the query is embedded and
-        // searched by meaning.
         let by_meaning = async {
-            let vector = self
-                .embed(&[text.to_string()])
-                .await?
-                .pop()
-                .unwrap_or_default();
+            let query = self.embed_one(text).await?;
             let hits = self
                 .store
-                .vector_search_scored(&vector, candidates, filter)
+                .vector_search_scored(&query, candidate_count(k), filter)
                 .await?;
-            Ok::<_, MemoryError>((vector, hits))
+            Ok::<_, MemoryError>((query, hits))
         };
-        let (by_vector, by_text) =
-            tokio::join!(by_meaning, self.store.text_search(text, candidates, filter));
+        let (by_vector, by_text) = tokio::join!(
+            by_meaning,
+            self.store.text_search(text, candidate_count(k), filter)
+        );
         let ((query, by_vector), by_text) = (by_vector?, by_text?);
+        Ok(self.ranked((by_vector, by_text), &query, k, now))
+    }
+
+    async fn embed_one(&self, text: &str) -> Result<Vec<f32>, MemoryError> {
+        Ok(self
+            .embed(&[text.to_string()])
+            .await?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// Vector and BM25 candidates for an already embedded query.
+    async fn candidates(
+        &self,
+        text: &str,
+        query: &[f32],
+        k: usize,
+        filter: &MemoryFilter,
+    ) -> Result<Candidates, MemoryError> {
+        let (by_vector, by_text) = tokio::join!(
+            self.store
+                .vector_search_scored(query, candidate_count(k), filter),
+            self.store.text_search(text, candidate_count(k), filter)
+        );
+        Ok((by_vector?, by_text?))
+    }
+
+    /// The candidates fused and scored, each with its similarity to `query` and whether its
+    /// words matched.
+    fn ranked(
+        &self,
+        (by_vector, by_text): Candidates,
+        query: &[f32],
+        k: usize,
+        now: DateTime<Utc>,
+    ) -> Vec<Found> {
         let similarity: std::collections::HashMap<String, f32> = by_vector
             .iter()
             .map(|(hit, s)| (hit.id.clone(), *s))
@@ -261,17 +307,17 @@ impl MemoryService {
         let words: std::collections::HashSet<String> =
             by_text.iter().map(|hit| hit.id.clone()).collect();
         let fused = fuse(by_vector, by_text, now, self.ranking, k);
-        Ok(fused
+        fused
             .into_iter()
             .map(|(memory, score)| Found {
                 // A hit only the full-text search found is compared with the query here.
                 similarity: similarity.get(&memory.id).copied().or_else(|| {
-                    (!memory.vector.is_empty()).then(|| super::fuse::cosine(&query, &memory.vector))
+                    (!memory.vector.is_empty()).then(|| super::fuse::cosine(query, &memory.vector))
                 }),
                 words_match: words.contains(&memory.id),
                 memory,
                 score,
             })
-            .collect())
+            .collect()
     }
 }

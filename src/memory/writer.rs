@@ -27,6 +27,36 @@ fn check_size(text: &str) -> Result<(), MemoryError> {
     Ok(())
 }
 
+/// A memory of what was said in a chunk's turns (the chunk itself, or a fact from it): dated and
+/// placed in its session like the chunk.
+struct Said<'c> {
+    id: &'c str,
+    kind: MemoryKind,
+    text: &'c str,
+    chunk: &'c Chunk,
+    source_turns: Vec<String>,
+}
+
+impl Said<'_> {
+    fn memory(self, vector: Vec<f32>, now: chrono::DateTime<Utc>) -> Memory {
+        Memory {
+            id: self.id.to_string(),
+            kind: self.kind,
+            text: self.text.to_string(),
+            vector,
+            session: Some(self.chunk.session.clone()),
+            time_start: self.chunk.time_start,
+            time_end: self.chunk.time_end,
+            source_turns: self.source_turns,
+            created: now,
+            updated: now,
+            pinned: false,
+            recall_count: 0,
+            last_recalled: None,
+        }
+    }
+}
+
 /// Write access to the memory store, borrowed from a held writer lock.
 pub struct MemoryWriter<'a> {
     memory: &'a MemoryService,
@@ -76,20 +106,15 @@ impl<'a> MemoryWriter<'a> {
             let memories: Vec<Memory> = batch
                 .iter()
                 .zip(vectors)
-                .map(|(c, vector)| Memory {
-                    id: c.id.clone(),
-                    kind: MemoryKind::Chunk,
-                    text: c.text.clone(),
-                    vector,
-                    session: Some(c.session.clone()),
-                    time_start: c.time_start,
-                    time_end: c.time_end,
-                    source_turns: c.source_turns.clone(),
-                    created: now,
-                    updated: now,
-                    pinned: false,
-                    recall_count: 0,
-                    last_recalled: None,
+                .map(|(c, vector)| {
+                    Said {
+                        id: &c.id,
+                        kind: MemoryKind::Chunk,
+                        text: &c.text,
+                        chunk: c,
+                        source_turns: c.source_turns.clone(),
+                    }
+                    .memory(vector, now)
                 })
                 .collect();
             self.memory.store().upsert(&memories).await?;
@@ -114,20 +139,15 @@ impl<'a> MemoryWriter<'a> {
         let facts: Vec<Memory> = drafts
             .iter()
             .zip(vectors)
-            .map(|((chunk, fact), vector)| Memory {
-                id: fact.id.clone(),
-                kind: MemoryKind::Fact,
-                text: fact.text.clone(),
-                vector,
-                session: Some(chunk.session.clone()),
-                time_start: chunk.time_start,
-                time_end: chunk.time_end,
-                source_turns: vec![fact.turn.clone()],
-                created: now,
-                updated: now,
-                pinned: false,
-                recall_count: 0,
-                last_recalled: None,
+            .map(|((chunk, fact), vector)| {
+                Said {
+                    id: &fact.id,
+                    kind: MemoryKind::Fact,
+                    text: &fact.text,
+                    chunk,
+                    source_turns: vec![fact.turn.clone()],
+                }
+                .memory(vector, now)
             })
             .collect();
         self.memory.store().upsert(&facts).await?;

@@ -328,31 +328,18 @@ async fn run_effect(
             send(Msg::MemoryRestored(memory));
         }
         Effect::Remember(text) => {
-            let memory = written(
-                write(
-                    app,
-                    cell,
-                    WriteOp::Add {
-                        kind: MemoryKind::Note,
-                        text,
-                    },
-                )
-                .await?,
-            )?;
-            send(Msg::Remembered(memory));
+            let note = WriteOp::Add {
+                kind: MemoryKind::Note,
+                text,
+            };
+            send(Msg::Remembered(written(write(app, cell, note).await?)?));
         }
         Effect::AddNote(text) => {
-            let memory = written(
-                write(
-                    app,
-                    cell,
-                    WriteOp::Add {
-                        kind: MemoryKind::Note,
-                        text,
-                    },
-                )
-                .await?,
-            )?;
+            let note = WriteOp::Add {
+                kind: MemoryKind::Note,
+                text,
+            };
+            let memory = written(write(app, cell, note).await?)?;
             send(Msg::MemorySaved {
                 notice: "note saved".into(),
                 memory,
