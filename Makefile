@@ -9,12 +9,12 @@ CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/mneme
 ARGS ?=
 
-.PHONY: run test deps models build lint fmt bench
+.PHONY: run test deps models llama-server build lint fmt bench
 
 run: deps models build
 	$(BIN) $(ARGS)
 
-test: deps models
+test: deps models llama-server
 	$(CARGO) test --release --locked
 
 deps:
@@ -22,6 +22,10 @@ deps:
 
 models:
 	@python3 scripts/fetch-models.py
+
+# llama.cpp's own OpenAI-compatible server, built once outside the clone, for the openai backend's tests.
+llama-server:
+	@python3 scripts/build-llama-server.py > /dev/null
 
 build:
 	$(CARGO) build --release --locked

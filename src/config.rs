@@ -107,10 +107,45 @@ impl Default for MemoryConfig {
     }
 }
 
+/// Where replies are generated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// llama.cpp in this process, on the GGUF file named by `model.chat`.
+    #[default]
+    Local,
+    /// A server speaking the OpenAI chat API (llama.cpp's `llama-server`, vLLM, Ollama…).
+    #[value(name = "openai")]
+    #[serde(rename = "openai")]
+    OpenAi,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Local => "local",
+            Backend::OpenAi => "openai",
+        }
+    }
+}
+
+/// An OpenAI-compatible model server. The API key is never stored here: it is read from
+/// `MNEME_OPENAI_API_KEY` or `OPENAI_API_KEY`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OpenAiConfig {
+    /// The API's base URL, ending in `/v1` (`MNEME_OPENAI_BASE_URL` or `OPENAI_BASE_URL` override it).
+    pub base_url: String,
+    /// The server's model name; empty takes the first one it lists (`MNEME_OPENAI_MODEL` overrides it).
+    pub model: String,
+}
+
 /// The chat model and its context.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
+    /// `local` (llama.cpp here) or `openai` (an OpenAI-compatible server, see `[model.openai]`).
+    pub backend: Backend,
     /// A fetched model's name (see `mneme models list`) or a path to any GGUF file.
     pub chat: String,
     /// A llama.cpp built-in chat template name for models without their own; empty uses the model's.
@@ -121,16 +156,20 @@ pub struct ModelConfig {
     pub threads: u32,
     /// Prompt tokens decoded per batch.
     pub batch_size: u32,
+    /// The server used by `backend = "openai"`.
+    pub openai: OpenAiConfig,
 }
 
 impl Default for ModelConfig {
     fn default() -> Self {
         Self {
+            backend: Backend::Local,
             chat: "smollm2-135m".into(),
             template: String::new(),
             context_size: 4096,
             threads: 0,
             batch_size: 512,
+            openai: OpenAiConfig::default(),
         }
     }
 }
@@ -238,6 +277,7 @@ impl Config {
 
     /// Parses TOML text; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &Path) -> Result<Self, ConfigError> {
+        refuse_stored_secrets(text, origin)?;
         let config: Config = toml::from_str(text).map_err(|e| invalid(text, origin, &e))?;
         config.validate(text, origin)?;
         Ok(config)
@@ -273,6 +313,13 @@ impl Config {
             "must be between 1 and 65536",
         )?;
         check(m.threads <= 1024, "threads", "must be at most 1024")?;
+        check(
+            m.openai.base_url.is_empty()
+                || m.openai.base_url.starts_with("http://")
+                || m.openai.base_url.starts_with("https://"),
+            "base_url",
+            "must start with http:// or https://",
+        )?;
         check(
             (0.0..=5.0).contains(&g.temperature),
             "temperature",
@@ -346,6 +393,27 @@ impl Config {
     }
 }
 
+/// An API key in the config would sit in clear text in a file that is easy to share: it is
+/// refused with a pointer to the environment variable instead of a bare "unknown key".
+fn refuse_stored_secrets(text: &str, origin: &Path) -> Result<(), ConfigError> {
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return Ok(());
+    };
+    let openai = value
+        .get("model")
+        .and_then(|m| m.get("openai"))
+        .and_then(|o| o.as_table());
+    match openai.and_then(|o| o.keys().find(|k| k.contains("key") || k.contains("token"))) {
+        Some(key) => Err(ConfigError::Invalid {
+            path: origin.into(),
+            line: line_of_key(text, key),
+            key: format!("key `{key}`: "),
+            message: "API keys are not stored in the config: set MNEME_OPENAI_API_KEY or OPENAI_API_KEY in the environment".into(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn invalid(text: &str, origin: &Path, err: &toml::de::Error) -> ConfigError {
     let offset = err.span().map(|s| s.start).unwrap_or(0).min(text.len());
     let line = 1 + text[..offset].matches('\n').count();
@@ -381,6 +449,26 @@ mod tests {
     #[test]
     fn default_file_parses_to_defaults() {
         assert_eq!(parse(DEFAULT_CONFIG_TOML).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn an_api_key_in_the_config_is_refused_with_where_it_belongs() {
+        let err = parse("[model.openai]\nbase_url = \"http://x/v1\"\napi_key = \"sk-1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":3:"), "{err}");
+        assert!(err.contains("OPENAI_API_KEY"), "{err}");
+    }
+
+    #[test]
+    fn backend_and_server_parse() {
+        let config =
+            parse("[model]\nbackend = \"openai\"\n[model.openai]\nbase_url = \"http://127.0.0.1:8080/v1\"\n")
+                .unwrap();
+        assert_eq!(config.model.backend, Backend::OpenAi);
+        assert_eq!(config.model.openai.base_url, "http://127.0.0.1:8080/v1");
+        assert!(parse("[model]\nbackend = \"remote\"\n").is_err());
+        assert!(parse("[model.openai]\nbase_url = \"127.0.0.1:8080\"\n").is_err());
     }
 
     #[test]

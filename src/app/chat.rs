@@ -178,7 +178,8 @@ impl Chat {
             self.conversation = Some(conversation);
             return Ok(Readiness::Restored(tokens));
         }
-        if !reread || conversation.session.turns.is_empty() {
+        // A model server reads the history with the next question; nothing can be kept here.
+        if !reread || conversation.session.turns.is_empty() || !self.engine.keeps_state() {
             self.conversation = Some(conversation);
             return Ok(Readiness::Deferred);
         }

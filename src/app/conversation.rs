@@ -114,6 +114,9 @@ impl Conversation {
     /// Restores the session's saved KV cache when this model and these settings made it.
     /// Returns the number of restored tokens; `None` means the next turn re-reads the history.
     pub async fn restore_cache(&self, engine: &Engine) -> Option<usize> {
+        if !engine.keeps_state() {
+            return None;
+        }
         let kv = self.store.kv_state_path(self.session.id());
         let key: CacheKey =
             serde_json::from_slice(&std::fs::read(Self::key_path(&kv)).ok()?).ok()?;
@@ -178,7 +181,7 @@ impl Conversation {
         turn.stop = Some(completion.stop);
         turn.interrupted = completion.stop == StopReason::Cancelled;
         let turn = self.keep(turn)?;
-        if !self.incognito {
+        if !self.incognito && engine.keeps_state() {
             self.save_cache(engine).await;
         }
         Ok(turn)

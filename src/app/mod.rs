@@ -10,13 +10,22 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use crate::config::Config;
-use crate::engine::{Engine, EngineSettings};
+use crate::engine::{Engine, EngineSettings, EngineSpec};
 use crate::memory::embed::Embedder;
 use crate::memory::service::MemoryService;
 use crate::memory::store::MemoryStore;
 use crate::models::Catalog;
 use crate::paths::Paths;
 use crate::session::SessionStore;
+
+/// The command line's choices of engine, over the config's.
+#[derive(Debug, Clone, Default)]
+pub struct EngineChoice {
+    pub backend: Option<crate::config::Backend>,
+    /// A fetched model's name or a GGUF path; with a model server, the server's model name.
+    pub model: Option<String>,
+    pub attention: Option<crate::engine::Attention>,
+}
 
 /// What every front end shares: where things are and the config.
 pub struct App {
@@ -119,13 +128,21 @@ impl App {
         })
     }
 
-    /// Loads the chat model (seconds); errors are one clear line.
-    pub async fn load_engine(
-        &self,
-        model: Option<&str>,
-        attention: Option<crate::engine::Attention>,
-    ) -> Result<Engine> {
-        Ok(Engine::spawn(self.engine_settings_with(model, attention)?).await?)
+    /// Loads the chat model (seconds) or connects to the model server; errors are one clear line.
+    pub async fn load_engine(&self, choice: &EngineChoice) -> Result<Engine> {
+        let spec = EngineSpec::from_config(
+            &self.catalog(),
+            &self.config,
+            choice.backend,
+            choice.model.as_deref(),
+            choice.attention,
+        )?;
+        Ok(Engine::start(spec).await?)
+    }
+
+    /// What to tell the user about `choice` before the engine starts (see `EngineSpec::notice`).
+    pub fn engine_notice(&self, choice: &EngineChoice) -> Option<String> {
+        EngineSpec::notice(&self.config, choice.backend, choice.attention)
     }
 }
 

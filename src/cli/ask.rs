@@ -58,9 +58,14 @@ pub struct AskArgs {
     /// Attention: full, sliding:W[:S], window:W or alibi:M (default: the config's).
     #[arg(long, value_name = "STRATEGY")]
     pub attention: Option<crate::engine::Attention>,
-    /// A fetched model's name or a GGUF path, for this question only.
+    /// A fetched model's name or a GGUF path, for this question only (with `--backend openai`:
+    /// the server's model name).
     #[arg(long, value_name = "NAME|PATH")]
     pub model: Option<String>,
+    /// Where the reply comes from: `local` (llama.cpp here) or `openai` (an OpenAI-compatible
+    /// server at OPENAI_BASE_URL); default: the config's `model.backend`.
+    #[arg(long, value_name = "BACKEND")]
+    pub backend: Option<crate::config::Backend>,
 }
 
 /// What `ask --json` prints.
@@ -129,9 +134,15 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
     let question = read_question(args)?;
     app.ensure_daemon().await;
     let session = app.pick_session(args.session.as_deref(), args.resume)?;
-    let engine = app
-        .load_engine(args.model.as_deref(), args.attention)
-        .await?;
+    let choice = crate::app::EngineChoice {
+        backend: args.backend,
+        model: args.model.clone(),
+        attention: args.attention,
+    };
+    if let Some(notice) = app.engine_notice(&choice) {
+        eprintln!("mneme: {notice}");
+    }
+    let engine = app.load_engine(&choice).await?;
     let model = engine.info().name.clone();
     let mut chat = Chat::new(app.clone(), engine, SharedMemory::default());
     let restored = match chat.open(session, false, |_, _| {}).await? {

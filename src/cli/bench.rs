@@ -379,7 +379,7 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
             let writer = scratch.memory.writer(&scratch.lock);
             let engine = match answers {
                 0 => None,
-                _ => Some(app.load_engine(None, None).await?),
+                _ => Some(app.load_engine(&Default::default()).await?),
             };
             let answering = engine
                 .as_ref()

@@ -27,9 +27,13 @@ pub struct ChatArgs {
     /// Attention: full, sliding:W[:S], window:W or alibi:M (default: the config's).
     #[arg(long, value_name = "STRATEGY")]
     pub attention: Option<crate::engine::Attention>,
-    /// A fetched model's name or a GGUF path.
+    /// A fetched model's name or a GGUF path (with `--backend openai`: the server's model name).
     #[arg(long, value_name = "NAME|PATH")]
     pub model: Option<String>,
+    /// Where replies come from: `local` (llama.cpp here) or `openai` (an OpenAI-compatible
+    /// server at OPENAI_BASE_URL); default: the config's `model.backend`.
+    #[arg(long, value_name = "BACKEND")]
+    pub backend: Option<crate::config::Backend>,
     /// Recall memories but write nothing: no transcript, no memory, no KV state.
     #[arg(long, conflicts_with_all = ["new", "resume", "session"])]
     pub incognito: bool,
@@ -44,12 +48,19 @@ pub async fn run(cli: &Cli, args: &ChatArgs) -> Result<ExitCode> {
     } else {
         Opening::Saved(app.pick_session(args.session.as_deref(), args.resume)?)
     };
-    let engine = app
-        .load_engine(args.model.as_deref(), args.attention)
-        .await?;
+    let choice = crate::app::EngineChoice {
+        backend: args.backend,
+        model: args.model.clone(),
+        attention: args.attention,
+    };
+    let notice = app.engine_notice(&choice);
+    let engine = app.load_engine(&choice).await?;
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        crate::tui::runner::run(app, engine, opening).await?;
+        crate::tui::runner::run(app, engine, opening, notice).await?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(notice) = notice {
+        eprintln!("mneme: {notice}");
     }
     lines(app, engine, opening).await
 }

@@ -11,6 +11,32 @@ use super::{App, Cli};
 use crate::config::Config;
 use crate::models::{ArtifactState, Catalog};
 
+/// With `backend = "openai"`: the server answers, lists its models, and serves the one asked for.
+async fn check_model_server(report: &mut Report, config: &Config) {
+    if config.model.backend != crate::config::Backend::OpenAi {
+        return;
+    }
+    let settings = crate::engine::openai::OpenAiSettings::resolve(
+        &config.model,
+        |name| std::env::var(name).ok(),
+        None,
+    );
+    let key = if settings.api_key.is_some() {
+        "key set"
+    } else {
+        "no key"
+    };
+    let base_url = settings.base_url.clone();
+    match crate::engine::Engine::connect(settings).await {
+        Ok(engine) => report.line(
+            true,
+            "model server",
+            format!("{base_url} serves `{}` ({key})", engine.info().name),
+        ),
+        Err(e) => report.line(false, "model server", e.to_string()),
+    }
+}
+
 struct Report {
     failures: usize,
 }
@@ -66,12 +92,15 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
         );
     }
     if let Ok(config) = &config {
+        check_model_server(&mut report, config).await;
         let chosen = catalog.resolve_chat(&config.model.chat);
+        let remote = config.model.backend == crate::config::Backend::OpenAi;
         report.line(
-            chosen.is_ok(),
+            chosen.is_ok() || remote,
             "chat model",
             match chosen {
                 Ok(m) => format!("{} ({})", m.name, m.path.display()),
+                Err(e) if remote => format!("not used with backend = \"openai\" ({e})"),
                 Err(e) => e.to_string(),
             },
         );

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::{ChatMessage, Engine, EngineSettings, GenerateRequest, Role, SamplingParams};
+use crate::engine::{ChatMessage, Engine, EngineSpec, GenerateRequest, Role, SamplingParams};
 use crate::memory::fuse::cosine;
 use crate::memory::writer::MemoryWriter;
 use crate::memory::{Memory, MemoryFilter, MemoryKind};
@@ -201,7 +201,8 @@ fn quote(turn: &Turn) -> String {
 pub struct Consolidator<'a> {
     pub memory: &'a MemoryWriter<'a>,
     pub sessions: &'a SessionStore,
-    pub settings: EngineSettings,
+    /// The chat model that writes the summaries (local, or the configured model server).
+    pub engine: EngineSpec,
     pub cancel: CancellationToken,
 }
 
@@ -248,8 +249,7 @@ impl Consolidator<'_> {
             rss_peak_bytes: rss_idle,
         };
         if !inputs.is_empty() {
-            let settings = self.settings.clone();
-            let engine = Engine::spawn(settings).await?;
+            let engine = Engine::start(self.engine.clone()).await?;
             report.rss_peak_bytes = report.rss_peak_bytes.max(rss_bytes());
             for input in &inputs {
                 if self.cancel.is_cancelled() {

@@ -10,7 +10,7 @@ use super::forget::{self, ForgetReport};
 use super::ingest::{self, IngestReport};
 use crate::config::Config;
 use crate::consolidate::{ConsolidationLog, Consolidator, DayRecord, DayReport, local_day};
-use crate::engine::EngineSettings;
+use crate::engine::EngineSpec;
 use crate::memory::service::MemoryError;
 use crate::memory::store::Upkeep;
 use crate::memory::writer::MemoryWriter;
@@ -249,9 +249,11 @@ impl<'a> Writer<'a> {
         let consolidator = Consolidator {
             memory: &self.memory,
             sessions: &sessions,
-            settings: EngineSettings::from_config(
+            engine: EngineSpec::from_config(
                 &Catalog::new(&self.paths.models_dir),
-                &self.config.model,
+                &self.config,
+                None,
+                None,
                 None,
             )?,
             cancel: self.cancel.clone(),

@@ -2,8 +2,10 @@
 
 pub mod attention;
 mod backend;
+pub mod openai;
 pub mod prompt;
 pub mod sampling;
+mod sse;
 pub mod utf8;
 pub mod window;
 mod worker;
@@ -127,11 +129,65 @@ pub struct Completion {
     pub stats: TurnStats,
 }
 
+/// Which engine to start: llama.cpp here, or a model server.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineSpec {
+    Local(EngineSettings),
+    OpenAi(openai::OpenAiSettings),
+}
+
+impl EngineSpec {
+    /// The engine the config asks for, with command-line choices over it; a server's URL, model
+    /// and key come from the environment as `OpenAiSettings::resolve` says.
+    pub fn from_config(
+        catalog: &crate::models::Catalog,
+        config: &crate::config::Config,
+        backend: Option<crate::config::Backend>,
+        model: Option<&str>,
+        attention: Option<Attention>,
+    ) -> Result<Self, crate::models::ModelError> {
+        Ok(match backend.unwrap_or(config.model.backend) {
+            crate::config::Backend::Local => {
+                let mut settings = EngineSettings::from_config(catalog, &config.model, model)?;
+                settings.attention = attention.unwrap_or(config.attention.strategy);
+                EngineSpec::Local(settings)
+            }
+            crate::config::Backend::OpenAi => EngineSpec::OpenAi(openai::OpenAiSettings::resolve(
+                &config.model,
+                |name| std::env::var(name).ok(),
+                model,
+            )),
+        })
+    }
+
+    /// What the user should know before it starts: an attention strategy set for a model
+    /// server does nothing (the server decides how its model attends).
+    pub fn notice(
+        config: &crate::config::Config,
+        backend: Option<crate::config::Backend>,
+        attention: Option<Attention>,
+    ) -> Option<String> {
+        let remote = backend.unwrap_or(config.model.backend) == crate::config::Backend::OpenAi;
+        let strategy = attention.unwrap_or(config.attention.strategy);
+        (remote && strategy != Attention::Full).then(|| {
+            format!(
+                "attention strategy `{strategy}` applies only to the local backend; the model server decides its own attention"
+            )
+        })
+    }
+}
+
 /// Facts about the loaded model.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelInfo {
     pub name: String,
+    /// The GGUF file (local backend; empty for a server).
     pub path: PathBuf,
+    /// `local` or `openai`.
+    pub backend: String,
+    /// The server's base URL (openai backend).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
     pub architecture: String,
     pub description: String,
     pub layers: u32,
@@ -168,6 +224,9 @@ pub enum EngineError {
     PromptTooLong { tokens: usize, context: usize },
     #[error("llama.cpp failed: {0}")]
     Llama(String),
+    /// The model server could not be reached, refused, failed, or sent something unreadable.
+    #[error("{0}")]
+    Server(String),
     #[error("the engine thread has stopped")]
     Stopped,
 }
@@ -180,11 +239,19 @@ enum Command {
     Reset,
 }
 
-/// A handle to the engine thread. Dropping it stops the thread.
+/// A handle to the engine: the thread that owns llama.cpp (dropping the handle stops it), or a
+/// model server's client.
 pub struct Engine {
-    commands: Option<mpsc::Sender<Command>>,
+    inner: Inner,
     info: ModelInfo,
-    thread: Option<JoinHandle<()>>,
+}
+
+enum Inner {
+    Local {
+        commands: Option<mpsc::Sender<Command>>,
+        thread: Option<JoinHandle<()>>,
+    },
+    Remote(std::sync::Arc<openai::OpenAiClient>),
 }
 
 impl Engine {
@@ -201,9 +268,11 @@ impl Engine {
             .map_err(|e| EngineError::Llama(e.to_string()))?;
         match ready_rx.recv() {
             Ok(Ok(info)) => Ok(Self {
-                commands: Some(commands),
+                inner: Inner::Local {
+                    commands: Some(commands),
+                    thread: Some(thread),
+                },
                 info,
-                thread: Some(thread),
             }),
             Ok(Err(err)) => {
                 let _ = thread.join();
@@ -216,21 +285,54 @@ impl Engine {
         }
     }
 
+    /// Connects to a model server (checking that it answers and serves the model).
+    pub async fn connect(settings: openai::OpenAiSettings) -> Result<Self, EngineError> {
+        let (client, info) = openai::OpenAiClient::connect(settings).await?;
+        Ok(Self {
+            inner: Inner::Remote(std::sync::Arc::new(client)),
+            info,
+        })
+    }
+
+    /// Starts the engine `spec` names.
+    pub async fn start(spec: EngineSpec) -> Result<Self, EngineError> {
+        match spec {
+            EngineSpec::Local(settings) => Self::spawn(settings).await,
+            EngineSpec::OpenAi(settings) => Self::connect(settings).await,
+        }
+    }
+
     pub fn info(&self) -> &ModelInfo {
         &self.info
     }
 
+    /// The KV cache lives here and can be saved and restored (the local backend).
+    pub fn keeps_state(&self) -> bool {
+        matches!(self.inner, Inner::Local { .. })
+    }
+
     fn send(&self, command: Command) -> Result<(), EngineError> {
-        self.commands
-            .as_ref()
-            .ok_or(EngineError::Stopped)?
-            .send(command)
-            .map_err(|_| EngineError::Stopped)
+        match &self.inner {
+            Inner::Local { commands, .. } => commands
+                .as_ref()
+                .ok_or(EngineError::Stopped)?
+                .send(command)
+                .map_err(|_| EngineError::Stopped),
+            Inner::Remote(_) => Err(EngineError::Server(
+                "a model server keeps no cache mneme can save or load".into(),
+            )),
+        }
     }
 
     /// Starts a reply; events arrive on the returned receiver, ending with `Finished` or `Failed`.
+    /// With a model server this must be called within a tokio runtime.
     pub fn generate(&self, request: GenerateRequest) -> UnboundedReceiver<GenerationEvent> {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        if let Inner::Remote(client) = &self.inner {
+            let client = client.clone();
+            tokio::spawn(async move { client.generate(request, tx).await });
+            return rx;
+        }
         if self
             .send(Command::Generate(Box::new(request), tx.clone()))
             .is_err()
@@ -292,24 +394,32 @@ impl Engine {
         rx.await.map_err(|_| EngineError::Stopped)?
     }
 
-    /// Counts the tokens of `text` with the model's tokenizer.
+    /// Counts the tokens of `text` with the model's tokenizer (about, for a model server).
     pub async fn count_tokens(&self, text: &str) -> Result<usize, EngineError> {
+        if !self.keeps_state() {
+            return Ok(openai::estimate_tokens(text));
+        }
         let (tx, rx) = oneshot::channel();
         self.send(Command::Tokenize(text.to_string(), tx))?;
         rx.await.map_err(|_| EngineError::Stopped)
     }
 
-    /// Empties the KV cache.
+    /// Empties the KV cache (nothing to do for a model server).
     pub fn reset(&self) -> Result<(), EngineError> {
+        if !self.keeps_state() {
+            return Ok(());
+        }
         self.send(Command::Reset)
     }
 }
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        self.commands.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        if let Inner::Local { commands, thread } = &mut self.inner {
+            commands.take();
+            if let Some(thread) = thread.take() {
+                let _ = thread.join();
+            }
         }
     }
 }

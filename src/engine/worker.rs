@@ -114,6 +114,8 @@ fn model_info(
     ModelInfo {
         name: settings.model.name.clone(),
         path: settings.model.path.clone(),
+        backend: "local".into(),
+        endpoint: None,
         description: model.meta_val_str("general.name").unwrap_or_default(),
         architecture,
         layers: model.n_layer(),

@@ -30,7 +30,13 @@ const FRAME: Duration = Duration::from_millis(33);
 const QUIT_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the chat, starting in `opening`, until the user quits.
-pub async fn run(app: Arc<App>, engine: Engine, opening: Opening) -> Result<()> {
+/// `notice` is shown first (a setting that does nothing with this engine).
+pub async fn run(
+    app: Arc<App>,
+    engine: Engine,
+    opening: Opening,
+    notice: Option<String>,
+) -> Result<()> {
     let keys = KeyMap::with_overrides(&app.config.tui.keys).map_err(anyhow::Error::msg)?;
     let mut state = State::new(keys, Theme::from_env(&app.config.tui.theme));
     let (msgs, mut inbox) = unbounded_channel::<Msg>();
@@ -44,6 +50,9 @@ pub async fn run(app: Arc<App>, engine: Engine, opening: Opening) -> Result<()> 
         msgs: msgs.clone(),
     };
     tokio::spawn(worker.run(command_rx));
+    if let Some(notice) = notice {
+        let _ = msgs.send(Msg::Notice(notice));
+    }
     start_daemon(app.clone(), msgs.clone());
     {
         let (app, cell) = (app.clone(), shared_memory.clone());

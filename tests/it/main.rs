@@ -10,6 +10,7 @@ mod daemon;
 mod engine;
 mod faults;
 mod memory_cli;
+mod openai_backend;
 mod plain_chat;
 mod sessions_cli;
 mod tui_tmux;
