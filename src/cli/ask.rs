@@ -133,7 +133,6 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
     let app = Arc::new(cli.app("ask")?);
     let question = read_question(args)?;
     app.ensure_daemon().await;
-    let session = app.pick_session(args.session.as_deref(), args.resume)?;
     let choice = crate::app::EngineChoice {
         backend: args.backend,
         model: args.model.clone(),
@@ -143,6 +142,8 @@ pub async fn run(cli: &Cli, args: &AskArgs) -> Result<ExitCode> {
         eprintln!("mneme: {notice}");
     }
     let engine = app.load_engine(&choice).await?;
+    // After the engine: a model that cannot load or a server that refuses leaves no empty session.
+    let session = app.pick_session(args.session.as_deref(), args.resume)?;
     let model = engine.info().name.clone();
     let mut chat = Chat::new(app.clone(), engine, SharedMemory::default());
     let restored = match chat.open(session, false, |_, _| {}).await? {

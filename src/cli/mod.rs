@@ -85,7 +85,7 @@ pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Some(Command::Chat(args)) => chat::run(&cli, args).await,
         Some(Command::Ask(args)) => ask::run(&cli, args).await,
         Some(Command::Sessions(cmd)) => sessions::run(&cli, cmd).await,
-        Some(Command::Models(cmd)) => models::run(&cli, cmd),
+        Some(Command::Models(cmd)) => models::run(&cli, cmd).await,
         Some(Command::Memory(cmd)) => memory::run(&cli, cmd).await,
         Some(Command::Import(cmd)) => import::run(&cli, cmd).await,
         Some(Command::Recall(args)) => recall::run(&cli, args).await,

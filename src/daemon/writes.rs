@@ -251,7 +251,7 @@ impl<'a> Writer<'a> {
             sessions: &sessions,
             engine: EngineSpec::from_config(
                 &Catalog::new(&self.paths.models_dir),
-                &self.config,
+                self.config,
                 None,
                 None,
                 None,

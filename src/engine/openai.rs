@@ -496,13 +496,13 @@ impl Reply {
             .as_array()
             .ok_or_else(|| malformed("`choices` is not a list"))?;
         for choice in choices {
-            if let Some(piece) = choice.pointer("/delta/content").and_then(Value::as_str) {
-                if !piece.is_empty() {
-                    self.first_piece_at.get_or_insert_with(Instant::now);
-                    self.text.push_str(piece);
-                    self.pieces += 1;
-                    let _ = events.send(GenerationEvent::Piece(piece.to_string()));
-                }
+            if let Some(piece) = choice.pointer("/delta/content").and_then(Value::as_str)
+                && !piece.is_empty()
+            {
+                self.first_piece_at.get_or_insert_with(Instant::now);
+                self.text.push_str(piece);
+                self.pieces += 1;
+                let _ = events.send(GenerationEvent::Piece(piece.to_string()));
             }
             match choice.get("finish_reason").and_then(Value::as_str) {
                 Some("length") => self.stop = Some(StopReason::MaxTokens),
@@ -700,5 +700,87 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(err.contains("context") && !err.contains('\u{1b}'), "{err}");
+    }
+
+    /// A scripted HTTP server (a fake, for this retry unit only): answers each request with the
+    /// next canned response and counts the requests.
+    async fn scripted_server(
+        answers: Vec<&'static str>,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/v1", listener.local_addr().unwrap());
+        let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            for answer in answers.into_iter().cycle() {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut request = vec![0u8; 64 * 1024];
+                let _ = socket.read(&mut request).await;
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = socket.write_all(answer.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            }
+        });
+        (base, count)
+    }
+
+    const BUSY: &str = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 0\r\nconnection: close\r\ncontent-length: 37\r\n\r\n{\"error\":{\"message\":\"loading model\"}}";
+    const MODELS: &str = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: 28\r\n\r\n{\"data\":[{\"id\":\"scripted\"}]}";
+    const STREAM: &str = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\ndata: {\"choices\":[{\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
+
+    fn request() -> GenerateRequest {
+        GenerateRequest {
+            messages: vec![ChatMessage::new(Role::User, "hi")],
+            sampling: crate::engine::SamplingParams::greedy(),
+            max_tokens: 8,
+            cancel: tokio_util::sync::CancellationToken::new(),
+            ignore_end_of_turn: false,
+        }
+    }
+
+    fn settings(base_url: String) -> OpenAiSettings {
+        OpenAiSettings {
+            base_url,
+            model: None,
+            api_key: None,
+            context_size: 4096,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_busy_server_is_tried_again_a_bounded_number_of_times() {
+        let (base, count) = scripted_server(vec![MODELS, BUSY, BUSY, STREAM]).await;
+        let (client, info) = OpenAiClient::connect(settings(base)).await.unwrap();
+        assert_eq!(info.name, "scripted");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        client.generate(request(), tx).await;
+        let mut finished = None;
+        while let Some(event) = rx.recv().await {
+            if let GenerationEvent::Finished(done) = event {
+                finished = Some(done);
+            }
+        }
+        assert_eq!(finished.expect("finished").text, "ok");
+        assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 4);
+
+        let (base, count) = scripted_server(vec![MODELS, BUSY, BUSY, BUSY, BUSY]).await;
+        let (client, _) = OpenAiClient::connect(settings(base)).await.unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        client.generate(request(), tx).await;
+        let Some(GenerationEvent::Failed(e)) = rx.recv().await else {
+            panic!("a failure")
+        };
+        let e = e.to_string();
+        assert!(
+            e.contains("503") && e.contains("after 3 tries") && e.contains("loading model"),
+            "{e}"
+        );
+        assert_eq!(
+            count.load(std::sync::atomic::Ordering::SeqCst),
+            1 + TRIES as usize
+        );
     }
 }

@@ -10,6 +10,7 @@ mod daemon;
 mod engine;
 mod faults;
 mod memory_cli;
+mod models_pull;
 mod openai_backend;
 mod plain_chat;
 mod sessions_cli;

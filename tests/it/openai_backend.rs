@@ -176,6 +176,7 @@ fn ask_through_llama_server_streams_a_reply_with_the_local_json_shape() {
     ];
     let out = remote(&data, &server, &ask).output().unwrap();
     let answer = json_of(&out);
+    let session = answer["session"].as_str().unwrap().to_string();
     let local = data.ask_new_json(8, "Hello");
     assert_eq!(keys(&answer), keys(&local), "{answer}\n{local}");
     assert_eq!(keys(&answer["stats"]), keys(&local["stats"]));
@@ -200,7 +201,8 @@ fn ask_through_llama_server_streams_a_reply_with_the_local_json_shape() {
             "openai",
             "--attention",
             "sliding:512",
-            "--resume",
+            "--session",
+            &session,
             "--temp",
             "0",
             "--max-tokens",
@@ -220,7 +222,7 @@ fn ask_through_llama_server_streams_a_reply_with_the_local_json_shape() {
         stderr.contains("applies only to the local backend"),
         "{stderr}"
     );
-    let turns = data.turns(answer["session"].as_str().unwrap());
+    let turns = data.turns(&session);
     assert_eq!(turns.len(), 4, "the follow-up continued the session");
     assert_eq!(
         stdout(&out).trim_end(),
@@ -266,8 +268,8 @@ fn a_memory_is_recalled_into_the_prompt_the_server_reads() {
     );
 }
 
-/// Starts a long streamed reply and returns once its first byte arrived.
-fn streaming_ask(data: &DataDir, server: &LlamaServer, env: &[(&str, &str)]) -> Child {
+/// Starts a long streamed reply and returns once its first byte (returned too) arrived.
+fn streaming_ask(data: &DataDir, server: &LlamaServer, env: &[(&str, &str)]) -> (Child, u8) {
     let mut cmd = remote(
         data,
         server,
@@ -294,22 +296,23 @@ fn streaming_ask(data: &DataDir, server: &LlamaServer, env: &[(&str, &str)]) -> 
         .unwrap()
         .read_exact(&mut byte)
         .expect("the reply starts streaming");
-    child
+    (child, byte[0])
 }
 
 #[test]
 fn cancelling_a_remote_reply_closes_the_request_and_saves_it_interrupted() {
     let server = LlamaServer::start(&[]);
     let data = DataDir::new();
-    let mut child = streaming_ask(&data, &server, &[]);
+    let (mut child, _) = streaming_ask(&data, &server, &[]);
     assert!(server.busy(), "the server is generating");
     // SAFETY: sending SIGINT to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     let started = Instant::now();
+    // The server notices the closed connection when it next writes a token (slow on a busy machine).
     assert!(
-        eventually(Duration::from_secs(3), || !server.busy()),
+        eventually(Duration::from_secs(15), || !server.busy()),
         "the server stopped generating once the request closed"
     );
     let stopped_after = started.elapsed();
@@ -326,7 +329,7 @@ fn cancelling_a_remote_reply_closes_the_request_and_saves_it_interrupted() {
 fn a_server_killed_mid_reply_is_a_clear_error_and_keeps_the_question_and_the_partial() {
     let mut server = LlamaServer::start(&[]);
     let data = DataDir::new();
-    let child = streaming_ask(&data, &server, &[]);
+    let (child, first) = streaming_ask(&data, &server, &[]);
     std::thread::sleep(Duration::from_millis(300));
     server.kill();
     let out = child.wait_with_output().unwrap();
@@ -347,8 +350,11 @@ fn a_server_killed_mid_reply_is_a_clear_error_and_keeps_the_question_and_the_par
     assert_eq!(turns[1]["interrupted"], true);
     let partial = turns[1]["text"].as_str().unwrap();
     assert!(!partial.is_empty());
-    assert!(
-        String::from_utf8_lossy(&out.stdout).starts_with(partial),
+    let shown = [vec![first], out.stdout.clone()].concat();
+    let shown = String::from_utf8_lossy(&shown);
+    assert_eq!(
+        shown.trim_end(),
+        partial.trim_end(),
         "what was shown is what was saved"
     );
 }
@@ -375,8 +381,9 @@ fn a_wrong_key_an_unknown_model_and_no_server_are_one_line_errors() {
         !stderr.contains("wrong-key"),
         "the key is never printed: {stderr}"
     );
-    let turns = data.turns(&only_session(&data));
-    assert_eq!(turns.len(), 1, "the question is saved: {turns:?}");
+    // Refused before anything was asked: no empty conversation is left behind.
+    let sessions = data.json(&["sessions", "list", "--json"]);
+    assert_eq!(sessions.as_array().unwrap().len(), 0, "{sessions}");
 
     // The right key, from mneme's own variable, over the ecosystem's.
     let answer = json_of(&ask(
@@ -388,7 +395,10 @@ fn a_wrong_key_an_unknown_model_and_no_server_are_one_line_errors() {
     ));
     assert_eq!(answer["model"], SERVED_MODEL);
 
-    let out = ask(&["--model", "no-such-model"], &[]);
+    let out = ask(
+        &["--model", "no-such-model"],
+        &[("OPENAI_API_KEY", "right-key")],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("has no model `no-such-model`") && stderr.contains(SERVED_MODEL),

@@ -8,8 +8,11 @@ use std::process::Command;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-const MANIFEST_JSON: &str = include_str!("../assets/models.json");
-const FETCH_SCRIPT: &str = include_str!("../scripts/fetch-models.py");
+pub mod pull;
+pub mod pulled;
+
+const MANIFEST_JSON: &str = include_str!("../../assets/models.json");
+const FETCH_SCRIPT: &str = include_str!("../../scripts/fetch-models.py");
 
 /// One file the fetch script installs into the models dir.
 #[derive(Debug, Clone, Deserialize)]
@@ -135,6 +138,22 @@ impl Catalog {
                 template: artifact.template.clone(),
             });
         }
+        if let Ok(registry) = pulled::Registry::load(&self.models_dir)
+            && let Some(model) = registry.find(name_or_path)
+        {
+            let path = self.models_dir.join(&model.file);
+            if !path.is_file() {
+                return Err(ModelError::NotFetched {
+                    name: model.name.clone(),
+                    path,
+                });
+            }
+            return Ok(ChatModel {
+                name: model.name.clone(),
+                path,
+                template: None,
+            });
+        }
         let path = PathBuf::from(name_or_path);
         if path.is_file() {
             check_gguf(&path)?;
@@ -148,7 +167,12 @@ impl Catalog {
                 template: None,
             });
         }
-        let known: Vec<_> = self.chat_models().map(|a| a.name.as_str()).collect();
+        let pulled = pulled::Registry::load(&self.models_dir).unwrap_or_default();
+        let known: Vec<_> = self
+            .chat_models()
+            .map(|a| a.name.as_str())
+            .chain(pulled.models.iter().map(|m| m.name.as_str()))
+            .collect();
         Err(ModelError::Unknown(
             name_or_path.to_string(),
             known.join(", "),
