@@ -6,6 +6,7 @@ mod chat;
 mod daemon;
 mod doctor;
 mod import;
+mod mcp;
 mod memory;
 mod models;
 mod recall;
@@ -60,6 +61,8 @@ pub enum Command {
     Daemon(daemon::DaemonCommand),
     /// Summarise a day into memory now (the daemon does this nightly).
     Consolidate(daemon::ConsolidateArgs),
+    /// Serve memory to other AI tools over the Model Context Protocol on stdio.
+    Mcp,
     /// Check that models, runtime and data dir are in order.
     Doctor,
     /// Measure performance; prints machine-readable results.
@@ -91,6 +94,7 @@ pub async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Some(Command::Recall(args)) => recall::run(&cli, args).await,
         Some(Command::Daemon(cmd)) => daemon::run(&cli, cmd).await,
         Some(Command::Consolidate(args)) => daemon::consolidate(&cli, args).await,
+        Some(Command::Mcp) => mcp::run(&cli).await,
         Some(Command::Doctor) => doctor::run(&cli).await,
         Some(Command::Bench(cmd)) => bench::run(&cli, cmd).await,
         Some(Command::Completions(args)) => shell::completions(args),

@@ -9,6 +9,7 @@ mod config_cli;
 mod daemon;
 mod engine;
 mod faults;
+mod mcp;
 mod memory_cli;
 mod models_pull;
 mod openai_backend;
