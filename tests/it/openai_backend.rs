@@ -468,3 +468,50 @@ fn a_chat_turn_in_the_tui_goes_through_the_server() {
     assert_eq!(turns[1]["model"], SERVED_MODEL);
     assert!(!turns[1]["text"].as_str().unwrap().trim().is_empty());
 }
+
+#[test]
+fn consolidation_writes_its_summaries_with_the_server_model() {
+    let server = LlamaServer::start(&["--metrics"]);
+    let data = DataDir::new();
+    data.write_config("[model]\nbackend = \"openai\"\n[daemon]\nautostart = false\n");
+    let file = data.path().join("day.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"session":"trip","time":"2026-11-27T18:00:00Z","speaker":"user","role":"user","text":"We are going to Lisbon on March 3rd for a week."}"#,
+            r#"{"session":"trip","time":"2026-11-27T18:01:00Z","speaker":"assistant","role":"assistant","text":"Lisbon in March is mild. Visit Belem and ride tram 28."}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    data.run(&["import", "conversations", file.to_str().unwrap()], true);
+    let predicted = || -> f64 {
+        server
+            .get("/metrics")
+            .lines()
+            .find(|l| l.starts_with("llamacpp:tokens_predicted_total"))
+            .and_then(|l| l.split_whitespace().last()?.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let before = predicted();
+    let out = remote(
+        &data,
+        &server,
+        &["consolidate", "--date", "2026-11-27", "--json"],
+    )
+    .output()
+    .unwrap();
+    let report = json_of(&out);
+    let summaries = report["summaries"].as_array().unwrap();
+    assert!(!summaries.is_empty(), "{report}");
+    assert_eq!(
+        report["failed"].as_array().map_or(0, |f| f.len()),
+        0,
+        "{report}"
+    );
+    assert!(
+        predicted() > before,
+        "the server wrote the summaries: {before} → {}",
+        predicted()
+    );
+}
