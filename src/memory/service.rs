@@ -37,6 +37,9 @@ fn candidate_count(k: usize) -> usize {
 /// How much a memory from the span a question names outranks one from any time.
 pub const DATED_BOOST: f64 = 2.0;
 
+/// How many memories about an event ("my trip") are searched for the first time it came up.
+const EVENT_HITS: usize = 5;
+
 /// Chunks per LanceDB commit when ingesting.
 pub const INGEST_BATCH: usize = 512;
 
@@ -207,7 +210,15 @@ impl MemoryService {
         filter: &MemoryFilter,
         now: DateTime<Utc>,
     ) -> Result<Vec<Found>, MemoryError> {
-        let Some(span) = super::when::span(text, now) else {
+        // An event's own mentions ("my trip …") date the span; they are not its answer.
+        let (span, anchors) = match super::when::span(text, now) {
+            Some(span) => (Some(span), Vec::new()),
+            None => match self.event_span(text, filter, now).await? {
+                Some((span, anchors)) => (Some(span), anchors),
+                None => (None, Vec::new()),
+            },
+        };
+        let Some(span) = span else {
             return self.search_once(text, k, filter, now).await;
         };
         let within = MemoryFilter {
@@ -237,9 +248,31 @@ impl MemoryService {
                 merged.push(found);
             }
         }
+        merged.retain(|f| !anchors.contains(&f.memory.id));
         merged.sort_by(|a, b| b.score.total_cmp(&a.score));
         merged.truncate(k);
         Ok(merged)
+    }
+
+    /// "before my trip": the span before (or after) the first time the event was talked about,
+    /// found by searching for the event's own words, and the memories that mention it; `None`
+    /// when the question names no event or nothing remembered mentions it.
+    async fn event_span(
+        &self,
+        text: &str,
+        filter: &MemoryFilter,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(super::when::Span, Vec<String>)>, MemoryError> {
+        let Some((side, event)) = super::when::relative_event(text) else {
+            return Ok(None);
+        };
+        let found = self.search_once(&event, EVENT_HITS, filter, now).await?;
+        let mentions: Vec<&Found> = found.iter().filter(|f| f.words_match).collect();
+        let Some(first) = mentions.iter().map(|f| f.memory.time_start).min() else {
+            return Ok(None);
+        };
+        let anchors = mentions.iter().map(|f| f.memory.id.clone()).collect();
+        Ok(Some((super::when::around(side, first, now), anchors)))
     }
 
     /// One search over `filter`: BM25 runs while the query is embedded and searched by meaning.

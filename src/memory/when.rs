@@ -188,9 +188,88 @@ pub fn span(question: &str, now: DateTime<Utc>) -> Option<Span> {
     None
 }
 
+/// Which side of an event a question asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Before,
+    After,
+}
+
+/// "before my trip", "after the wedding", "since our move to Porto": the side and the event's
+/// words, which the memories then date (`MemoryService::search_at`).
+pub fn relative_event(question: &str) -> Option<(Side, String)> {
+    let lower = question.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = words
+        .iter()
+        .position(|w| matches!(*w, "before" | "after" | "since"))?;
+    let side = if words[at] == "before" {
+        Side::Before
+    } else {
+        Side::After
+    };
+    let rest = &words[at + 1..];
+    let owner = rest
+        .first()
+        .filter(|w| matches!(**w, "my" | "the" | "our" | "his" | "her" | "their" | "we"))?;
+    // The event: a few words after the possessive, up to where the question moves on.
+    let event: Vec<&str> = rest[1..]
+        .iter()
+        .take_while(|w| {
+            !matches!(
+                **w,
+                "did" | "do" | "was" | "were" | "is" | "and" | "what" | "when" | "i" | "you"
+            )
+        })
+        .take(4)
+        .copied()
+        .collect();
+    // "before we left": a clause, not a thing that was talked about.
+    if event.is_empty() || *owner == "we" {
+        return None;
+    }
+    Some((side, event.join(" ")))
+}
+
+/// The span on `side` of an event dated `at`.
+pub fn around(side: Side, at: DateTime<Utc>, now: DateTime<Utc>) -> Span {
+    match side {
+        Side::Before => Span {
+            start: DateTime::<Utc>::UNIX_EPOCH,
+            end: at,
+        },
+        Side::After => Span {
+            start: at,
+            end: now,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_a_question_is_relative_to() {
+        assert_eq!(
+            relative_event("What did I buy before my trip to Lisbon?"),
+            Some((Side::Before, "trip to lisbon".into()))
+        );
+        assert_eq!(
+            relative_event("Which books did I read after the wedding?"),
+            Some((Side::After, "wedding".into()))
+        );
+        assert_eq!(
+            relative_event("What changed since our move, do you remember?"),
+            Some((Side::After, "move".into()))
+        );
+        assert_eq!(relative_event("What did we do before we left?"), None);
+        assert_eq!(relative_event("What should I eat before running?"), None);
+        assert_eq!(relative_event("What is my sister's name?"), None);
+    }
 
     fn at(date: &str) -> DateTime<Utc> {
         // Noon, so the local day is the same date in any time zone within ±11 hours.

@@ -487,3 +487,37 @@ fn facts_come_from_the_users_words_and_a_newer_one_supersedes_an_older_one() {
         "{recalled}"
     );
 }
+
+#[test]
+fn before_and_after_an_event_rank_what_was_said_on_that_side_of_it() {
+    let data = DataDir::new();
+    let file = data.path().join("gear.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"session":"gear","time":"2026-05-02T10:00:00Z","speaker":"user","role":"user","text":"I bought a blue two-person tent for camping."}"#,
+            r#"{"session":"gear","time":"2026-05-02T10:01:00Z","speaker":"assistant","role":"assistant","text":"A two-person tent is a good choice."}"#,
+            r#"{"session":"gear","time":"2026-06-10T10:00:00Z","speaker":"user","role":"user","text":"My trip to Lisbon starts next week, I am so excited."}"#,
+            r#"{"session":"gear","time":"2026-06-10T10:01:00Z","speaker":"assistant","role":"assistant","text":"Lisbon will be lovely in June."}"#,
+            r#"{"session":"gear","time":"2026-07-20T10:00:00Z","speaker":"user","role":"user","text":"I bought a red kayak for the summer."}"#,
+            r#"{"session":"gear","time":"2026-07-20T10:01:00Z","speaker":"assistant","role":"assistant","text":"A kayak sounds fun."}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+    let first = |query: &str| texts(&search(&data, query, &["--kind", "chunk"]))[0].clone();
+    assert!(
+        first("What did I buy before my trip?").contains("tent"),
+        "{:?}",
+        texts(&search(&data, "What did I buy before my trip?", &[]))
+    );
+    assert!(
+        first("What did I buy after my trip?").contains("kayak"),
+        "{:?}",
+        texts(&search(&data, "What did I buy after my trip?", &[]))
+    );
+}
