@@ -62,6 +62,38 @@ const STATING_VERBS: &[(&str, &str)] = &[
     ("am allergic", "is allergic"),
 ];
 
+/// Statements that add up rather than replace: a new purchase is not a correction of the last.
+const ADDING_UP: &[&str] = &[
+    "has", "owns", "bought", "adopted", "plays", "speaks", "teaches", "started",
+];
+
+/// Feelings: a newer one about the same thing replaces the older ("likes jazz", "hates jazz").
+const FEELINGS: &[&str] = &["loves", "likes", "hates"];
+
+/// Words that end the object of a statement ("a red kayak for the summer" → "red kayak").
+const OBJECT_ENDS: &[&str] = &[
+    "for", "in", "at", "to", "with", "from", "on", "of", "a", "lot", "now", "very", "much", "and",
+    "but", "because", "since", "when", "every", "each", "last", "this", "these",
+];
+
+/// The object a statement is about, as a short key: its first words after the preposition and
+/// article, up to where the sentence moves on.
+fn object_key(rest: &[String]) -> String {
+    let skip = |w: &&String| {
+        matches!(
+            w.as_str(),
+            "in" | "at" | "as" | "to" | "for" | "with" | "a" | "an" | "the" | "my" | "some" | "our"
+        )
+    };
+    rest.iter()
+        .skip_while(skip)
+        .take_while(|w| !OBJECT_ENDS.contains(&w.as_str()))
+        .take(2)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Verbs that make "my X … <verb> …" a statement about X.
 const MY_VERBS: &[&str] = &[
     "is", "are", "was", "were", "lives", "works", "moved", "started", "turns", "turned", "has",
@@ -312,10 +344,18 @@ fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<(String, String
                 .filter(|p| matches!(p.as_str(), "in" | "at" | "as" | "to" | "for" | "with"))
                 .map(|p| format!(" {p}"))
                 .unwrap_or_default();
-            Some((
-                format!("{told}{preposition}"),
-                format!("{name} {told} {rest}"),
-            ))
+            let object = || object_key(&lower[at + len..]);
+            // Where one answer replaces the last ("lives in"), the verb is the subject; where
+            // answers add up ("bought", "has"), so is the object; a feeling is about its object
+            // ("likes jazz" then "hates jazz").
+            let subject = if FEELINGS.contains(&told) {
+                format!("feels about {}", object())
+            } else if ADDING_UP.contains(&told) {
+                format!("{told} {}", object())
+            } else {
+                format!("{told}{preposition}")
+            };
+            Some((subject, format!("{name} {told} {rest}")))
         }
     }
 }
@@ -395,6 +435,44 @@ mod tests {
         eprintln!("fact rules: precision {precision:.2}, recall {recall:.2}; wrong: {wrong:?}");
         assert!(precision >= 0.9, "precision {precision:.2}: {wrong:?}");
         assert!(recall >= 0.7, "recall {recall:.2}: {wrong:?}");
+    }
+
+    #[test]
+    fn only_a_statement_that_replaces_the_last_one_shares_its_subject() {
+        let subject = |text: &str| {
+            let turn = SourceTurn {
+                id: "t".into(),
+                session: "s".into(),
+                time: chrono::DateTime::UNIX_EPOCH,
+                speaker: "user".into(),
+                text: text.into(),
+            };
+            extract(&turn)[0].subject.clone()
+        };
+        // Purchases and possessions add up.
+        assert_ne!(
+            subject("I bought a blue tent for camping."),
+            subject("I bought a red kayak for the summer.")
+        );
+        assert_ne!(
+            subject("I have a dog called Rex."),
+            subject("I have a car.")
+        );
+        // A feeling about the same thing replaces the last one; about another thing it does not.
+        assert_eq!(subject("I like jazz a lot."), subject("I hate jazz now."));
+        assert_ne!(
+            subject("I like jazz a lot."),
+            subject("I like hiking in the hills.")
+        );
+        // Where one answer replaces the last.
+        assert_eq!(
+            subject("I live in Kraków."),
+            subject("I live in Porto now.")
+        );
+        assert_eq!(
+            subject("I work at a bakery downtown."),
+            subject("I work at the hospital.")
+        );
     }
 
     #[test]
