@@ -6,6 +6,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{Recall, Role, StopReason, Turn};
+use crate::engine::prompt::TEMPLATE_TOKENS_PER_MESSAGE;
 use crate::engine::{ChatMessage, Completion, Engine, ModelInfo};
 use crate::session::{Session, SessionError, SessionStore};
 
@@ -33,9 +34,6 @@ pub struct Conversation {
     /// Tokens of each turn's message, by turn id (each is tokenized once).
     token_counts: std::collections::HashMap<String, usize>,
 }
-
-/// Tokens a chat template adds around a message (role markers, separators), about.
-const TEMPLATE_TOKENS_PER_MESSAGE: usize = 6;
 
 impl Conversation {
     pub fn new(

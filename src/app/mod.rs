@@ -70,9 +70,7 @@ impl App {
 
     /// Engine settings from the config, with an optional model chosen on the command line.
     pub fn engine_settings(&self, model: Option<&str>) -> Result<EngineSettings> {
-        let mut settings = EngineSettings::from_config(&self.catalog(), &self.config.model, model)?;
-        settings.attention = self.config.attention.strategy;
-        Ok(settings)
+        self.engine_settings_with(model, None)
     }
 
     /// Engine settings with the attention strategy chosen on the command line, if any.
@@ -81,11 +79,12 @@ impl App {
         model: Option<&str>,
         attention: Option<crate::engine::Attention>,
     ) -> Result<EngineSettings> {
-        let mut settings = self.engine_settings(model)?;
-        if let Some(attention) = attention {
-            settings.attention = attention;
-        }
-        Ok(settings)
+        Ok(EngineSettings::for_config(
+            &self.catalog(),
+            &self.config,
+            model,
+            attention,
+        )?)
     }
 
     /// Opens the memory store and loads the embedder (once per process).

@@ -56,6 +56,18 @@ impl EngineSettings {
         })
     }
 
+    /// `from_config` with the config's attention strategy, or `attention` chosen over it.
+    pub fn for_config(
+        catalog: &crate::models::Catalog,
+        config: &crate::config::Config,
+        model: Option<&str>,
+        attention: Option<Attention>,
+    ) -> Result<Self, crate::models::ModelError> {
+        let mut settings = Self::from_config(catalog, &config.model, model)?;
+        settings.attention = attention.unwrap_or(config.attention.strategy);
+        Ok(settings)
+    }
+
     /// CPU threads to use: the configured number, or every core for 0.
     pub fn resolved_threads(&self) -> u32 {
         match self.threads {
@@ -147,11 +159,9 @@ impl EngineSpec {
         attention: Option<Attention>,
     ) -> Result<Self, crate::models::ModelError> {
         Ok(match backend.unwrap_or(config.model.backend) {
-            crate::config::Backend::Local => {
-                let mut settings = EngineSettings::from_config(catalog, &config.model, model)?;
-                settings.attention = attention.unwrap_or(config.attention.strategy);
-                EngineSpec::Local(settings)
-            }
+            crate::config::Backend::Local => EngineSpec::Local(EngineSettings::for_config(
+                catalog, config, model, attention,
+            )?),
             crate::config::Backend::OpenAi => EngineSpec::OpenAi(openai::OpenAiSettings::resolve(
                 &config.model,
                 |name| std::env::var(name).ok(),

@@ -32,8 +32,10 @@ pub fn estimate_tokens(text: &str) -> usize {
     text.len().div_ceil(3)
 }
 
-/// Tokens a chat template adds around a message, about.
-const TEMPLATE_TOKENS: usize = 6;
+/// A message's tokens in the prompt, about: its text and the template around it.
+fn estimated_cost(message: &ChatMessage) -> usize {
+    estimate_tokens(&message.content) + super::prompt::TEMPLATE_TOKENS_PER_MESSAGE
+}
 
 /// How to reach the server, resolved from the config and the environment.
 #[derive(Clone, PartialEq)]
@@ -346,13 +348,12 @@ fn role_name(role: Role) -> &'static str {
 fn fit(messages: &[ChatMessage], context: usize, reply: usize) -> (Vec<&ChatMessage>, usize) {
     let (system, rest): (Vec<&ChatMessage>, Vec<&ChatMessage>) =
         messages.iter().partition(|m| m.role == Role::System);
-    let cost = |m: &ChatMessage| estimate_tokens(&m.content) + TEMPLATE_TOKENS;
     let mut room = context
         .saturating_sub(reply)
-        .saturating_sub(system.iter().map(|m| cost(m)).sum());
+        .saturating_sub(system.iter().map(|m| estimated_cost(m)).sum());
     let mut kept = Vec::new();
     for message in rest.iter().rev() {
-        let c = cost(message);
+        let c = estimated_cost(message);
         // The newest message is always sent: the server says so if it cannot fit.
         if c > room && !kept.is_empty() {
             break;
@@ -524,13 +525,7 @@ impl Reply {
         let ttft = self.first_piece_at.unwrap_or(now) - started;
         let decode_secs = (now - self.first_piece_at.unwrap_or(now)).as_secs_f64();
         let prompt_tokens = self.usage.as_ref().map_or_else(
-            || {
-                request
-                    .messages
-                    .iter()
-                    .map(|m| estimate_tokens(&m.content) + TEMPLATE_TOKENS)
-                    .sum()
-            },
+            || request.messages.iter().map(estimated_cost).sum(),
             |u| u.prompt_tokens,
         );
         let generated = self

@@ -4,6 +4,9 @@ use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 
 use super::{ChatMessage, EngineError};
 
+/// Tokens a chat template adds around a message (role markers, separators), about.
+pub const TEMPLATE_TOKENS_PER_MESSAGE: usize = 6;
+
 /// The template to format prompts with, and where it came from.
 pub struct PromptFormat {
     template: LlamaChatTemplate,

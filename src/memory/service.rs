@@ -266,12 +266,12 @@ impl MemoryService {
         let Some((side, event)) = super::when::relative_event(text) else {
             return Ok(None);
         };
-        let found = self.search_once(&event, EVENT_HITS, filter, now).await?;
-        let mentions: Vec<&Found> = found.iter().filter(|f| f.words_match).collect();
-        let Some(first) = mentions.iter().map(|f| f.memory.time_start).min() else {
+        // Only the memories whose words mention the event count: the full-text search alone.
+        let mentions = self.store.text_search(&event, EVENT_HITS, filter).await?;
+        let Some(first) = mentions.iter().map(|m| m.time_start).min() else {
             return Ok(None);
         };
-        let anchors = mentions.iter().map(|f| f.memory.id.clone()).collect();
+        let anchors = mentions.into_iter().map(|m| m.id).collect();
         Ok(Some((super::when::around(side, first, now), anchors)))
     }
 

@@ -124,35 +124,31 @@ impl Catalog {
 
     /// Resolves a model name from the catalog, or any path to a GGUF file.
     pub fn resolve_chat(&self, name_or_path: &str) -> Result<ChatModel, ModelError> {
-        if let Some(artifact) = self.chat_models().find(|a| a.name == name_or_path) {
-            let path = self.path_of(artifact);
+        // A named model (built in, or pulled) whose file must be there.
+        let named = |name: &str, path: PathBuf, template: Option<String>| {
             if !path.is_file() {
                 return Err(ModelError::NotFetched {
-                    name: artifact.name.clone(),
+                    name: name.to_string(),
                     path,
                 });
             }
-            return Ok(ChatModel {
-                name: artifact.name.clone(),
+            Ok(ChatModel {
+                name: name.to_string(),
                 path,
-                template: artifact.template.clone(),
-            });
+                template,
+            })
+        };
+        if let Some(artifact) = self.chat_models().find(|a| a.name == name_or_path) {
+            return named(
+                &artifact.name,
+                self.path_of(artifact),
+                artifact.template.clone(),
+            );
         }
         if let Ok(registry) = pulled::Registry::load(&self.models_dir)
             && let Some(model) = registry.find(name_or_path)
         {
-            let path = self.models_dir.join(&model.file);
-            if !path.is_file() {
-                return Err(ModelError::NotFetched {
-                    name: model.name.clone(),
-                    path,
-                });
-            }
-            return Ok(ChatModel {
-                name: model.name.clone(),
-                path,
-                template: None,
-            });
+            return named(&model.name, self.models_dir.join(&model.file), None);
         }
         let path = PathBuf::from(name_or_path);
         if path.is_file() {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 
 use super::Catalog;
@@ -412,9 +411,7 @@ fn check_download(
     expected: Option<&(String, &'static str)>,
 ) -> Result<(u64, String), PullError> {
     let size = std::fs::metadata(partial)?.len();
-    let mut hasher = Sha256::new();
-    io::copy(&mut std::fs::File::open(partial)?, &mut hasher)?;
-    let actual = hex::encode(hasher.finalize());
+    let actual = super::sha256_file(partial)?;
     if let Some((expected, origin)) = expected
         && *expected != actual
     {

@@ -1,6 +1,5 @@
 //! `mneme ask` end to end: JSON output, streaming, follow-ups, interruption and crashes.
 
-use std::io::Read;
 use std::process::Stdio;
 
 use crate::common::{DataDir, chat_model_path};
@@ -116,20 +115,9 @@ fn spawn_streaming_ask(data: &DataDir, session_args: &[&str]) -> std::process::C
         "400",
         "Write a very long story about a lighthouse.",
     ]);
-    let mut child = data
-        .cmd(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut byte = [0u8; 1];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut byte)
-        .expect("the reply starts streaming");
-    child
+    let mut cmd = data.cmd(&args);
+    cmd.stderr(Stdio::null());
+    crate::common::spawn_until_first_byte(cmd).0
 }
 
 #[test]

@@ -160,3 +160,21 @@ pub fn eventually(limit: Duration, mut check: impl FnMut() -> bool) -> bool {
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Spawns `cmd` (stdout piped, stderr as set) and returns once its first byte of output, returned
+/// too, has arrived: a reply has started streaming.
+pub fn spawn_until_first_byte(mut cmd: Command) -> (std::process::Child, u8) {
+    use std::io::Read;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn mneme");
+    let mut byte = [0u8; 1];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut byte)
+        .expect("the reply starts streaming");
+    (child, byte[0])
+}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{DataDir, chat_model_path, eventually, stdout};
+use crate::common::{DataDir, chat_model_path, eventually, spawn_until_first_byte, stdout};
 use crate::tui_tmux::Tmux;
 
 /// The name the server gives its model (`--alias`), which mneme must report.
@@ -269,7 +269,7 @@ fn a_memory_is_recalled_into_the_prompt_the_server_reads() {
 }
 
 /// Starts a long streamed reply and returns once its first byte (returned too) arrived.
-fn streaming_ask(data: &DataDir, server: &LlamaServer, env: &[(&str, &str)]) -> (Child, u8) {
+fn streaming_ask(data: &DataDir, server: &LlamaServer) -> (Child, u8) {
     let mut cmd = remote(
         data,
         server,
@@ -283,27 +283,15 @@ fn streaming_ask(data: &DataDir, server: &LlamaServer, env: &[(&str, &str)]) -> 
             "Write a very long story about a lighthouse keeper and her cat.",
         ],
     );
-    cmd.envs(env.iter().copied());
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut byte = [0u8; 1];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut byte)
-        .expect("the reply starts streaming");
-    (child, byte[0])
+    cmd.stderr(Stdio::piped());
+    spawn_until_first_byte(cmd)
 }
 
 #[test]
 fn cancelling_a_remote_reply_closes_the_request_and_saves_it_interrupted() {
     let server = LlamaServer::start(&[]);
     let data = DataDir::new();
-    let (mut child, _) = streaming_ask(&data, &server, &[]);
+    let (mut child, _) = streaming_ask(&data, &server);
     assert!(server.busy(), "the server is generating");
     // SAFETY: sending SIGINT to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
@@ -329,7 +317,7 @@ fn cancelling_a_remote_reply_closes_the_request_and_saves_it_interrupted() {
 fn a_server_killed_mid_reply_is_a_clear_error_and_keeps_the_question_and_the_partial() {
     let mut server = LlamaServer::start(&[]);
     let data = DataDir::new();
-    let (child, first) = streaming_ask(&data, &server, &[]);
+    let (child, first) = streaming_ask(&data, &server);
     std::thread::sleep(Duration::from_millis(300));
     server.kill();
     let out = child.wait_with_output().unwrap();
