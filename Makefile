@@ -9,12 +9,12 @@ CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/mneme
 ARGS ?=
 
-.PHONY: run test deps models llama-server build lint fmt bench
+.PHONY: run test deps models llama-server s3-server build lint fmt bench
 
 run: deps models build
 	$(BIN) $(ARGS)
 
-test: deps models llama-server
+test: deps models llama-server s3-server
 	$(CARGO) test --release --locked
 
 deps:
@@ -26,6 +26,10 @@ models:
 # llama.cpp's own OpenAI-compatible server, built once outside the clone, for the openai backend's tests.
 llama-server:
 	@python3 scripts/build-llama-server.py > /dev/null
+
+# An S3-compatible server (moto, pinned), installed once outside the clone, for the tests of memory on object storage.
+s3-server:
+	@python3 scripts/s3-server.py setup > /dev/null
 
 build:
 	$(CARGO) build --release --locked

@@ -95,6 +95,13 @@ pub struct MemoryConfig {
     pub recall_k: usize,
     /// At most about this many tokens of memories per prompt.
     pub recall_budget_tokens: usize,
+    /// Where the memory table lives: empty for the data dir, or `s3://bucket/prefix` for
+    /// S3-compatible object storage shared by several machines (credentials from `AWS_*`).
+    pub uri: String,
+    /// The object store's endpoint (`AWS_ENDPOINT_URL` overrides it); empty for AWS itself.
+    pub endpoint: String,
+    /// The object store's region (`AWS_REGION` overrides it); empty for the default.
+    pub region: String,
 }
 
 impl Default for MemoryConfig {
@@ -103,6 +110,9 @@ impl Default for MemoryConfig {
             recall: true,
             recall_k: 5,
             recall_budget_tokens: 400,
+            uri: String::new(),
+            endpoint: String::new(),
+            region: String::new(),
         }
     }
 }
@@ -357,6 +367,23 @@ impl Config {
             "recall_budget_tokens",
             "must be between 50 and 8192",
         )?;
+        let memory = &self.memory;
+        check(
+            memory.uri.is_empty()
+                || memory
+                    .uri
+                    .strip_prefix("s3://")
+                    .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/')),
+            "uri",
+            "must be empty (the data dir) or s3://bucket/prefix",
+        )?;
+        check(
+            memory.endpoint.is_empty()
+                || memory.endpoint.starts_with("http://")
+                || memory.endpoint.starts_with("https://"),
+            "endpoint",
+            "must start with http:// or https://",
+        )?;
         check(
             matches!(self.tui.theme.as_str(), "dark" | "light"),
             "theme",
@@ -403,15 +430,31 @@ fn refuse_stored_secrets(text: &str, origin: &Path) -> Result<(), ConfigError> {
         .get("model")
         .and_then(|m| m.get("openai"))
         .and_then(|o| o.as_table());
-    match openai.and_then(|o| o.keys().find(|k| k.contains("key") || k.contains("token"))) {
-        Some(key) => Err(ConfigError::Invalid {
+    if let Some(key) =
+        openai.and_then(|o| o.keys().find(|k| k.contains("key") || k.contains("token")))
+    {
+        return Err(ConfigError::Invalid {
             path: origin.into(),
             line: line_of_key(text, key),
             key: format!("key `{key}`: "),
             message: "API keys are not stored in the config: set MNEME_OPENAI_API_KEY or OPENAI_API_KEY in the environment".into(),
-        }),
-        None => Ok(()),
+        });
     }
+    let memory = value.get("memory").and_then(|m| m.as_table());
+    let credential = |k: &&String| {
+        ["access_key", "secret", "session_token", "password"]
+            .iter()
+            .any(|c| k.contains(c))
+    };
+    if let Some(key) = memory.and_then(|m| m.keys().find(credential)) {
+        return Err(ConfigError::Invalid {
+            path: origin.into(),
+            line: line_of_key(text, key),
+            key: format!("key `{key}`: "),
+            message: "object storage credentials are not stored in the config: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the environment".into(),
+        });
+    }
+    Ok(())
 }
 
 fn invalid(text: &str, origin: &Path, err: &toml::de::Error) -> ConfigError {
@@ -458,6 +501,30 @@ mod tests {
             .to_string();
         assert!(err.contains(":3:"), "{err}");
         assert!(err.contains("OPENAI_API_KEY"), "{err}");
+    }
+
+    #[test]
+    fn memory_on_object_storage_parses_and_its_credentials_are_refused() {
+        let config = parse(
+            "[memory]\nuri = \"s3://team-bucket/mneme\"\nendpoint = \"http://127.0.0.1:9000\"\nregion = \"eu-central-1\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.memory.uri, "s3://team-bucket/mneme");
+        assert_eq!(config.memory.endpoint, "http://127.0.0.1:9000");
+        let err = parse("[memory]\nuri = \"/tmp/x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("s3://bucket/prefix"), "{err}");
+        assert!(parse("[memory]\nuri = \"s3://\"\n").is_err());
+        assert!(parse("[memory]\nendpoint = \"127.0.0.1:9000\"\n").is_err());
+        let err = parse("[memory]\nuri = \"s3://b/p\"\naws_secret_access_key = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(":3:") && err.contains("AWS_SECRET_ACCESS_KEY"),
+            "{err}"
+        );
+        assert!(!err.contains("\"x\""), "{err}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod consolidate;
 pub mod daemon;
 pub mod domain;
 pub mod engine;
+pub mod error_chain;
 pub mod gguf;
 pub mod importer;
 pub mod keymap;

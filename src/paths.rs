@@ -80,6 +80,21 @@ impl Paths {
         self.data_dir.join("consolidation.json")
     }
 
+    /// This data dir's own id, made once: what it writes to a memory table shared with other
+    /// machines is told apart by it (two machines' digests of one day are two memories).
+    pub fn origin_id(&self) -> io::Result<String> {
+        let path = self.data_dir.join("origin-id");
+        match fs::read_to_string(&path) {
+            Ok(id) if !id.trim().is_empty() => return Ok(id.trim().to_string()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        write_private_atomic(&path, format!("{id}\n").as_bytes())?;
+        Ok(id)
+    }
+
     /// Log files.
     pub fn log_dir(&self) -> PathBuf {
         self.data_dir.join("logs")

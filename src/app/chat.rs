@@ -26,23 +26,54 @@ const WRITE_WAIT: Duration = Duration::from_secs(10);
 /// How long a background memory write may take.
 const BACKGROUND_WRITE_WAIT: Duration = Duration::from_secs(30);
 
-/// The memory service, loaded once on first use and shared; `None` when it cannot load.
-pub type SharedMemory = Arc<tokio::sync::OnceCell<Option<Arc<MemoryService>>>>;
+/// A failed memory load is tried again on a use at least this long after it.
+const RELOAD_MEMORY_AFTER: Duration = Duration::from_secs(15);
+
+/// The memory service, loaded on first use and shared. A load that failed (object storage
+/// offline, a locked or damaged database) is tried again on a later use, so a long chat gets its
+/// memory back once the store is back.
+#[derive(Clone, Default)]
+pub struct SharedMemory(Arc<tokio::sync::Mutex<MemorySlot>>);
+
+#[derive(Default)]
+struct MemorySlot {
+    loaded: Option<Arc<MemoryService>>,
+    failed: Option<(std::time::Instant, String)>,
+}
+
+impl SharedMemory {
+    /// The memory service, or why it cannot load.
+    pub async fn get(&self, app: &App) -> Result<Arc<MemoryService>, String> {
+        let mut slot = self.0.lock().await;
+        if let Some(memory) = &slot.loaded {
+            return Ok(memory.clone());
+        }
+        if let Some((at, why)) = &slot.failed
+            && at.elapsed() < RELOAD_MEMORY_AFTER
+        {
+            return Err(why.clone());
+        }
+        match app.memory().await {
+            Ok(memory) => {
+                let memory = Arc::new(memory);
+                slot.loaded = Some(memory.clone());
+                slot.failed = None;
+                Ok(memory)
+            }
+            Err(e) => {
+                let why = format!("{e:#}");
+                tracing::warn!("memory unavailable: {why}");
+                slot.failed = Some((std::time::Instant::now(), why.clone()));
+                Err(why)
+            }
+        }
+    }
+}
 
 /// Gets the memory service, loading it on first use; `None` (with the reason logged) when it
 /// cannot load.
 pub async fn shared_memory(app: &App, cell: &SharedMemory) -> Option<Arc<MemoryService>> {
-    cell.get_or_init(|| async {
-        match app.memory().await {
-            Ok(m) => Some(Arc::new(m)),
-            Err(e) => {
-                tracing::warn!("memory unavailable: {e:#}");
-                None
-            }
-        }
-    })
-    .await
-    .clone()
+    cell.get(app).await.ok()
 }
 
 /// How one turn runs.
@@ -231,12 +262,15 @@ impl Chat {
             .ok_or(TurnError::NoConversation)?;
         let session_id = conversation.session.id().to_string();
         let incognito = conversation.incognito;
-        let memory = shared_memory(&self.app, &self.memory).await;
-        if memory.is_none() {
-            on_event(TurnEvent::Notice(
-                "memory is unavailable: answering without it (see the log)".into(),
-            ));
-        }
+        let memory = match self.memory.get(&self.app).await {
+            Ok(memory) => Some(memory),
+            Err(why) => {
+                on_event(TurnEvent::Notice(format!(
+                    "memory is unavailable, answering without it: {why}"
+                )));
+                None
+            }
+        };
         let recall = match (&memory, options.recall) {
             (Some(memory), true) => {
                 let reserve = self

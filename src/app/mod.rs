@@ -12,6 +12,7 @@ use anyhow::{Context, Result};
 use crate::config::Config;
 use crate::engine::{Engine, EngineSettings, EngineSpec};
 use crate::memory::embed::Embedder;
+use crate::memory::location::StoreLocation;
 use crate::memory::service::MemoryService;
 use crate::memory::store::MemoryStore;
 use crate::models::Catalog;
@@ -87,9 +88,14 @@ impl App {
         )?)
     }
 
+    /// Where the memory table is: the data dir, or object storage (`[memory] uri`).
+    pub fn memory_location(&self) -> StoreLocation {
+        StoreLocation::for_config(&self.config.memory, self.paths.memory_dir())
+    }
+
     /// Opens the memory store and loads the embedder (once per process).
     pub async fn memory(&self) -> Result<MemoryService> {
-        let store = MemoryStore::open(&self.paths.memory_dir()).await?;
+        let store = MemoryStore::open(&self.memory_location()).await?;
         let catalog = self.catalog();
         let embedder = tokio::task::spawn_blocking(move || Embedder::load(&catalog)).await??;
         Ok(MemoryService::new(store, embedder))

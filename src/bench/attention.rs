@@ -115,6 +115,10 @@ pub struct Report {
     pub text_tokens: usize,
     pub ppl_tokens: usize,
     pub runs: Vec<Run>,
+    /// The passkey in a real conversation with the chat model, for each `sliding` strategy of
+    /// at least `chat_passkey::MIN_WINDOW` tokens: found through recall once the window has
+    /// moved past it.
+    pub chat_passkey: Vec<super::chat_passkey::ChatPasskey>,
 }
 
 /// Runs every strategy on every model; `full` first for each model.
@@ -162,6 +166,7 @@ pub fn run(models: &[ChatModel], plan: &Plan) -> anyhow::Result<Report> {
         text_tokens,
         ppl_tokens: PPL_TOKENS,
         runs,
+        chat_passkey: Vec::new(),
     })
 }
 
@@ -447,5 +452,6 @@ pub fn table(report: &Report) -> String {
             }
         ));
     }
+    out.push_str(&super::chat_passkey::table(&report.chat_passkey));
     out
 }

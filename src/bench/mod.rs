@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod attention;
+pub mod chat_passkey;
 pub mod daemon;
 pub mod engine;
 pub mod memory;

@@ -141,7 +141,11 @@ pub async fn run(lengths: &[usize], frames: usize, sessions: usize) -> Result<Tu
     let mut opens = Vec::new();
     for _ in 0..5 {
         let started = Instant::now();
-        let rows = crate::tui::runner::session_rows(&store, &memory_dir).await?;
+        let rows = crate::tui::runner::session_rows(
+            &store,
+            &crate::memory::location::StoreLocation::local(&memory_dir),
+        )
+        .await?;
         opens.push(started.elapsed().as_secs_f64() * 1000.0);
         anyhow::ensure!(rows.len() == sessions.min(200), "the picker lost sessions");
     }

@@ -121,7 +121,10 @@ struct Scratch {
 impl Scratch {
     async fn new(app: &App) -> Result<Self> {
         let dir = tempfile::Builder::new().prefix("mneme-bench").tempdir()?;
-        let store = crate::memory::store::MemoryStore::open(&dir.path().join("memory")).await?;
+        let store = crate::memory::store::MemoryStore::open(
+            &crate::memory::location::StoreLocation::local(dir.path().join("memory")),
+        )
+        .await?;
         let catalog = app.catalog();
         let embedder =
             tokio::task::spawn_blocking(move || crate::memory::embed::Embedder::load(&catalog))
@@ -291,9 +294,28 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                 .iter()
                 .map(|n| catalog.resolve_chat(n))
                 .collect::<Result<Vec<_>, _>>()?;
-            let report =
+            // The chat-level passkey needs a chat model: the default one, when it is benched.
+            let chat_runs: Vec<(crate::engine::Attention, usize)> =
+                match names.contains(&app.config.model.chat) {
+                    true => plan
+                        .strategies
+                        .iter()
+                        .filter(|s| {
+                            matches!(s, crate::engine::Attention::Sliding { window, .. }
+                                if *window >= crate::bench::chat_passkey::MIN_WINDOW)
+                        })
+                        .flat_map(|s| plan.passkey_distances.iter().map(|d| (*s, *d)))
+                        .collect(),
+                    false => Vec::new(),
+                };
+            let mut report =
                 tokio::task::spawn_blocking(move || crate::bench::attention::run(&models, &plan))
                     .await??;
+            for (strategy, distance) in chat_runs {
+                report
+                    .chat_passkey
+                    .push(crate::bench::chat_passkey::run(strategy, distance).await?);
+            }
             // The table goes to stderr beside the JSON, so stdout stays one JSON object.
             if *json {
                 eprint!("{}", crate::bench::attention::table(&report));

@@ -143,11 +143,14 @@ fn print_status(s: &crate::daemon::status::DaemonStatus) {
         s.queue.writes
     );
     let counts: Vec<String> = s.memories.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    crate::outln!(
-        "memories: {} ({:.1} MB on disk)",
-        counts.join(", "),
-        s.disk_bytes as f64 / 1e6
-    );
+    match s.memory_at.starts_with("s3://") {
+        true => crate::outln!("memories: {} in {}", counts.join(", "), s.memory_at),
+        false => crate::outln!(
+            "memories: {} ({:.1} MB on disk)",
+            counts.join(", "),
+            s.disk_bytes as f64 / 1e6
+        ),
+    }
     if let Some(i) = &s.last_ingest {
         crate::outln!(
             "last ingest: {} ({} turns in {} chunks)",

@@ -128,9 +128,14 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
             Err(e) => e.to_string(),
         },
     );
-    let db = paths.memory_dir();
-    if db.exists() {
-        let opened = match crate::memory::store::MemoryStore::open(&db).await {
+    let memory_config = config
+        .as_ref()
+        .map(|c| c.memory.clone())
+        .unwrap_or_default();
+    let location =
+        crate::memory::location::StoreLocation::for_config(&memory_config, paths.memory_dir());
+    if location.is_shared() || location.dir().exists() {
+        let opened = match crate::memory::store::MemoryStore::open(&location).await {
             Ok(store) => match store.count(&Default::default()).await {
                 Ok(n) => Ok((n, store.vector_index().await.ok().flatten())),
                 Err(e) => Err(e.to_string()),
@@ -143,7 +148,7 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
             match opened {
                 Ok((n, index)) => format!(
                     "{} readable, {}; {}",
-                    db.display(),
+                    location.describe(),
                     crate::domain::counted(n, "memory", "memories"),
                     match index {
                         Some(ix) if ix.unindexed_rows > 0 => format!(
@@ -164,7 +169,7 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
         report.line(
             true,
             "memory database",
-            format!("{} (not created yet)", db.display()),
+            format!("{} (not created yet)", location.describe()),
         );
     }
 

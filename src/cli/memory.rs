@@ -435,7 +435,7 @@ async fn with_full_ids(app: &App, command: &MemoryCommand) -> Result<MemoryComma
     if !names_ids {
         return Ok(command.clone());
     }
-    let store = crate::memory::store::MemoryStore::open(&app.paths.memory_dir()).await?;
+    let store = crate::memory::store::MemoryStore::open(&app.memory_location()).await?;
     let full = async |id: &String| -> Result<String> {
         store
             .resolve_id(id)

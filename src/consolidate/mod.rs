@@ -204,6 +204,9 @@ pub struct Consolidator<'a> {
     /// The chat model that writes the summaries (local, or the configured model server).
     pub engine: EngineSpec,
     pub cancel: CancellationToken,
+    /// Set when the memory table is shared with other machines: this data dir's id, so each
+    /// machine's digest of a day (of its own conversations) is a memory of its own.
+    pub origin: Option<String>,
 }
 
 struct Input<'a> {
@@ -291,7 +294,10 @@ impl Consolidator<'_> {
                 {
                     Ok((text, cited, truncated)) => {
                         let produced = Produced {
-                            id: stable_id("d", &[&date.to_string()]),
+                            id: match &self.origin {
+                                None => stable_id("d", &[&date.to_string()]),
+                                Some(origin) => stable_id("d", &[&date.to_string(), origin]),
+                            },
                             scope: "digest".into(),
                             session: None,
                             text: format!("Digest of {date}: {text}"),

@@ -23,6 +23,7 @@ use super::status::{ConsolidationRecord, DaemonState, DaemonStatus, IngestRecord
 use super::writes::{UPKEEP_KEEP_MINUTES, WriteOp, WriteResult, Writer};
 use crate::config::Config;
 use crate::consolidate::{ConsolidationLog, due_days, local_day, rss_bytes, turns_per_day};
+use crate::memory::location::StoreLocation;
 use crate::memory::lock::WriterLock;
 use crate::memory::service::MemoryService;
 use crate::memory::store::{MemoryStore, disk_bytes};
@@ -155,6 +156,7 @@ pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()
         version: env!("CARGO_PKG_VERSION").into(),
         started: started_at,
         state: DaemonState::Starting,
+        memory_at: StoreLocation::for_config(&config.memory, paths.memory_dir()).describe(),
         ..DaemonStatus::default()
     }));
     let (jobs_tx, jobs_rx) = mpsc::channel::<Job>(256);
@@ -476,7 +478,11 @@ impl WriterTask<'_> {
             ));
         }
         let loaded = async {
-            let store = MemoryStore::open(&self.paths.memory_dir()).await?;
+            let store = MemoryStore::open(&StoreLocation::for_config(
+                &self.config.memory,
+                self.paths.memory_dir(),
+            ))
+            .await?;
             let catalog = crate::models::Catalog::new(&self.paths.models_dir);
             let embedder =
                 tokio::task::spawn_blocking(move || crate::memory::embed::Embedder::load(&catalog))

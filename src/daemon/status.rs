@@ -27,6 +27,10 @@ pub struct DaemonStatus {
     pub next_consolidation: Option<DateTime<Utc>>,
     pub last_upkeep: Option<UpkeepRecord>,
     pub memories: BTreeMap<String, usize>,
+    /// Where the memory table is: the memory dir, or `s3://…` on object storage.
+    #[serde(default)]
+    pub memory_at: String,
+    /// The memory table's bytes on this machine's disk.
     pub disk_bytes: u64,
     pub rss_bytes: u64,
     /// Recent failures, newest last (at most `MAX_ERRORS`).

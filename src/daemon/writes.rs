@@ -257,6 +257,10 @@ impl<'a> Writer<'a> {
                 None,
             )?,
             cancel: self.cancel.clone(),
+            origin: match self.memory.memory().store().location().is_shared() {
+                true => Some(self.paths.origin_id()?),
+                false => None,
+            },
         };
         let report = consolidator.consolidate_day(date).await?;
         let per_day = crate::consolidate::turns_per_day(&sessions);

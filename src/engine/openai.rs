@@ -284,7 +284,7 @@ impl OpenAiClient {
                 Err(e) => {
                     return Err(EngineError::Server(format!(
                         "the model server closed the connection mid-reply ({})",
-                        root_cause(&e)
+                        crate::error_chain::root_cause(&e)
                     )));
                 }
             };
@@ -382,14 +382,6 @@ fn malformed(detail: &str) -> EngineError {
     EngineError::Server(format!(
         "the model server sent a malformed stream: {detail}"
     ))
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
 }
 
 fn retry_after(response: &reqwest::Response) -> Option<Duration> {

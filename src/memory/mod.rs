@@ -6,6 +6,7 @@ pub mod embed;
 pub mod facts;
 pub mod fuse;
 pub mod hygiene;
+pub mod location;
 pub mod lock;
 pub mod recall;
 pub mod service;

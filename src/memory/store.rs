@@ -21,6 +21,7 @@ use lancedb::{Connection, DistanceType, Table};
 
 use super::ann;
 use super::fuse::Hit;
+use super::location::StoreLocation;
 use super::{EMBEDDING_DIMS, Memory, MemoryFilter, MemoryKind};
 
 const TABLE: &str = "memories";
@@ -40,7 +41,11 @@ pub enum StoreError {
     Corrupt { dir: PathBuf, reason: String },
     #[error("`{prefix}` starts several memory ids ({matches}, …): give more of it")]
     AmbiguousId { prefix: String, matches: String },
-    #[error("memory database: {0}")]
+    #[error(
+        "the memory on {place} is unreachable ({reason}); conversations are still saved here and remembered once it is back"
+    )]
+    Unreachable { place: String, reason: String },
+    #[error("memory database: {}", concise(.0))]
     Lance(#[from] lancedb::Error),
     #[error("memory database: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),
@@ -52,7 +57,7 @@ pub enum StoreError {
 /// `MemoryWriter`, which only the holder of the writer lock can have.
 #[derive(Clone)]
 pub struct MemoryStore {
-    dir: PathBuf,
+    location: StoreLocation,
     _connection: Connection,
     table: Table,
 }
@@ -245,8 +250,9 @@ struct VersionFile {
 }
 
 impl MemoryStore {
-    /// Opens (creating if needed) the store in `dir`, checking its schema version.
-    pub async fn open(dir: &Path) -> Result<Self, StoreError> {
+    /// Opens (creating if needed) the store at `location`, checking its schema version.
+    pub async fn open(location: &StoreLocation) -> Result<Self, StoreError> {
+        let dir = location.dir();
         crate::paths::ensure_private_dir(dir)?;
         let version_path = dir.join("schema.json");
         match std::fs::read(&version_path) {
@@ -273,15 +279,35 @@ impl MemoryStore {
             }
             Err(e) => return Err(e.into()),
         }
-        let uri = dir.to_str().ok_or_else(|| StoreError::Corrupt {
-            dir: dir.into(),
-            reason: "path is not UTF-8".into(),
-        })?;
+        let (uri, options) = match &location.remote {
+            Some(remote) => (remote.uri.as_str(), remote.options.clone()),
+            None => {
+                let uri = dir.to_str().ok_or_else(|| StoreError::Corrupt {
+                    dir: dir.into(),
+                    reason: "path is not UTF-8".into(),
+                })?;
+                (uri, Vec::new())
+            }
+        };
+        let unreachable = |e: lancedb::Error| match &location.remote {
+            Some(_) => StoreError::Unreachable {
+                place: location.describe(),
+                reason: concise(&e),
+            },
+            None => StoreError::Lance(e),
+        };
         let connection = lancedb::connect(uri)
+            .storage_options(options)
+            // Every read sees the latest commit, including other processes' and machines'.
             .read_consistency_interval(Duration::from_millis(0))
             .execute()
-            .await?;
-        let names = connection.table_names().execute().await?;
+            .await
+            .map_err(unreachable)?;
+        let names = connection
+            .table_names()
+            .execute()
+            .await
+            .map_err(unreachable)?;
         let table = if names.iter().any(|n| n == TABLE) {
             connection
                 .open_table(TABLE)
@@ -298,22 +324,34 @@ impl MemoryStore {
                 .await
             {
                 Ok(table) => table,
-                // Another process created it first.
+                // Another process (or machine) created it first.
                 Err(lancedb::Error::TableAlreadyExists { .. }) => {
                     connection.open_table(TABLE).execute().await?
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => match connection.open_table(TABLE).execute().await {
+                    Ok(table) => table,
+                    Err(_) => return Err(unreachable(e)),
+                },
             }
         };
         Ok(Self {
-            dir: dir.to_path_buf(),
+            location: location.clone(),
             _connection: connection,
             table,
         })
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Where the table is.
+    pub fn location(&self) -> &StoreLocation {
+        &self.location
+    }
+
+    /// The table's bytes on this machine's disk (0 when it is on object storage).
+    fn local_bytes(&self) -> u64 {
+        match self.location.remote {
+            Some(_) => 0,
+            None => disk_bytes(self.location.dir()),
+        }
     }
 
     /// Runs a write, retrying conflicts with other writers; a write is never dropped silently.
@@ -736,7 +774,7 @@ impl MemoryStore {
     /// Scheduled upkeep: compacts fragments, folds new rows into the indexes, and prunes versions
     /// older than `keep` (readers in other processes may still be on a recent one).
     pub(super) async fn upkeep(&self, keep: chrono::Duration) -> Result<Upkeep, StoreError> {
-        let before = disk_bytes(&self.dir);
+        let before = self.local_bytes();
         let versions_before = self.table.list_versions().await?.len();
         self.table.optimize(OptimizeAction::All).await?;
         ann::ensure(&self.table, ann::DEFAULT_INDEX).await?;
@@ -749,7 +787,7 @@ impl MemoryStore {
             .await?;
         Ok(Upkeep {
             disk_bytes_before: before,
-            disk_bytes_after: disk_bytes(&self.dir),
+            disk_bytes_after: self.local_bytes(),
             versions_before,
             versions_after: self.table.list_versions().await?.len(),
         })
@@ -769,7 +807,9 @@ impl MemoryStore {
         self.table
             .optimize(OptimizeAction::Prune {
                 older_than: Some(chrono::Duration::zero()),
-                delete_unverified: Some(true),
+                // Files no version lists yet may be another machine's commit in flight: on a
+                // shared table only the files of the removed versions go.
+                delete_unverified: Some(!self.location.is_shared()),
                 error_if_tagged_old_versions: Some(false),
             })
             .await?;
@@ -784,6 +824,49 @@ pub struct Upkeep {
     pub disk_bytes_after: u64,
     pub versions_before: usize,
     pub versions_after: usize,
+}
+
+/// Object storage errors arrive as one debug dump of nested errors, with source paths; a user
+/// needs the cause they can act on. Other errors are shown as they are.
+fn concise(e: &lancedb::Error) -> String {
+    let text = crate::error_chain::root_cause(e);
+    const CAUSES: [(&str, &str); 9] = [
+        ("ConnectionRefused", "connection refused"),
+        ("dns error", "the host name does not resolve"),
+        ("TimedOut", "timed out"),
+        ("NoSuchBucket", "no such bucket"),
+        (
+            "InvalidAccessKeyId",
+            "the access key is not known: check AWS_ACCESS_KEY_ID",
+        ),
+        (
+            "SignatureDoesNotMatch",
+            "the secret key does not match: check AWS_SECRET_ACCESS_KEY",
+        ),
+        (
+            "AccessDenied",
+            "access denied: check the credentials and the bucket's policy",
+        ),
+        (
+            "Forbidden",
+            "access denied: check the credentials and the bucket's policy",
+        ),
+        (
+            "credential",
+            "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        ),
+    ];
+    if !["S3", "AWS", "RetryError"].iter().any(|m| text.contains(m)) {
+        return text;
+    }
+    match CAUSES.iter().find(|(needle, _)| text.contains(needle)) {
+        Some((_, cause)) => cause.to_string(),
+        None => {
+            tracing::warn!("object storage: {text}");
+            let head = text.split([',', '{', '(']).next().unwrap_or("").trim();
+            format!("{head} (the log has the details)")
+        }
+    }
 }
 
 /// Bytes of every file under `dir`.
@@ -826,10 +909,36 @@ mod tests {
         m
     }
 
+    #[test]
+    fn an_object_store_failure_is_told_by_its_cause_without_the_dump() {
+        let refused = lancedb::Error::Runtime {
+            message: r#"Invalid input, Failed to connect to namespace: IO { source: Generic { store: "S3", source: ListRequest { source: RetryError(RetryErrorImpl { inner: Http(HttpError { kind: Connect, source: ConnectError("tcp connect error", 127.0.0.1:1, Os { code: 111, kind: ConnectionRefused, message: "Connection refused" })) }) } }, location: Location { file: "/root/.cargo/registry/src/x/lance-io/src/object_store.rs" } }"#.into(),
+        };
+        assert_eq!(concise(&refused), "connection refused");
+        let denied = lancedb::Error::Runtime {
+            message: r#"Generic { store: "S3", source: Client { status: 403, body: "<Code>SignatureDoesNotMatch</Code>" } }"#.into(),
+        };
+        assert!(concise(&denied).contains("AWS_SECRET_ACCESS_KEY"));
+        let unknown = lancedb::Error::Runtime {
+            message: r#"Generic { store: "S3", source: Something { odd: 1 } }"#.into(),
+        };
+        let said = concise(&unknown);
+        assert!(
+            said.ends_with("Generic (the log has the details)"),
+            "{said}"
+        );
+        let local = lancedb::Error::Runtime {
+            message: "disk full".into(),
+        };
+        assert!(concise(&local).ends_with("disk full"));
+    }
+
     #[tokio::test(flavor = "multi_thread")]
     async fn browsing_filters_and_limits_in_the_query_and_reads_no_vectors() {
         let dir = tempfile::tempdir().unwrap();
-        let store = MemoryStore::open(dir.path()).await.unwrap();
+        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
+            .await
+            .unwrap();
         let rows: Vec<Memory> = (0..50).map(memory).collect();
         store.upsert(&rows).await.unwrap();
         let newest = store.browse(&MemoryFilter::default(), 5).await.unwrap();
@@ -897,7 +1006,9 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn a_big_table_gets_a_vector_index_that_finds_what_exact_search_finds() {
         let dir = tempfile::tempdir().unwrap();
-        let store = MemoryStore::open(dir.path()).await.unwrap();
+        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
+            .await
+            .unwrap();
         let all = MemoryFilter::default();
         let rows = clustered(ann::INDEX_FROM_ROWS + 1_000, 1);
         let (first, rest) = rows.split_at(ann::INDEX_FROM_ROWS - 1);
@@ -965,7 +1076,9 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn the_vector_index_is_retrained_once_the_table_outgrows_it() {
         let dir = tempfile::tempdir().unwrap();
-        let store = MemoryStore::open(dir.path()).await.unwrap();
+        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
+            .await
+            .unwrap();
         let rows = clustered(ann::INDEX_FROM_ROWS, 3);
         store.upsert(&rows).await.unwrap();
         store.optimize(ann::DEFAULT_INDEX).await.unwrap();

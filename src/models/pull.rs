@@ -218,13 +218,9 @@ fn normalise_sha256(text: &str) -> Result<String, PullError> {
 }
 
 fn http_error(url: &str, e: &reqwest::Error) -> PullError {
-    let mut cause: &dyn std::error::Error = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
     PullError::Http {
         url: url.to_string(),
-        reason: cause.to_string(),
+        reason: crate::error_chain::root_cause(e),
     }
 }
 

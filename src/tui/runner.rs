@@ -41,7 +41,7 @@ pub async fn run(
     let mut state = State::new(keys, Theme::from_env(&app.config.tui.theme));
     let (msgs, mut inbox) = unbounded_channel::<Msg>();
     let (commands, command_rx) = unbounded_channel::<ChatCommand>();
-    let shared_memory: SharedMemory = Arc::new(tokio::sync::OnceCell::new());
+    let shared_memory = SharedMemory::default();
     let stop = CancellationToken::new();
 
     let worker = Worker {
@@ -235,7 +235,7 @@ async fn run_effect(
     };
     match effect {
         Effect::ListSessions => send(Msg::Sessions(
-            session_rows(&app.sessions(), &app.paths.memory_dir()).await?,
+            session_rows(&app.sessions(), &app.memory_location()).await?,
         )),
         Effect::SearchMemories { query, filter } => {
             // The browser shows text: the store never reads vectors for it.
@@ -394,10 +394,10 @@ const CHAT_HITS: usize = 200;
 /// session index (no transcripts) and makes one memory query for all summaries.
 pub async fn session_rows(
     sessions: &crate::session::SessionStore,
-    memory_dir: &std::path::Path,
+    memory: &crate::memory::location::StoreLocation,
 ) -> Result<Vec<SessionRow>> {
     let list = sessions.list()?;
-    let summaries = match crate::memory::store::MemoryStore::open(memory_dir).await {
+    let summaries = match crate::memory::store::MemoryStore::open(memory).await {
         Ok(store) => store.latest_summaries().await.unwrap_or_default(),
         Err(_) => Default::default(),
     };

@@ -175,7 +175,7 @@ impl Worker {
             .format("%A %-d %B")
             .to_string();
         let summary =
-            match crate::memory::store::MemoryStore::open(&self.app().paths.memory_dir()).await {
+            match crate::memory::store::MemoryStore::open(&self.app().memory_location()).await {
                 Ok(store) => store
                     .latest_summary(session.id())
                     .await

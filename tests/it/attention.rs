@@ -386,6 +386,41 @@ fn bench_attention_prints_one_run_per_model_and_strategy_with_growing_points() {
 }
 
 #[test]
+fn bench_attention_finds_the_chat_passkey_through_recall_once_the_window_has_passed_it() {
+    let data = crate::common::DataDir::new();
+    let report = data.json(&[
+        "bench",
+        "attention",
+        "--quick",
+        "--json",
+        "--models",
+        "smollm2-135m",
+        "--points",
+        "64",
+        "--attention",
+        "sliding:160:4",
+    ]);
+    let chat = report["chat_passkey"].as_array().unwrap();
+    let distances: Vec<u64> = chat
+        .iter()
+        .map(|r| r["distance"].as_u64().unwrap())
+        .collect();
+    assert_eq!(distances, [64, 320], "{report}");
+    let (near, far) = (&chat[0], &chat[1]);
+    assert_eq!(far["strategy"], "sliding:160:4");
+    assert!(
+        far["distance_tokens"].as_u64().unwrap() > far["context_tokens"].as_u64().unwrap(),
+        "{far}"
+    );
+    // Within the window the statement is in the prompt: nothing to recall. Past it, recall
+    // brings it back and the reply holds the code, which the model cannot say without it.
+    assert_eq!(near["recalled"], false, "{near}");
+    assert_eq!(far["recalled"], true, "{far}");
+    assert_eq!(far["found"], true, "{far}");
+    assert_eq!(far["found_without_recall"], false, "{far}");
+}
+
+#[test]
 fn loading_a_model_with_attention_overrides_prints_nothing_on_stderr() {
     // llama-cpp-2 prints "saved ptr: 0x…" when an override is added; in the chat that would be
     // drawn over the screen.

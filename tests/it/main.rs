@@ -12,6 +12,7 @@ mod faults;
 mod mcp;
 mod memory_cli;
 mod models_pull;
+mod object_storage;
 mod openai_backend;
 mod plain_chat;
 mod sessions_cli;

@@ -1,0 +1,158 @@
+//! The passkey test at chat level: a code stated early in one long conversation, asked for once
+//! the sliding window has moved past it. The model no longer sees the statement; recall of the
+//! conversation's own evicted turns must bring it back. Reported beside the attention passkeys.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::app::chat::{Chat, SharedMemory, TurnEvent, TurnOptions};
+use crate::app::{App, EngineChoice};
+use crate::engine::{Attention, SamplingParams};
+
+/// Questions that fill the conversation between the statement and the question.
+const FILLER: [&str; 8] = [
+    "Tell me one short fact about the moon.",
+    "Name a large river in Africa.",
+    "What colour is a ripe banana?",
+    "Give me a word that rhymes with cat.",
+    "How many legs does a spider have?",
+    "What is the boiling point of water in Celsius?",
+    "Name a planet with rings.",
+    "What do bees make?",
+];
+/// A window narrower than this cannot hold a question, its recalled memories and a reply.
+pub const MIN_WINDOW: u32 = 128;
+/// Reply length of every filler turn.
+const FILLER_REPLY_TOKENS: u32 = 48;
+
+/// One chat-level passkey run.
+#[derive(Debug, Serialize)]
+pub struct ChatPasskey {
+    pub model: String,
+    pub strategy: String,
+    /// The tokens of conversation asked for between the statement and the question, and those
+    /// there were (whole turns).
+    pub distance: usize,
+    pub distance_tokens: usize,
+    pub turns: usize,
+    /// The model's context (the window plus its sinks with `sliding`).
+    pub context_tokens: usize,
+    /// With recall on: the statement was recalled into the question's prompt, and the reply
+    /// held the code.
+    pub recalled: bool,
+    pub found: bool,
+    /// The same conversation with recall off: whether the reply held the code.
+    pub found_without_recall: bool,
+}
+
+/// Runs the conversation twice in throw-away data dirs (recall on, then off) with `attention`
+/// on the chat model, the question coming at least `distance` tokens after the statement.
+pub async fn run(attention: Attention, distance: usize) -> anyhow::Result<ChatPasskey> {
+    let code = format!("{}", 40_000 + (distance * 7919) % 60_000);
+    let with = converse(attention, distance, &code, true).await?;
+    let without = converse(attention, distance, &code, false).await?;
+    Ok(ChatPasskey {
+        model: with.model,
+        strategy: attention.to_string(),
+        distance,
+        distance_tokens: with.distance_tokens,
+        turns: with.turns,
+        context_tokens: with.context_tokens,
+        recalled: with.recalled,
+        found: with.found,
+        found_without_recall: without.found,
+    })
+}
+
+struct Conversed {
+    model: String,
+    distance_tokens: usize,
+    turns: usize,
+    context_tokens: usize,
+    recalled: bool,
+    found: bool,
+}
+
+async fn converse(
+    attention: Attention,
+    distance: usize,
+    code: &str,
+    recall: bool,
+) -> anyhow::Result<Conversed> {
+    let scratch = tempfile::Builder::new()
+        .prefix("mneme-bench-passkey")
+        .tempdir()?;
+    let app = Arc::new(App::load(
+        Some(scratch.path().to_path_buf()),
+        None,
+        "bench",
+    )?);
+    let engine = app
+        .load_engine(&EngineChoice {
+            attention: Some(attention),
+            ..EngineChoice::default()
+        })
+        .await?;
+    let model = engine.info().name.clone();
+    let context_tokens = engine.info().context_size as usize;
+    let session = app.pick_session(None, false)?;
+    let mut chat = Chat::new(app.clone(), engine, SharedMemory::default());
+    chat.open(session, false, |_, _| {}).await?;
+    let options = |max_tokens: u32| TurnOptions {
+        sampling: SamplingParams::greedy(),
+        max_tokens,
+        recall,
+        cancel: Default::default(),
+        wait_for_memory: true,
+    };
+    let statement = format!("Please remember this: my locker code is {code}.");
+    chat.turn(&statement, options(16), |_| {}).await?;
+    let mut distance_tokens = 0;
+    let mut turns = 0;
+    while distance_tokens < distance {
+        let question = FILLER[turns % FILLER.len()];
+        let outcome = chat
+            .turn(question, options(FILLER_REPLY_TOKENS), |_| {})
+            .await?;
+        for text in [&outcome.user_turn.text, &outcome.reply_turn.text] {
+            distance_tokens += chat.engine().count_tokens(text).await?;
+        }
+        turns += 1;
+    }
+    let mut recalled = false;
+    let outcome = chat
+        .turn("What is my locker code?", options(24), |event| {
+            if let TurnEvent::Recalled(items) = event {
+                recalled = items.iter().any(|i| i.text.contains(code));
+            }
+        })
+        .await?;
+    Ok(Conversed {
+        model,
+        distance_tokens,
+        turns,
+        context_tokens,
+        recalled,
+        found: outcome.reply_turn.text.contains(code),
+    })
+}
+
+/// The table's lines for the chat-level runs.
+pub fn table(runs: &[ChatPasskey]) -> String {
+    let mut out = String::new();
+    for run in runs {
+        out.push_str(&format!(
+            "{:<14} {:<16} chat passkey {} tokens later ({} turns, context {}): {} with recall ({}), {} without\n",
+            run.model,
+            run.strategy,
+            run.distance_tokens,
+            run.turns,
+            run.context_tokens,
+            if run.found { "found" } else { "missed" },
+            if run.recalled { "recalled" } else { "not recalled" },
+            if run.found_without_recall { "found" } else { "missed" },
+        ));
+    }
+    out
+}
