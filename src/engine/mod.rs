@@ -202,6 +202,7 @@ pub struct ModelInfo {
     pub description: String,
     pub layers: u32,
     pub train_context: u32,
+    /// Tokens the model sees at once: the context, or a sliding window's sinks and window.
     pub context_size: u32,
     /// `model` when the file's own template is used, else the built-in name.
     pub template: String,

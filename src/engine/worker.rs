@@ -120,7 +120,12 @@ fn model_info(
         architecture,
         layers: model.n_layer(),
         train_context: model.n_ctx_train(),
-        context_size: ctx.n_ctx(),
+        // What the model sees: a sliding window holds sinks + window tokens, whatever padding
+        // llama.cpp gives the cache (260 tokens asked for are a 512-token cache).
+        context_size: settings
+            .attention
+            .sliding()
+            .map_or(ctx.n_ctx(), |(sinks, window)| (sinks + window) as u32),
         template: format.source.clone(),
         sliding_window,
         native_sliding_window,

@@ -521,3 +521,53 @@ fn before_and_after_an_event_rank_what_was_said_on_that_side_of_it() {
         texts(&search(&data, "What did I buy after my trip?", &[]))
     );
 }
+
+#[test]
+fn a_change_said_in_other_words_is_recalled_above_what_it_replaced() {
+    let data = crate::common::DataDir::new();
+    let file = data.path().join("commute.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"session":"spring","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"For the record, I take the number 12 bus to the office every morning."}"#,
+            r#"{"session":"spring","time":"2026-03-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Noted, the number 12 bus."}"#,
+            r#"{"session":"summer","time":"2026-06-01T10:00:00Z","speaker":"Maya","role":"user","text":"I bought new running shoes for the marathon."}"#,
+            r#"{"session":"summer","time":"2026-06-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Good luck with the marathon."}"#,
+            r#"{"session":"autumn","time":"2026-10-01T10:00:00Z","speaker":"Maya","role":"user","text":"No more buses for me, I cycle to the office every morning since September."}"#,
+            r#"{"session":"autumn","time":"2026-10-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Cycling is a great way to start the day."}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+    let recalled = data.json(&[
+        "recall",
+        "--json",
+        "How does Maya get to the office these days?",
+    ]);
+    let texts: Vec<&str> = recalled["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    let at = |needle: &str| {
+        texts
+            .iter()
+            .position(|t| t.starts_with("Maya:") && t.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} not recalled: {texts:#?}"))
+    };
+    // Both are recalled, dated; the newer one, which replaces the older, comes first.
+    assert!(at("cycle") < at("number 12"), "{texts:#?}");
+    // A question that names a time asks about then: the spring statement is what it wants.
+    let then = data.json(&[
+        "recall",
+        "--json",
+        "How did Maya get to the office in March 2026?",
+    ]);
+    let first = then["items"][0]["text"].as_str().unwrap_or("");
+    assert!(first.contains("number 12"), "{then}");
+}
