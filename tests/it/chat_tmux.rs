@@ -125,7 +125,7 @@ fn incognito_saves_nothing_while_fork_and_search_work_on_saved_conversations() {
         serde_json::json!([])
     );
     assert!(
-        crate::common::files_containing(data.path(), b"4471").is_empty(),
+        crate::common::files_containing(data.path(), b"locker code is 4471").is_empty(),
         "nothing of an incognito chat reaches the disk"
     );
 

@@ -129,14 +129,20 @@ fn bucket(name: &str) -> String {
     format!("mneme-{name}-{}", std::process::id())
 }
 
-#[test]
-fn a_memory_said_on_one_machine_is_recalled_on_the_other() {
-    let bucket = bucket("shared");
+/// A bucket on a fresh server, and two machines sharing it, each with its daemon running.
+fn two_machines(name: &str) -> (String, S3Server, Machine, Machine) {
+    let bucket = bucket(name);
     let server = S3Server::start(&bucket);
     let laptop = Machine::new(&server, &bucket);
     let desktop = Machine::new(&server, &bucket);
     laptop.run(&["daemon", "start"]);
     desktop.run(&["daemon", "start"]);
+    (bucket, server, laptop, desktop)
+}
+
+#[test]
+fn a_memory_said_on_one_machine_is_recalled_on_the_other() {
+    let (bucket, _server, laptop, desktop) = two_machines("shared");
 
     laptop.run(&[
         "ask",
@@ -195,12 +201,7 @@ fn a_memory_said_on_one_machine_is_recalled_on_the_other() {
 
 #[test]
 fn both_machines_writing_at_once_lose_no_memory() {
-    let bucket = bucket("race");
-    let server = S3Server::start(&bucket);
-    let laptop = Machine::new(&server, &bucket);
-    let desktop = Machine::new(&server, &bucket);
-    laptop.run(&["daemon", "start"]);
-    desktop.run(&["daemon", "start"]);
+    let (_bucket, _server, laptop, desktop) = two_machines("race");
     // Create the table once, so both daemons race on commits, not on creating it.
     laptop.run(&[
         "memory",
