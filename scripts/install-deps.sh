@@ -15,6 +15,7 @@ need mold             command -v mold
 need tmux             command -v tmux
 need python3          command -v python3
 need python3-pip      python3 -m pip --version
+need python3-venv     python3 -c "import ensurepip, venv"   # the S3 test server's environment (scripts/s3-server.py)
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "install-deps: cargo is missing: install Rust with rustup first" >&2
