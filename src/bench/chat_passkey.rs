@@ -42,6 +42,8 @@ pub struct ChatPasskey {
     /// held the code.
     pub recalled: bool,
     pub found: bool,
+    /// The reply to the question (with recall).
+    pub answer: String,
     /// The same conversation with recall off: whether the reply held the code.
     pub found_without_recall: bool,
 }
@@ -49,7 +51,9 @@ pub struct ChatPasskey {
 /// Runs the conversation twice in throw-away data dirs (recall on, then off) with `attention`
 /// on the chat model, the question coming at least `distance` tokens after the statement.
 pub async fn run(attention: Attention, distance: usize) -> anyhow::Result<ChatPasskey> {
-    let code = format!("{}", 40_000 + (distance * 7919) % 60_000);
+    // Four digits, like a locker code: SmolLM2 copies five-digit numbers with a digit missing
+    // ("51900" came back as "5190"), which would measure its copying, not recall.
+    let code = format!("{}", 1_000 + (distance * 7919) % 9_000);
     let with = converse(attention, distance, &code, true).await?;
     let without = converse(attention, distance, &code, false).await?;
     Ok(ChatPasskey {
@@ -61,6 +65,7 @@ pub async fn run(attention: Attention, distance: usize) -> anyhow::Result<ChatPa
         context_tokens: with.context_tokens,
         recalled: with.recalled,
         found: with.found,
+        answer: with.answer,
         found_without_recall: without.found,
     })
 }
@@ -72,6 +77,7 @@ struct Conversed {
     context_tokens: usize,
     recalled: bool,
     found: bool,
+    answer: String,
 }
 
 async fn converse(
@@ -135,6 +141,7 @@ async fn converse(
         context_tokens,
         recalled,
         found: outcome.reply_turn.text.contains(code),
+        answer: outcome.reply_turn.text.trim().to_string(),
     })
 }
 
