@@ -136,10 +136,7 @@ impl MemoryServer {
             kind: MemoryKind::Note,
             text: args.text,
         };
-        match crate::app::writes::send(&self.app, op)
-            .await
-            .map_err(failed)?
-        {
+        match self.write(op).await? {
             WriteResult::Memory { memory } => {
                 json_text(&serde_json::json!({ "id": memory.id, "text": memory.text }))
             }
@@ -192,9 +189,7 @@ impl MemoryServer {
             id: id.clone(),
             pinned,
         };
-        crate::app::writes::send(&self.app, op)
-            .await
-            .map_err(failed)?;
+        self.write(op).await?;
         json_text(&serde_json::json!({ "id": id, "pinned": pinned }))
     }
 
@@ -208,9 +203,7 @@ impl MemoryServer {
         Parameters(args): Parameters<ForgetArgs>,
     ) -> Result<String, ErrorData> {
         let id = self.full_id(&args.id).await?;
-        let result = crate::app::writes::send(&self.app, WriteOp::Delete { ids: vec![id] })
-            .await
-            .map_err(failed)?;
+        let result = self.write(WriteOp::Delete { ids: vec![id] }).await?;
         json_text(&result.to_json())
     }
 }
@@ -222,6 +215,14 @@ impl MemoryServer {
 impl rmcp::ServerHandler for MemoryServer {}
 
 impl MemoryServer {
+    /// A write through the daemon; without one, applied here with the memory already loaded
+    /// (not a second embedder).
+    async fn write(&self, op: WriteOp) -> Result<WriteResult, ErrorData> {
+        crate::app::writes::send_within(&self.app, op, None, Some(&self.memory))
+            .await
+            .map_err(failed)
+    }
+
     async fn full_id(&self, id: &str) -> Result<String, ErrorData> {
         self.memory
             .store()

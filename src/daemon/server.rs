@@ -26,7 +26,7 @@ use crate::consolidate::{ConsolidationLog, due_days, local_day, rss_bytes, turns
 use crate::memory::location::StoreLocation;
 use crate::memory::lock::WriterLock;
 use crate::memory::service::MemoryService;
-use crate::memory::store::{MemoryStore, disk_bytes};
+use crate::memory::store::MemoryStore;
 use crate::memory::{MemoryFilter, MemoryKind};
 use crate::paths::Paths;
 use crate::session::SessionStore;
@@ -783,7 +783,7 @@ impl WriterTask<'_> {
                 Err(e) => tracing::warn!("count failed: {e}"),
             }
         }
-        let bytes = disk_bytes(&self.paths.memory_dir());
+        let bytes = memory.store().local_bytes();
         let mut status = lock(&self.status);
         status.memories = counts;
         status.disk_bytes = bytes;

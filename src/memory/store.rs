@@ -347,7 +347,7 @@ impl MemoryStore {
     }
 
     /// The table's bytes on this machine's disk (0 when it is on object storage).
-    fn local_bytes(&self) -> u64 {
+    pub fn local_bytes(&self) -> u64 {
         match self.location.remote {
             Some(_) => 0,
             None => disk_bytes(self.location.dir()),
@@ -870,7 +870,7 @@ fn concise(e: &lancedb::Error) -> String {
 }
 
 /// Bytes of every file under `dir`.
-pub fn disk_bytes(dir: &Path) -> u64 {
+fn disk_bytes(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
