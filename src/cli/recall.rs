@@ -9,7 +9,8 @@ use clap::Args;
 
 use super::{Cli, print_json};
 use crate::memory::recall::{
-    RECALL_SIMILARITY, RECALL_SIMILARITY_SHARING_A_WORD, RecallContext, RecallLimits,
+    FACT_SIMILARITY, RECALL_SIMILARITY, RECALL_SIMILARITY_SHARING_A_WORD, RecallContext,
+    RecallLimits,
 };
 
 #[derive(Debug, Args)]
@@ -20,8 +21,8 @@ pub struct RecallArgs {
     /// already in the prompt (default: a new conversation).
     #[arg(long, value_name = "SESSION")]
     pub session: Option<String>,
-    /// Print JSON: {question, floor, floor_sharing_a_word, items: [{id, kind, score,
-    /// similarity, time, text}], block}.
+    /// Print JSON: {question, floor, floor_sharing_a_word, floor_fact, items: [{id, kind,
+    /// score, similarity, time, text}], block}.
     #[arg(long)]
     pub json: bool,
 }
@@ -45,6 +46,7 @@ pub async fn run(cli: &Cli, args: &RecallArgs) -> Result<ExitCode> {
             "question": args.question,
             "floor": RECALL_SIMILARITY,
             "floor_sharing_a_word": RECALL_SIMILARITY_SHARING_A_WORD,
+            "floor_fact": FACT_SIMILARITY,
             "items": items,
             "block": block,
         }))?;

@@ -571,3 +571,137 @@ fn a_change_said_in_other_words_is_recalled_above_what_it_replaced() {
     let first = then["items"][0]["text"].as_str().unwrap_or("");
     assert!(first.contains("number 12"), "{then}");
 }
+
+/// A generated two-person conversation over many sessions (`scripts/gen-eval.py`, seeded) and
+/// its questions, in `dir`.
+fn generated_conversation(dir: &std::path::Path, sessions: u32) -> Vec<serde_json::Value> {
+    let script = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-eval.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .args(["--out", dir.to_str().unwrap(), "--seed", "11"])
+        .args(["--sessions", &sessions.to_string(), "--turns", "30"])
+        .output()
+        .expect("python3 runs scripts/gen-eval.py");
+    assert!(out.status.success(), "{out:?}");
+    std::fs::read_to_string(dir.join("questions.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn after_importing_a_long_conversation_general_questions_recall_nothing_and_questions_about_its_people_do()
+ {
+    let data = DataDir::new();
+    let generated = data.path().join("generated");
+    let questions = generated_conversation(&generated, 12);
+    let file = generated.join("conversations.jsonl");
+    data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+    let items = |question: &str| -> Vec<String> {
+        data.json(&["recall", "--json", question])["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["text"].as_str().unwrap().to_lowercase())
+            .collect()
+    };
+    // Questions a user asks the assistant that no memory is about.
+    let general = [
+        "What is the boiling point of water?",
+        "Explain recursion.",
+        "How many bones are in the human body?",
+        "Who wrote Pride and Prejudice?",
+        "What does the mitochondria do in a cell?",
+        "How do I sort a dictionary by value in Python?",
+        "Why do leaves change colour in autumn?",
+        "What is the tallest mountain on Earth?",
+        "Convert 100 degrees Fahrenheit to Celsius.",
+        "What is a prime number?",
+    ];
+    let spoke: Vec<_> = general
+        .iter()
+        .map(|q| (q, items(q)))
+        .filter(|(_, found)| !found.is_empty())
+        .collect();
+    assert!(
+        spoke.len() <= 1,
+        "recalled for general questions: {spoke:#?}"
+    );
+    // Questions about the two people find what was said.
+    let about_them: Vec<_> = questions
+        .iter()
+        .filter(|q| q["kind"] == "single")
+        .take(12)
+        .collect();
+    assert!(about_them.len() >= 10, "{about_them:?}");
+    let answered = about_them
+        .iter()
+        .filter(|q| {
+            let answer = q["answer"].as_str().unwrap().to_lowercase();
+            items(q["question"].as_str().unwrap())
+                .iter()
+                .any(|t| t.contains(&answer))
+        })
+        .count();
+    assert!(
+        answered * 3 >= about_them.len() * 2,
+        "{answered} of {} questions about the people recalled their answer",
+        about_them.len()
+    );
+}
+
+#[test]
+fn facts_about_a_person_are_not_recalled_for_every_question_naming_them() {
+    let data = DataDir::new();
+    let file = data.path().join("maya.jsonl");
+    std::fs::write(
+        &file,
+        [
+            r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"I moved my desk next to the window.","id":"t1"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"Tom","role":"other","text":"Nice, more light for you.","id":"t2"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:02:00Z","speaker":"Maya","role":"user","text":"I'm over The Office, I watched it too often.","id":"t3"}"#,
+            r#"{"session":"s2","time":"2026-04-02T09:00:00Z","speaker":"Maya","role":"user","text":"My sister Marta just got engaged.","id":"t4"}"#,
+            r#"{"session":"s2","time":"2026-04-02T09:01:00Z","speaker":"Tom","role":"other","text":"Congratulations to her!","id":"t5"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+    let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
+    assert_eq!(facts.as_array().unwrap().len(), 3, "{facts}");
+    let recalled = |question: &str| -> Vec<String> {
+        data.json(&["recall", "--json", question])["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Every fact names Maya, so each lies close to any question naming her: none is recalled
+    // for what nobody said.
+    for question in [
+        "Who was Maya's best man?",
+        "What is the name of Maya's horse?",
+        "Which university did Maya's grandfather attend?",
+    ] {
+        assert_eq!(recalled(question), Vec::<String>::new(), "{question}");
+    }
+    // What was said is.
+    let married = recalled("Who is getting married in Maya's family?");
+    assert!(
+        married.contains(&"Maya's sister Marta just got engaged.".to_string()),
+        "{married:?}"
+    );
+    let desk = recalled("Where is Maya's desk now?");
+    assert!(
+        desk.iter().any(|t| t.contains("desk next to the window")),
+        "{desk:?}"
+    );
+}
