@@ -112,6 +112,16 @@ fn write_import(path: &std::path::Path) {
     }
 }
 
+/// Imports these conversation lines (JSON Lines) and waits until every turn is in memory.
+fn import_conversation(data: &DataDir, lines: &[&str]) {
+    let file = data.path().join("conversation.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    data.run(
+        &["import", "conversations", file.to_str().unwrap(), "--wait"],
+        true,
+    );
+}
+
 #[test]
 fn import_reports_malformed_lines_lands_the_rest_and_is_idempotent() {
     let data = DataDir::new();
@@ -416,21 +426,14 @@ fn a_fact_the_sliding_window_evicted_is_recalled_in_the_same_conversation() {
 #[test]
 fn facts_come_from_the_users_words_and_a_newer_one_supersedes_an_older_one() {
     let data = crate::common::DataDir::new();
-    let file = data.path().join("tea.jsonl");
-    std::fs::write(
-        &file,
-        [
+    import_conversation(
+        &data,
+        &[
             r#"{"session":"spring","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"Morning! My favourite tea is green tea, I drink it every day."}"#,
             r#"{"session":"spring","time":"2026-03-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"My favourite colour is blue. Green tea is lovely."}"#,
             r#"{"session":"autumn","time":"2026-10-01T10:00:00Z","speaker":"Maya","role":"user","text":"My favourite tea is rooibos now."}"#,
             r#"{"session":"autumn","time":"2026-10-01T10:01:00Z","speaker":"Tom","role":"other","text":"My favourite tea is earl grey."}"#,
-        ]
-        .join("\n"),
-    )
-    .unwrap();
-    data.run(
-        &["import", "conversations", file.to_str().unwrap(), "--wait"],
-        true,
+        ],
     );
     let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
     let mut texts: Vec<&str> = facts
@@ -491,23 +494,16 @@ fn facts_come_from_the_users_words_and_a_newer_one_supersedes_an_older_one() {
 #[test]
 fn before_and_after_an_event_rank_what_was_said_on_that_side_of_it() {
     let data = DataDir::new();
-    let file = data.path().join("gear.jsonl");
-    std::fs::write(
-        &file,
-        [
+    import_conversation(
+        &data,
+        &[
             r#"{"session":"gear","time":"2026-05-02T10:00:00Z","speaker":"user","role":"user","text":"I bought a blue two-person tent for camping."}"#,
             r#"{"session":"gear","time":"2026-05-02T10:01:00Z","speaker":"assistant","role":"assistant","text":"A two-person tent is a good choice."}"#,
             r#"{"session":"gear","time":"2026-06-10T10:00:00Z","speaker":"user","role":"user","text":"My trip to Lisbon starts next week, I am so excited."}"#,
             r#"{"session":"gear","time":"2026-06-10T10:01:00Z","speaker":"assistant","role":"assistant","text":"Lisbon will be lovely in June."}"#,
             r#"{"session":"gear","time":"2026-07-20T10:00:00Z","speaker":"user","role":"user","text":"I bought a red kayak for the summer."}"#,
             r#"{"session":"gear","time":"2026-07-20T10:01:00Z","speaker":"assistant","role":"assistant","text":"A kayak sounds fun."}"#,
-        ]
-        .join("\n"),
-    )
-    .unwrap();
-    data.run(
-        &["import", "conversations", file.to_str().unwrap(), "--wait"],
-        true,
+        ],
     );
     let first = |query: &str| texts(&search(&data, query, &["--kind", "chunk"]))[0].clone();
     assert!(
@@ -525,23 +521,16 @@ fn before_and_after_an_event_rank_what_was_said_on_that_side_of_it() {
 #[test]
 fn a_change_said_in_other_words_is_recalled_above_what_it_replaced() {
     let data = crate::common::DataDir::new();
-    let file = data.path().join("commute.jsonl");
-    std::fs::write(
-        &file,
-        [
+    import_conversation(
+        &data,
+        &[
             r#"{"session":"spring","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"For the record, I take the number 12 bus to the office every morning."}"#,
             r#"{"session":"spring","time":"2026-03-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Noted, the number 12 bus."}"#,
             r#"{"session":"summer","time":"2026-06-01T10:00:00Z","speaker":"Maya","role":"user","text":"I bought new running shoes for the marathon."}"#,
             r#"{"session":"summer","time":"2026-06-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Good luck with the marathon."}"#,
             r#"{"session":"autumn","time":"2026-10-01T10:00:00Z","speaker":"Maya","role":"user","text":"No more buses for me, I cycle to the office every morning since September."}"#,
             r#"{"session":"autumn","time":"2026-10-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Cycling is a great way to start the day."}"#,
-        ]
-        .join("\n"),
-    )
-    .unwrap();
-    data.run(
-        &["import", "conversations", file.to_str().unwrap(), "--wait"],
-        true,
+        ],
     );
     let recalled = data.json(&[
         "recall",
@@ -657,22 +646,15 @@ fn after_importing_a_long_conversation_general_questions_recall_nothing_and_ques
 #[test]
 fn facts_about_a_person_are_not_recalled_for_every_question_naming_them() {
     let data = DataDir::new();
-    let file = data.path().join("maya.jsonl");
-    std::fs::write(
-        &file,
-        [
+    import_conversation(
+        &data,
+        &[
             r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"I moved my desk next to the window.","id":"t1"}"#,
             r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"Tom","role":"other","text":"Nice, more light for you.","id":"t2"}"#,
             r#"{"session":"s1","time":"2026-03-01T10:02:00Z","speaker":"Maya","role":"user","text":"I'm over The Office, I watched it too often.","id":"t3"}"#,
             r#"{"session":"s2","time":"2026-04-02T09:00:00Z","speaker":"Maya","role":"user","text":"My sister Marta just got engaged.","id":"t4"}"#,
             r#"{"session":"s2","time":"2026-04-02T09:01:00Z","speaker":"Tom","role":"other","text":"Congratulations to her!","id":"t5"}"#,
-        ]
-        .join("\n"),
-    )
-    .unwrap();
-    data.run(
-        &["import", "conversations", file.to_str().unwrap(), "--wait"],
-        true,
+        ],
     );
     let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
     assert_eq!(facts.as_array().unwrap().len(), 3, "{facts}");
