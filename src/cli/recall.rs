@@ -9,8 +9,8 @@ use clap::Args;
 
 use super::{Cli, print_json};
 use crate::memory::recall::{
-    FACT_SIMILARITY, RECALL_SIMILARITY, RECALL_SIMILARITY_SHARING_A_WORD, RecallContext,
-    RecallLimits,
+    FACT_SIMILARITY, OWN_WORDS_SIMILARITY, RECALL_SIMILARITY, RECALL_SIMILARITY_SHARING_A_WORD,
+    RecallContext, RecallLimits,
 };
 
 #[derive(Debug, Args)]
@@ -21,8 +21,8 @@ pub struct RecallArgs {
     /// already in the prompt (default: a new conversation).
     #[arg(long, value_name = "SESSION")]
     pub session: Option<String>,
-    /// Print JSON: {question, floor, floor_sharing_a_word, floor_fact, items: [{id, kind,
-    /// score, similarity, time, text}], block}.
+    /// Print JSON: {question, floor, floor_sharing_a_word, floor_fact, floor_own_words, items:
+    /// [{id, kind, score, similarity, time, text}], block}.
     #[arg(long)]
     pub json: bool,
 }
@@ -47,6 +47,7 @@ pub async fn run(cli: &Cli, args: &RecallArgs) -> Result<ExitCode> {
             "floor": RECALL_SIMILARITY,
             "floor_sharing_a_word": RECALL_SIMILARITY_SHARING_A_WORD,
             "floor_fact": FACT_SIMILARITY,
+            "floor_own_words": OWN_WORDS_SIMILARITY,
             "items": items,
             "block": block,
         }))?;

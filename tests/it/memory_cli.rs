@@ -687,3 +687,40 @@ fn facts_about_a_person_are_not_recalled_for_every_question_naming_them() {
         "{desk:?}"
     );
 }
+
+#[test]
+fn a_reaction_next_to_the_evidence_is_not_recalled_for_it() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"We booked a trip to Kyoto for the autumn holidays.","id":"t1"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"Tom","role":"other","text":"That's big news!","id":"t2"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:02:00Z","speaker":"Maya","role":"user","text":"I know, I can't wait.","id":"t3"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:03:00Z","speaker":"Tom","role":"other","text":"How do you feel about it?","id":"t4"}"#,
+            r#"{"session":"s2","time":"2026-04-02T09:00:00Z","speaker":"Maya","role":"user","text":"The weather was grey all week.","id":"t5"}"#,
+            r#"{"session":"s2","time":"2026-04-02T09:01:00Z","speaker":"Tom","role":"other","text":"Wow, I had no idea.","id":"t6"}"#,
+        ],
+    );
+    for question in [
+        "Where is Maya going for the autumn holidays?",
+        "Which city will Maya visit in autumn?",
+    ] {
+        let recalled = data.json(&["recall", "--json", question]);
+        let texts: Vec<&str> = recalled["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["text"].as_str().unwrap())
+            .collect();
+        // The turn that says it is recalled; the replies beside it, found through it (each turn
+        // is embedded with its neighbours), say nothing about it and are not.
+        assert!(
+            texts.contains(&"Maya: We booked a trip to Kyoto for the autumn holidays."),
+            "{question}: {texts:?}"
+        );
+        for reaction in ["Tom: That's big news!", "Tom: Wow, I had no idea."] {
+            assert!(!texts.contains(&reaction), "{question}: {texts:?}");
+        }
+    }
+}
