@@ -88,6 +88,25 @@ impl Tmux {
         String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", name]).stdout).into_owned()
     }
 
+    /// Waits until the screen has stayed the same for `quiet` (results still arriving, a list
+    /// still being filled), for at most `limit`; returns the last screen either way.
+    pub(crate) fn settled(&self, name: &str, quiet: Duration, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        let mut last = self.screen(name);
+        let mut since = Instant::now();
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+            let screen = self.screen(name);
+            if screen != last {
+                last = screen;
+                since = Instant::now();
+            } else if since.elapsed() >= quiet {
+                break;
+            }
+        }
+        last
+    }
+
     /// Waits until the screen shows everything in `wanted`; panics with the screen if it never does.
     pub(crate) fn wait_for(&self, name: &str, wanted: &[&str], limit: Duration) -> String {
         let deadline = Instant::now() + limit;
@@ -168,17 +187,19 @@ fn ask_quit_resume_and_find_the_question_in_the_memory_browser() {
     tmux.type_text("again", "Which river flows through Paris");
     tmux.wait_for("again", &["memories ─", "user: Whi"], long);
     // The question or its answer (embedded with the question) comes first; ↓ reaches the other.
+    // Each key waits for the screen to settle: results for a part of the query may still be
+    // replaced by the whole query's, and a ↓ sent meanwhile moves in the list being replaced.
+    let quiet = Duration::from_millis(800);
     let mut found = false;
     for _ in 0..4 {
         if tmux
-            .screen("again")
+            .settled("again", quiet, long)
             .contains("Which river flows through Paris?")
         {
             found = true;
             break;
         }
         tmux.keys("again", &["Down"]);
-        std::thread::sleep(Duration::from_millis(300));
     }
     assert!(found, "{}", tmux.screen("again"));
     tmux.keys("again", &["Escape"]);
