@@ -147,11 +147,9 @@ pub const UPDATE_SIMILARITY: f32 = 0.6;
 /// own words; summaries speak for no one (they are never updates).
 fn voice(memory: &Memory) -> Option<String> {
     match memory.kind {
-        super::MemoryKind::Chunk => memory
-            .text
-            .split_once(": ")
-            .filter(|(speaker, _)| !speaker.contains(' ') && speaker.len() <= 40)
-            .map(|(speaker, _)| speaker.to_lowercase()),
+        super::MemoryKind::Chunk => {
+            speaker_label(&memory.text).map(|(speaker, _)| speaker.to_lowercase())
+        }
         super::MemoryKind::Note | super::MemoryKind::Fact => Some("user".into()),
         super::MemoryKind::Summary => None,
     }
@@ -394,12 +392,15 @@ pub struct RecallContext {
     pub evicted: std::collections::HashSet<String>,
 }
 
-/// A line of a memory without its "speaker: " label (a single word of at most 40 characters).
+/// A line's "speaker: " label (a single word of at most 40 characters) and what follows it.
+fn speaker_label(line: &str) -> Option<(&str, &str)> {
+    line.split_once(": ")
+        .filter(|(speaker, _)| !speaker.contains(' ') && speaker.len() <= 40)
+}
+
+/// A line of a memory without its "speaker: " label.
 fn without_speaker(line: &str) -> &str {
-    match line.split_once(": ") {
-        Some((speaker, rest)) if !speaker.contains(' ') && speaker.len() <= 40 => rest,
-        _ => line,
-    }
+    speaker_label(line).map_or(line, |(_, rest)| rest)
 }
 
 /// Text compared for sameness: without speaker labels, case and spacing.
@@ -472,15 +473,16 @@ impl MemoryService {
         if !names_a_time {
             prefer_updates(&mut found);
         }
+        // A turn's own words are embedded in batches of the turns the remaining places are
+        // likely to take.
+        let is_turn = |f: &super::service::Found| {
+            f.memory.kind == super::MemoryKind::Chunk && about_the_question(question, f)
+        };
         let mut own_words = std::collections::HashMap::new();
         for at in 0..found.len() {
             if items.len() >= limits.k {
                 break;
             }
-            // Embedded in batches of the turns the remaining places are likely to take.
-            let is_turn = |f: &super::service::Found| {
-                f.memory.kind == super::MemoryKind::Chunk && about_the_question(question, f)
-            };
             if is_turn(&found[at]) && !own_words.contains_key(&found[at].memory.id) {
                 let batch: Vec<&Memory> = found[at..]
                     .iter()
@@ -688,7 +690,7 @@ mod tests {
         assert_eq!(sameness_key("On Monday: we met"), "on monday: we met");
     }
 
-    fn found(id: &str, text: &str, day: i64, direction: &[f32]) -> super::super::service::Found {
+    fn found_at(id: &str, text: &str, day: i64, direction: &[f32]) -> super::super::service::Found {
         let mut vector = vec![0.0; super::super::EMBEDDING_DIMS];
         vector[..direction.len()].copy_from_slice(direction);
         let at = DateTime::UNIX_EPOCH + chrono::Duration::days(day);
@@ -706,51 +708,50 @@ mod tests {
         found.iter().map(|f| f.memory.id.as_str()).collect()
     }
 
-    #[test]
-    fn a_newer_statement_about_the_same_thing_moves_above_the_older_one() {
-        let mut found = vec![
-            found(
+    /// A tea preference and a way to work, said early on.
+    fn said_early() -> Vec<super::super::service::Found> {
+        vec![
+            found_at(
                 "green",
                 "user: My favourite tea is green tea.",
                 1,
                 &[1.0, 0.0],
             ),
-            found("bike", "user: I cycle to work.", 2, &[0.0, 1.0]),
-            found(
-                "rooibos",
-                "user: I've gone off green tea, it's all rooibos now.",
-                90,
-                &[0.9, 0.3],
-            ),
-        ];
+            found_at("bike", "user: I cycle to work.", 2, &[0.0, 1.0]),
+        ]
+    }
+
+    #[test]
+    fn a_newer_statement_about_the_same_thing_moves_above_the_older_one() {
+        let mut found = said_early();
+        found.push(found_at(
+            "rooibos",
+            "user: I've gone off green tea, it's all rooibos now.",
+            90,
+            &[0.9, 0.3],
+        ));
         prefer_updates(&mut found);
         assert_eq!(order(&found), ["rooibos", "green", "bike"]);
     }
 
     #[test]
     fn questions_other_voices_and_other_topics_are_not_updates() {
-        let mut found = vec![
-            found(
-                "green",
-                "user: My favourite tea is green tea.",
-                1,
-                &[1.0, 0.0],
-            ),
-            found("bike", "user: I cycle to work.", 2, &[0.0, 1.0]),
-            found("ask", "user: Which tea should I buy?", 50, &[0.95, 0.1]),
-            found(
+        let mut found = said_early();
+        found.extend([
+            found_at("ask", "user: Which tea should I buy?", 50, &[0.95, 0.1]),
+            found_at(
                 "reply",
                 "assistant: Green tea is a fine choice.",
                 51,
                 &[0.95, 0.1],
             ),
-            found(
+            found_at(
                 "far",
                 "user: I drink my coffee black.",
                 60,
                 &[0.0, 0.0, 1.0],
             ),
-        ];
+        ]);
         let before = order(&found).join(" ");
         prefer_updates(&mut found);
         assert_eq!(order(&found).join(" "), before);

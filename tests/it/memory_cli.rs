@@ -542,17 +542,7 @@ fn a_change_said_in_other_words_is_recalled_above_what_it_replaced() {
             r#"{"session":"autumn","time":"2026-10-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Cycling is a great way to start the day."}"#,
         ],
     );
-    let recalled = data.json(&[
-        "recall",
-        "--json",
-        "How does Maya get to the office these days?",
-    ]);
-    let texts: Vec<&str> = recalled["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["text"].as_str().unwrap())
-        .collect();
+    let texts = recalled_texts(&data, "How does Maya get to the office these days?");
     let at = |needle: &str| {
         texts
             .iter()
