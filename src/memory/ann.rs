@@ -2,7 +2,7 @@
 //! need one, which kind, how it is kept current, and how a search uses it (probes and refine).
 
 use lancedb::index::Index;
-use lancedb::index::vector::{IvfHnswSqIndexBuilder, IvfPqIndexBuilder};
+use lancedb::index::vector::{IvfFlatIndexBuilder, IvfHnswSqIndexBuilder, IvfPqIndexBuilder};
 use lancedb::query::VectorQuery;
 use lancedb::{DistanceType, Table};
 
@@ -19,9 +19,11 @@ pub const INDEX_FROM_ROWS: usize = 4_096;
 /// fixed-size partitions keep a probe's cost the same as the table grows).
 const ROWS_PER_PARTITION: usize = 512;
 
-/// Partitions a search visits, and how many times `k` candidates are re-ranked by exact distance.
-/// Chosen with `mneme bench memory`: recall@20 against exact search ≥ 0.95 at 100k rows.
+/// Partitions a search visits. Chosen with `mneme bench memory`: recall@20 against exact search
+/// ≥ 0.95 at 100k rows (1.0 with [`IndexKind::IvfFlat`]).
 const NPROBES: usize = 20;
+
+/// For a quantised index, how many times `k` candidates are re-ranked by exact distance.
 const REFINE_FACTOR: u32 = 2;
 
 /// HNSW's search breadth per candidate the refine step re-ranks (see `tuned`).
@@ -31,14 +33,32 @@ const EF_PER_CANDIDATE: usize = 4;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IndexKind {
+    /// IVF partitions holding the full vectors: distances within a probed partition are exact,
+    /// so nothing is re-ranked.
+    IvfFlat,
     /// IVF partitions with product-quantised vectors (48 sub-vectors of 8 dimensions).
     IvfPq,
     /// IVF partitions each holding an HNSW graph over scalar-quantised vectors.
     IvfHnswSq,
 }
 
-/// The kind mneme builds: measured with `mneme bench memory --index …` (CHANGELOG, 0.5.0).
-pub const DEFAULT_INDEX: IndexKind = IndexKind::IvfHnswSq;
+impl IndexKind {
+    /// How LanceDB names the kind in an index's statistics ([`IndexState::kind`]).
+    pub fn lance_name(self) -> &'static str {
+        match self {
+            IndexKind::IvfFlat => "IVF_FLAT",
+            IndexKind::IvfPq => "IVF_PQ",
+            IndexKind::IvfHnswSq => "IVF_HNSW_SQ",
+        }
+    }
+}
+
+/// The kind mneme builds. Measured with `mneme bench memory --index …` against IVF-HNSW-SQ (the
+/// kind built before): hybrid p50 15.8 against 18.4 ms at 10k and 20.4 against 23.8 ms at
+/// 100k, recall@20 1.0 against 0.998, trained in 6 s against 32 s on 100k rows. With 512 rows a
+/// partition, a probe reads 200 kB of vectors the index cache already holds; the graphs and the
+/// refine step's reads from the data files cost more than that scan.
+pub const DEFAULT_INDEX: IndexKind = IndexKind::IvfFlat;
 
 /// The table retrains its index once it has this many times the rows the index was trained on:
 /// rows added since were appended to partitions sized for a smaller table, which makes each probe
@@ -58,6 +78,11 @@ pub struct IndexState {
 }
 
 impl IndexState {
+    /// Whether the index holds quantised vectors, whose distances a search must refine.
+    pub fn quantised(&self) -> bool {
+        self.kind != IndexKind::IvfFlat.lance_name()
+    }
+
     /// Rows the index was trained on (0 for an index mneme did not name).
     pub fn trained_rows(&self) -> usize {
         self.name
@@ -84,19 +109,22 @@ pub async fn state(table: &Table) -> lancedb::Result<Option<IndexState>> {
         }))
 }
 
-/// Trains the index if the table has reached [`INDEX_FROM_ROWS`] and has none, or has grown
-/// [`RETRAIN_GROWTH`] times past what its index was trained on; `Some` when it trained one. Rows
-/// added in between are searched exactly until upkeep folds them in (`OptimizeAction::All`
-/// appends them to the trained partitions).
+/// Trains the index if the table has reached [`INDEX_FROM_ROWS`] and has none, has one of
+/// another kind (an older mneme's), or has grown [`RETRAIN_GROWTH`] times past what its index
+/// was trained on. Returns the index the table has afterwards. Rows added in between are
+/// searched exactly until upkeep folds them in (`OptimizeAction::All` appends them to the
+/// trained partitions).
 pub async fn ensure(table: &Table, kind: IndexKind) -> lancedb::Result<Option<IndexState>> {
     let rows = table.count_rows(None).await?;
+    let current = state(table).await?;
     if rows < INDEX_FROM_ROWS {
-        return Ok(None);
+        return Ok(current);
     }
-    if let Some(current) = state(table).await?
+    if let Some(current) = current
+        && current.kind == kind.lance_name()
         && rows < current.trained_rows() * RETRAIN_GROWTH
     {
-        return Ok(None);
+        return Ok(Some(current));
     }
     build(table, kind, rows).await?;
     state(table).await
@@ -110,6 +138,11 @@ pub async fn build(table: &Table, kind: IndexKind, rows: usize) -> lancedb::Resu
     }
     let partitions = (rows / ROWS_PER_PARTITION).clamp(1, 1024) as u32;
     let index = match kind {
+        IndexKind::IvfFlat => Index::IvfFlat(
+            IvfFlatIndexBuilder::default()
+                .distance_type(DistanceType::Cosine)
+                .num_partitions(partitions),
+        ),
         IndexKind::IvfPq => Index::IvfPq(
             IvfPqIndexBuilder::default()
                 .distance_type(DistanceType::Cosine)
@@ -136,17 +169,29 @@ pub async fn build(table: &Table, kind: IndexKind, rows: usize) -> lancedb::Resu
     Ok(())
 }
 
+/// How a search treats the table's vectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Search {
+    /// Compare the query with every row (the index's ground truth).
+    Exact,
+    /// Use the index, whose vectors are full: its distances are exact.
+    IndexOfFullVectors,
+    /// Use the index and re-rank its candidates by exact distance (a quantised index, or one not
+    /// known yet).
+    IndexRefined,
+}
+
 /// A vector query set up to use the index well; without an index these settings do nothing.
-pub fn tuned(query: VectorQuery, k: usize, exact: bool) -> lancedb::Result<VectorQuery> {
-    if exact {
-        return Ok(query.bypass_vector_index());
+pub fn tuned(query: VectorQuery, k: usize, search: Search) -> lancedb::Result<VectorQuery> {
+    match search {
+        Search::Exact => Ok(query.bypass_vector_index()),
+        Search::IndexOfFullVectors => query.nprobes(NPROBES),
+        // HNSW's search breadth must cover every candidate the refine step asks for, with room:
+        // `bench memory` recall@20 at 100k 0.991–0.996 with 4× against 0.972–0.976 with 2×, at
+        // the same latency (the graphs are small; LanceDB's fixed cost per query dominates).
+        Search::IndexRefined => Ok(query
+            .nprobes(NPROBES)?
+            .refine_factor(REFINE_FACTOR)
+            .ef(EF_PER_CANDIDATE * k * REFINE_FACTOR as usize)),
     }
-    // HNSW's search breadth must cover every candidate the refine step asks for, with room:
-    // `bench memory` recall@20 at 100k 0.991–0.996 with 4× against 0.972–0.976 with 2×, at the
-    // same latency (the graphs are small; LanceDB's fixed cost per query dominates).
-    let candidates = k * REFINE_FACTOR as usize;
-    Ok(query
-        .nprobes(NPROBES)?
-        .refine_factor(REFINE_FACTOR)
-        .ef(EF_PER_CANDIDATE * candidates))
 }

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use arrow_array::types::Float32Type;
@@ -60,6 +61,10 @@ pub struct MemoryStore {
     location: StoreLocation,
     _connection: Connection,
     table: Table,
+    /// What this process last saw of the vector index: false once it is known to hold full
+    /// vectors, so searches skip the refine step. Another process may change the index; a stale
+    /// `true` only costs a refine.
+    index_quantised: Arc<AtomicBool>,
 }
 
 fn schema() -> SchemaRef {
@@ -334,11 +339,15 @@ impl MemoryStore {
                 },
             }
         };
-        Ok(Self {
+        let store = Self {
             location: location.clone(),
             _connection: connection,
             table,
-        })
+            index_quantised: Arc::new(AtomicBool::new(true)),
+        };
+        // Unknown (the statistics could not be read): searches refine, which is always correct.
+        store.note_index(ann::state(&store.table).await.ok().flatten().as_ref());
+        Ok(store)
     }
 
     /// Where the table is.
@@ -660,7 +669,14 @@ impl MemoryStore {
             .nearest_to(vector)?
             .distance_type(DistanceType::Cosine)
             .limit(k);
-        let mut query = ann::tuned(query, k, exact)?;
+        let search = if exact {
+            ann::Search::Exact
+        } else if self.index_quantised.load(Ordering::Relaxed) {
+            ann::Search::IndexRefined
+        } else {
+            ann::Search::IndexOfFullVectors
+        };
+        let mut query = ann::tuned(query, k, search)?;
         if let Some(f) = filter_sql(filter) {
             query = query.only_if(f);
         }
@@ -762,8 +778,13 @@ impl MemoryStore {
     /// builds the vector index once the table is big enough to need one.
     pub(super) async fn optimize(&self, index: ann::IndexKind) -> Result<(), StoreError> {
         self.table.optimize(OptimizeAction::All).await?;
-        ann::ensure(&self.table, index).await?;
+        self.note_index(ann::ensure(&self.table, index).await?.as_ref());
         Ok(())
+    }
+
+    fn note_index(&self, index: Option<&ann::IndexState>) {
+        let quantised = index.is_none_or(ann::IndexState::quantised);
+        self.index_quantised.store(quantised, Ordering::Relaxed);
     }
 
     /// What the vector index covers (None: no index yet, every search is exact).
@@ -777,7 +798,7 @@ impl MemoryStore {
         let before = self.local_bytes();
         let versions_before = self.table.list_versions().await?.len();
         self.table.optimize(OptimizeAction::All).await?;
-        ann::ensure(&self.table, ann::DEFAULT_INDEX).await?;
+        self.note_index(ann::ensure(&self.table, ann::DEFAULT_INDEX).await?.as_ref());
         self.table
             .optimize(OptimizeAction::Prune {
                 older_than: Some(keep),
@@ -1090,5 +1111,44 @@ mod tests {
         let index = store.vector_index().await.unwrap().unwrap();
         assert_eq!(index.trained_rows(), 4 * ann::INDEX_FROM_ROWS);
         assert_eq!(index.unindexed_rows, 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_older_kind_of_index_is_replaced_at_upkeep_and_then_finds_the_exact_neighbours() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = StoreLocation::local(dir.path());
+        let store = MemoryStore::open(&location).await.unwrap();
+        let all = MemoryFilter::default();
+        let rows = clustered(ann::INDEX_FROM_ROWS, 5);
+        store.upsert(&rows).await.unwrap();
+        // What an older mneme built.
+        store.optimize(ann::IndexKind::IvfHnswSq).await.unwrap();
+        let old = store.vector_index().await.unwrap().unwrap();
+        assert!(old.quantised(), "{old:?}");
+
+        // A process opening the table later knows what it holds, and its search is refined.
+        let reopened = MemoryStore::open(&location).await.unwrap();
+        let found = reopened
+            .vector_search(&rows[11].vector, 1, &all)
+            .await
+            .unwrap();
+        assert_eq!(found[0].id, rows[11].id);
+
+        reopened.upkeep(chrono::Duration::zero()).await.unwrap();
+        let index = reopened.vector_index().await.unwrap().unwrap();
+        assert_eq!(index.kind, ann::DEFAULT_INDEX.lance_name());
+        assert!(!index.quantised());
+        assert_eq!(index.trained_rows(), rows.len());
+        for row in rows.iter().step_by(400) {
+            let approximate = reopened
+                .vector_search_scored(&row.vector, 10, &all)
+                .await
+                .unwrap();
+            let exact = reopened
+                .vector_search_exact(&row.vector, 10, &all)
+                .await
+                .unwrap();
+            assert_eq!(ids(&approximate), ids(&exact));
+        }
     }
 }
