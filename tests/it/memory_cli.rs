@@ -714,3 +714,30 @@ fn a_reaction_next_to_the_evidence_is_not_recalled_for_it() {
         }
     }
 }
+
+#[test]
+fn the_reactions_of_the_person_asked_about_are_not_recalled_for_the_question() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"My brother just got engaged to his partner of ten years.","id":"t1"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"Tom","role":"other","text":"That's big news!","id":"t2"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:02:00Z","speaker":"Tom","role":"other","text":"I gave up on the train, I cycle to work now instead of that.","id":"t3"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:03:00Z","speaker":"Maya","role":"user","text":"Good for you, the train was always late.","id":"t4"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:04:00Z","speaker":"Tom","role":"other","text":"Wow, I had no idea.","id":"t5"}"#,
+        ],
+    );
+    let texts = recalled_texts(&data, "How does Tom get to work now?");
+    // Tom's short replies are close to any question naming Tom by his name alone; what they say
+    // is about nothing asked.
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "Tom: I gave up on the train, I cycle to work now instead of that."),
+        "{texts:?}"
+    );
+    for reaction in ["Tom: That's big news!", "Tom: Wow, I had no idea."] {
+        assert!(!texts.iter().any(|t| t == reaction), "{texts:?}");
+    }
+}
