@@ -348,9 +348,16 @@ fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<(String, String
             // Where one answer replaces the last ("lives in"), the verb is the subject; where
             // answers add up ("bought", "has"), so is the object; a feeling is about its object
             // ("likes jazz" then "hates jazz").
+            // "I moved my desk": a verb with a direct object is about that object ("moved my
+            // workouts" does not replace it), as "moved to" (where the user lives) is not.
+            let direct_object = preposition.is_empty()
+                && matches!(
+                    next,
+                    "my" | "the" | "a" | "an" | "our" | "his" | "her" | "their"
+                );
             let subject = if FEELINGS.contains(&told) {
                 format!("feels about {}", object())
-            } else if ADDING_UP.contains(&told) {
+            } else if ADDING_UP.contains(&told) || direct_object {
                 format!("{told} {}", object())
             } else {
                 format!("{told}{preposition}")
@@ -464,10 +471,19 @@ mod tests {
             subject("I like jazz a lot."),
             subject("I like hiking in the hills.")
         );
+        // A verb with a direct object is about that object.
+        assert_ne!(
+            subject("I moved my workouts to the early mornings."),
+            subject("I moved my desk to the spare room.")
+        );
         // Where one answer replaces the last.
         assert_eq!(
             subject("I live in Kraków."),
             subject("I live in Porto now.")
+        );
+        assert_eq!(
+            subject("I moved to Kraków last year."),
+            subject("I moved to Porto.")
         );
         assert_eq!(
             subject("I work at a bakery downtown."),
