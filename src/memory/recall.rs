@@ -485,9 +485,9 @@ impl MemoryService {
         if !names_a_time {
             prefer_updates(&mut found);
         }
-        // A turn's own words are embedded in batches of the turns the remaining places are
-        // likely to take.
-        let is_turn = |f: &super::service::Found| {
+        // The own words of turns and facts are embedded in batches of those the remaining places
+        // are likely to take.
+        let judged_by_own_words = |f: &super::service::Found| {
             matches!(
                 f.memory.kind,
                 super::MemoryKind::Chunk | super::MemoryKind::Fact
@@ -498,10 +498,10 @@ impl MemoryService {
             if items.len() >= limits.k {
                 break;
             }
-            if is_turn(&found[at]) && !own_words.contains_key(&found[at].memory.id) {
+            if judged_by_own_words(&found[at]) && !own_words.contains_key(&found[at].memory.id) {
                 let batch: Vec<&Memory> = found[at..]
                     .iter()
-                    .filter(|f| is_turn(f))
+                    .filter(|f| judged_by_own_words(f))
                     .take(limits.k - items.len() + 2)
                     .map(|f| &f.memory)
                     .collect();
