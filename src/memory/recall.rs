@@ -349,14 +349,7 @@ fn topic_text(memory: &Memory) -> String {
         return memory.text.clone();
     }
     let (person, rest) = fact_person(&memory.text);
-    rest.split_whitespace()
-        .filter(|word| {
-            let bare = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'');
-            let bare = bare.strip_suffix("'s").unwrap_or(bare);
-            !bare.eq_ignore_ascii_case(person)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    without_name(rest, person)
 }
 
 /// The person a fact is about ("Maya" in "Maya's new job is …", "user" in "The user lives …")
