@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use arrow_array::types::Float32Type;
@@ -61,11 +61,15 @@ pub struct MemoryStore {
     location: StoreLocation,
     _connection: Connection,
     table: Table,
-    /// What this process last saw of the vector index: false once it is known to hold full
-    /// vectors, so searches skip the refine step. Another process may change the index; a stale
-    /// `true` only costs a refine.
-    index_quantised: Arc<AtomicBool>,
+    /// What this process last saw of the vector index (`INDEX_*`): read at the first search and
+    /// after each optimise; once it is known to hold full vectors, searches skip the refine step.
+    /// Another process may change the index; a stale "quantised" only costs a refine.
+    index_seen: Arc<AtomicU8>,
 }
+
+const INDEX_UNKNOWN: u8 = 0;
+const INDEX_QUANTISED: u8 = 1;
+const INDEX_FULL_VECTORS: u8 = 2;
 
 fn schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
@@ -339,15 +343,12 @@ impl MemoryStore {
                 },
             }
         };
-        let store = Self {
+        Ok(Self {
             location: location.clone(),
             _connection: connection,
             table,
-            index_quantised: Arc::new(AtomicBool::new(true)),
-        };
-        // Unknown (the statistics could not be read): searches refine, which is always correct.
-        store.note_index(ann::state(&store.table).await.ok().flatten().as_ref());
-        Ok(store)
+            index_seen: Arc::new(AtomicU8::new(INDEX_UNKNOWN)),
+        })
     }
 
     /// Where the table is.
@@ -671,7 +672,7 @@ impl MemoryStore {
             .limit(k);
         let search = if exact {
             ann::Search::Exact
-        } else if self.index_quantised.load(Ordering::Relaxed) {
+        } else if self.index_quantised().await {
             ann::Search::IndexRefined
         } else {
             ann::Search::IndexOfFullVectors
@@ -782,9 +783,27 @@ impl MemoryStore {
         Ok(())
     }
 
-    fn note_index(&self, index: Option<&ann::IndexState>) {
+    /// Whether a search must refine the index's distances, from what this process last saw of
+    /// it; the first search reads the index's statistics.
+    async fn index_quantised(&self) -> bool {
+        match self.index_seen.load(Ordering::Relaxed) {
+            INDEX_FULL_VECTORS => false,
+            INDEX_QUANTISED => true,
+            // Statistics that cannot be read count as quantised: refining is always correct.
+            _ => self.note_index(ann::state(&self.table).await.ok().flatten().as_ref()),
+        }
+    }
+
+    /// Records what this process saw of the vector index; true when it is quantised (or absent).
+    fn note_index(&self, index: Option<&ann::IndexState>) -> bool {
         let quantised = index.is_none_or(ann::IndexState::quantised);
-        self.index_quantised.store(quantised, Ordering::Relaxed);
+        let seen = if quantised {
+            INDEX_QUANTISED
+        } else {
+            INDEX_FULL_VECTORS
+        };
+        self.index_seen.store(seen, Ordering::Relaxed);
+        quantised
     }
 
     /// What the vector index covers (None: no index yet, every search is exact).
@@ -1020,8 +1039,13 @@ mod tests {
             .collect()
     }
 
-    fn ids(hits: &[(Hit, f32)]) -> Vec<&str> {
-        hits.iter().map(|(h, _)| h.id.as_str()).collect()
+    /// The ids of the 10 rows nearest to `vector`: through the index, and by exact search.
+    async fn top_ten(store: &MemoryStore, vector: &[f32]) -> (Vec<String>, Vec<String>) {
+        let all = MemoryFilter::default();
+        let ids = |hits: Vec<(Hit, f32)>| hits.into_iter().map(|(h, _)| h.id).collect();
+        let approximate = store.vector_search_scored(vector, 10, &all).await.unwrap();
+        let exact = store.vector_search_exact(vector, 10, &all).await.unwrap();
+        (ids(approximate), ids(exact))
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -1050,19 +1074,9 @@ mod tests {
         // The index's top 10 is (nearly) the exact top 10, and a row's own vector finds it first.
         let mut shared = 0;
         for row in rows.iter().step_by(250) {
-            let approximate = store
-                .vector_search_scored(&row.vector, 10, &all)
-                .await
-                .unwrap();
-            let exact = store
-                .vector_search_exact(&row.vector, 10, &all)
-                .await
-                .unwrap();
-            assert_eq!(approximate[0].0.id, row.id);
-            shared += ids(&exact)
-                .iter()
-                .filter(|id| ids(&approximate).contains(id))
-                .count();
+            let (approximate, exact) = top_ten(&store, &row.vector).await;
+            assert_eq!(approximate[0], row.id);
+            shared += exact.iter().filter(|id| approximate.contains(id)).count();
         }
         let queries = rows.len().div_ceil(250);
         let recall = shared as f64 / (queries * 10) as f64;
@@ -1140,15 +1154,8 @@ mod tests {
         assert!(!index.quantised());
         assert_eq!(index.trained_rows(), rows.len());
         for row in rows.iter().step_by(400) {
-            let approximate = reopened
-                .vector_search_scored(&row.vector, 10, &all)
-                .await
-                .unwrap();
-            let exact = reopened
-                .vector_search_exact(&row.vector, 10, &all)
-                .await
-                .unwrap();
-            assert_eq!(ids(&approximate), ids(&exact));
+            let (approximate, exact) = top_ten(&reopened, &row.vector).await;
+            assert_eq!(approximate, exact);
         }
     }
 }
