@@ -142,25 +142,29 @@ pub async fn run(
                 src.time_end,
             );
             m.session = Some(format!("bench-{}", (have + batch.len()) / 40));
-            m.vector = src
-                .vector
-                .iter()
-                .map(|v| {
-                    rng_state ^= rng_state << 13;
-                    rng_state ^= rng_state >> 7;
-                    rng_state ^= rng_state << 17;
-                    v + ((rng_state % 1000) as f32 / 1000.0 - 0.5) * 0.05
-                })
-                .collect();
+            let mut jittered = |vector: &[f32]| -> Vec<f32> {
+                vector
+                    .iter()
+                    .map(|v| {
+                        rng_state ^= rng_state << 13;
+                        rng_state ^= rng_state >> 7;
+                        rng_state ^= rng_state << 17;
+                        v + ((rng_state % 1000) as f32 / 1000.0 - 0.5) * 0.05
+                    })
+                    .collect()
+            };
+            m.vector = jittered(&src.vector);
+            m.own_vector = jittered(&src.own_vector);
             debug_assert_eq!(m.vector.len(), EMBEDDING_DIMS);
+            debug_assert_eq!(m.own_vector.len(), EMBEDDING_DIMS);
             batch.push(m);
             if batch.len() == 5000 {
-                writer.upsert(&batch).await?;
+                writer.upsert(&mut batch).await?;
                 have += batch.len();
                 batch.clear();
             }
         }
-        writer.upsert(&batch).await?;
+        writer.upsert(&mut batch).await?;
         have += batch.len();
         let t = Instant::now();
         writer.optimize_with(index_kind).await?;

@@ -408,7 +408,7 @@ pub async fn run(cli: &Cli, command: &MemoryCommand) -> Result<ExitCode> {
             let all = memory.store().list(&MemoryFilter::default(), None).await?;
             let mut text = String::new();
             for mut m in all {
-                m.vector.clear();
+                m.clear_vectors();
                 text.push_str(&serde_json::to_string(&m)?);
                 text.push('\n');
             }
@@ -555,7 +555,7 @@ fn read_memories(file: &PathBuf) -> Result<Vec<Memory>> {
         match serde_json::from_slice::<Memory>(&bytes) {
             Ok(m) if m.text.len() > MAX_MEMORY_BYTES => skipped("its text is over 256 KB"),
             Ok(mut m) => {
-                m.vector.clear();
+                m.clear_vectors();
                 parsed.push(m)
             }
             Err(e) => skipped(&e.to_string()),

@@ -455,7 +455,7 @@ impl Consolidator<'_> {
             memory.last_recalled = old.last_recalled;
             memory.created = old.created;
         }
-        self.memory.upsert(&[memory]).await?;
+        self.memory.upsert(&mut [memory]).await?;
         Ok(())
     }
 
@@ -524,7 +524,7 @@ impl Consolidator<'_> {
             return Ok(0);
         }
         // Keep first, then delete: a crash in between leaves a duplicate, never a lost turn.
-        self.memory.upsert(&changed).await?;
+        self.memory.upsert(&mut changed).await?;
         let ids: Vec<String> = gone.into_iter().collect();
         self.memory.delete(&ids).await?;
         Ok(ids.len())

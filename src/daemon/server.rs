@@ -492,6 +492,11 @@ impl WriterTask<'_> {
         .await;
         match loaded {
             Ok(memory) => {
+                // A store an older mneme wrote gets its own vectors at the first upkeep.
+                self.upkeep_soon |= matches!(
+                    memory.store().without_own_vector(1).await.as_deref(),
+                    Ok([_, ..])
+                );
                 self.memory = Some(memory);
                 self.set_state(DaemonState::Idle);
                 self.refresh_counts().await;

@@ -119,7 +119,7 @@ pub enum WriteResult {
 
 impl WriteResult {
     fn memory(mut memory: Memory) -> Self {
-        memory.vector.clear();
+        memory.clear_vectors();
         WriteResult::Memory { memory }
     }
 

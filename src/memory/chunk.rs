@@ -30,6 +30,9 @@ pub struct Chunk {
     pub embed_text: String,
     /// Facts the user stated in these turns (`facts::extract`), stored with the chunk.
     pub facts: Vec<super::facts::FactDraft>,
+    /// Who speaks in its session (set by [`add_context`]): their names are left out of the
+    /// chunk's own words (`recall::own_text`).
+    pub participants: Vec<String>,
 }
 
 /// Size and grouping limits.
@@ -97,6 +100,7 @@ pub fn chunk_turns(
             session: group[0].session.clone(),
             embed_text: text.clone(),
             facts: Vec::new(),
+            participants: Vec::new(),
             text,
             time_start: group[0].time,
             time_end: group[group.len() - 1].time,
@@ -133,7 +137,7 @@ const CONTEXT_CHARS: usize = 160;
 
 /// Adds to each chunk's `embed_text` the day it was said and the turns just before and after it in
 /// `session_turns` (the whole session, in order), so a reply like "Yes, on Tuesdays" is embedded
-/// with the question it answers. The chunk's own text comes first: the embedder truncates the end.
+/// with the question it answers, and records the session's speakers as its participants. The chunk's own text comes first: the embedder truncates the end.
 pub fn add_context(chunks: &mut [Chunk], session_turns: &[SourceTurn]) {
     let position: std::collections::HashMap<&str, usize> = session_turns
         .iter()
@@ -144,7 +148,11 @@ pub fn add_context(chunks: &mut [Chunk], session_turns: &[SourceTurn]) {
         let text: String = turn.text.trim().chars().take(CONTEXT_CHARS).collect();
         format!("{}: {text}", turn.speaker)
     };
+    let mut participants: Vec<String> = session_turns.iter().map(|t| t.speaker.clone()).collect();
+    participants.sort();
+    participants.dedup();
     for chunk in chunks {
+        chunk.participants = participants.clone();
         let first = chunk
             .source_turns
             .first()

@@ -42,16 +42,16 @@ impl Default for Ranking {
     }
 }
 
-/// Fuses the two ranked lists (best first) into one scored list of at most `keep`, best first.
-pub fn fuse(
-    vector_hits: Vec<Hit>,
-    text_hits: Vec<Hit>,
+/// Fuses ranked lists (each best first: by meaning, by words, by own words) into one scored list
+/// of at most `keep`, best first.
+pub fn fuse<const N: usize>(
+    lists: [Vec<Hit>; N],
     now: DateTime<Utc>,
     ranking: Ranking,
     keep: usize,
 ) -> Vec<(Hit, f64)> {
     let mut scores: HashMap<String, (Hit, f64)> = HashMap::new();
-    for list in [vector_hits, text_hits] {
+    for list in lists {
         for (rank, hit) in list.into_iter().enumerate() {
             let add = 1.0 / (RRF_K + rank as f64 + 1.0);
             scores
@@ -164,7 +164,7 @@ mod tests {
             hit("b", vec![0.0, 1.0], false),
             hit("c", vec![0.7, 0.7], false),
         ];
-        let ids: Vec<_> = fuse(v, t, now, Ranking::default(), usize::MAX)
+        let ids: Vec<_> = fuse([v, t], now, Ranking::default(), usize::MAX)
             .into_iter()
             .map(|(h, _)| h.id)
             .collect();
@@ -205,7 +205,7 @@ mod tests {
             said("b", "assistant: water them once now", vec![1.0, 0.02]),
             hit("p", vec![0.0, 1.0], true),
         ];
-        let ids: Vec<_> = fuse(v, vec![], now, Ranking::default(), usize::MAX)
+        let ids: Vec<_> = fuse([v, vec![]], now, Ranking::default(), usize::MAX)
             .into_iter()
             .map(|(h, _)| h.id)
             .collect();

@@ -30,6 +30,11 @@ pub struct Memory {
     pub text: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vector: Vec<f32>,
+    /// Its own words embedded alone: a turn without its speaker or neighbours, a fact without
+    /// its person (`recall::own_text`); for other kinds the same as `vector`. Empty until
+    /// written (the writer fills it in) or for rows an older mneme wrote, until upkeep does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub own_vector: Vec<f32>,
     /// The session it came from, if any.
     pub session: Option<String>,
     /// Time span of its source turns (creation time for notes).
@@ -52,6 +57,7 @@ impl Memory {
             kind,
             text,
             vector,
+            own_vector: Vec::new(),
             session: None,
             time_start: now,
             time_end: now,
@@ -62,6 +68,12 @@ impl Memory {
             recall_count: 0,
             last_recalled: None,
         }
+    }
+
+    /// Drops both embeddings (what is printed or exported carries text, not vectors).
+    pub fn clear_vectors(&mut self) {
+        self.vector.clear();
+        self.own_vector.clear();
     }
 }
 

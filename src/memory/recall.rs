@@ -487,6 +487,7 @@ impl MemoryService {
             ) && about_the_question(question, f)
         };
         let mut own_words = std::collections::HashMap::new();
+        let participants = speakers(found.iter().map(|f| &f.memory));
         for at in 0..found.len() {
             if items.len() >= limits.k {
                 break;
@@ -498,7 +499,10 @@ impl MemoryService {
                     .take(limits.k - items.len() + 2)
                     .map(|f| &f.memory)
                     .collect();
-                own_words.extend(self.own_words_similarity(question, &batch).await?);
+                own_words.extend(
+                    self.own_words_similarity(question, &batch, &participants)
+                        .await?,
+                );
             }
             let mut found = found[at].clone();
             // A fact superseded by a newer one about the same subject: the newer is recalled.
@@ -508,7 +512,10 @@ impl MemoryService {
             {
                 // Its own words are judged too: a chain can be wrong ("moved my workouts to the
                 // mornings", then "moved my desk").
-                own_words.extend(self.own_words_similarity(question, &[&newest]).await?);
+                own_words.extend(
+                    self.own_words_similarity(question, &[&newest], &participants)
+                        .await?,
+                );
                 found.memory = newest;
             }
             let about_it = about_the_question(question, &found)
@@ -535,30 +542,46 @@ impl MemoryService {
         &self,
         question: &str,
         turns: &[&Memory],
+        participants: &[String],
     ) -> Result<std::collections::HashMap<String, f32>, MemoryError> {
         if turns.is_empty() {
             return Ok(std::collections::HashMap::new());
         }
-        let pairs: Vec<(String, String)> = turns.iter().map(|m| own_words(question, m)).collect();
+        let pairs: Vec<(String, String)> = turns
+            .iter()
+            .map(|m| own_words(question, m, participants))
+            .collect();
         let mut asked: Vec<String> = pairs.iter().map(|(q, _)| q.clone()).collect();
         asked.sort();
         asked.dedup();
-        let texts: Vec<String> = asked
-            .iter()
-            .cloned()
-            .chain(pairs.iter().map(|(_, said)| said.clone()))
-            .collect();
-        let vectors = self.embed(&texts).await?;
-        let (questions, said) = vectors.split_at(asked.len().min(vectors.len()));
-        Ok(turns
+        // Own words stored at ingest are not embedded again; only rows an older mneme wrote
+        // (until upkeep fills them in) are.
+        let stored = |m: &Memory| m.own_vector.len() == super::EMBEDDING_DIMS;
+        let unstored: Vec<String> = turns
             .iter()
             .zip(&pairs)
-            .zip(said)
-            .filter_map(|((m, (q, _)), v)| {
-                let at = asked.iter().position(|a| a == q)?;
-                Some((m.id.clone(), super::fuse::cosine(&questions[at], v)))
-            })
-            .collect())
+            .filter(|(m, _)| !stored(m))
+            .map(|(_, (_, said))| said.clone())
+            .collect();
+        let texts: Vec<String> = asked.iter().cloned().chain(unstored).collect();
+        let vectors = self.embed(&texts).await?;
+        let (questions, mut embedded) = vectors.split_at(asked.len().min(vectors.len()));
+        let mut similarities = std::collections::HashMap::new();
+        for (m, (q, _)) in turns.iter().zip(&pairs) {
+            let said = if stored(m) {
+                m.own_vector.as_slice()
+            } else {
+                let Some((first, rest)) = embedded.split_first() else {
+                    break;
+                };
+                embedded = rest;
+                first.as_slice()
+            };
+            if let Some(at) = asked.iter().position(|a| a == q) {
+                similarities.insert(m.id.clone(), super::fuse::cosine(&questions[at], said));
+            }
+        }
+        Ok(similarities)
     }
 }
 
@@ -566,23 +589,62 @@ impl MemoryService {
 /// label, the question without the speaker's name. A short text naming a person lies close to
 /// every other short text naming them: "Tom: That's big news!" is at 0.67 to "How does Tom get
 /// to work now?", "That's big news!" at 0.11 to "How does get to work now?".
-fn own_words(question: &str, turn: &Memory) -> (String, String) {
-    if turn.kind == super::MemoryKind::Fact {
-        let (person, _) = fact_person(&turn.text);
-        return (without_name(question, person), topic_text(turn));
-    }
-    let speaker = speaker_label(&turn.text).map(|(speaker, _)| speaker);
-    let said = turn
-        .text
-        .lines()
-        .map(without_speaker)
-        .collect::<Vec<_>>()
-        .join("\n");
-    let asked = match speaker {
-        Some(name) => without_name(question, name),
-        None => question.to_string(),
+fn own_words(question: &str, turn: &Memory, participants: &[String]) -> (String, String) {
+    let person = match turn.kind {
+        super::MemoryKind::Fact => Some(fact_person(&turn.text).0),
+        _ => speaker_label(&turn.text).map(|(speaker, _)| speaker),
     };
-    (asked, said)
+    let names: Vec<String> = participants
+        .iter()
+        .cloned()
+        .chain(person.map(str::to_string))
+        .collect();
+    let said = own_text(turn, participants).unwrap_or_else(|| turn.text.clone());
+    (without_names(question, &names), said)
+}
+
+/// The speakers of these memories' lines ("Maya: …"): the people of the conversations they come
+/// from, whose names say nothing about what a turn is about.
+pub(super) fn speakers<'m>(memories: impl IntoIterator<Item = &'m Memory>) -> Vec<String> {
+    let mut names: Vec<String> = memories
+        .into_iter()
+        .filter(|m| m.kind == super::MemoryKind::Chunk)
+        .flat_map(|m| {
+            m.text
+                .lines()
+                .filter_map(speaker_label)
+                .map(|(s, _)| s.to_string())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// A memory's own words, embedded alone into `Memory::own_vector` when it is written: a turn
+/// without its speaker label, a fact without its person, and neither with the names of the
+/// conversation's `participants` ("Oh nice, Tom would love that." is not about Tom's horse).
+/// `None` for the kinds embedded as they are (notes, summaries), whose own vector is their
+/// vector.
+pub(super) fn own_text(memory: &Memory, participants: &[String]) -> Option<String> {
+    let said = match memory.kind {
+        super::MemoryKind::Fact => topic_text(memory),
+        super::MemoryKind::Chunk => memory
+            .text
+            .lines()
+            .map(without_speaker)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => return None,
+    };
+    Some(without_names(&said, participants))
+}
+
+/// `text` without the words that are one of `names` or its possessive.
+fn without_names(text: &str, names: &[String]) -> String {
+    names
+        .iter()
+        .fold(text.to_string(), |text, name| without_name(&text, name))
 }
 
 /// `text` without the words that are `name` or its possessive ("Tom", "Tom's", "tom?").
@@ -751,7 +813,8 @@ mod tests {
         assert_eq!(
             own_words(
                 "How does Tom get to work now?",
-                &turn("Tom: That's big news!")
+                &turn("Tom: That's big news!"),
+                &[]
             ),
             (
                 "How does get to work now?".to_string(),
@@ -762,7 +825,8 @@ mod tests {
         assert_eq!(
             own_words(
                 "Is Tom's horse older than Maya's, tom?",
-                &turn("Tom: It is.")
+                &turn("Tom: It is."),
+                &[]
             )
             .0,
             "Is horse older than Maya's,"
@@ -771,7 +835,7 @@ mod tests {
         let mut fact = turn("Maya moved Maya's desk.");
         fact.kind = MemoryKind::Fact;
         assert_eq!(
-            own_words("When does Maya go to the gym now?", &fact),
+            own_words("When does Maya go to the gym now?", &fact, &[]),
             (
                 "When does go to the gym now?".to_string(),
                 "moved desk.".to_string()
@@ -779,11 +843,33 @@ mod tests {
         );
         // A memory with no speaker label is compared as it is.
         assert_eq!(
-            own_words("What does Tom do?", &turn("Tom works at the bakery.")),
+            own_words("What does Tom do?", &turn("Tom works at the bakery."), &[]),
             (
                 "What does Tom do?".to_string(),
                 "Tom works at the bakery.".to_string()
             )
+        );
+        // The conversation's other people are left out too: a reaction naming the person asked
+        // about is not about the question.
+        let people = ["Maya".to_string(), "Tom".to_string()];
+        assert_eq!(
+            own_words(
+                "What is the name of Tom's horse?",
+                &turn("Maya: Oh nice, Tom would love that."),
+                &people
+            ),
+            (
+                "What is the name of horse?".to_string(),
+                "Oh nice, would love that.".to_string()
+            )
+        );
+        assert_eq!(
+            speakers([
+                &turn("Maya: Hi\nTom: Hello"),
+                &turn("Tom: Bye"),
+                &turn("A note")
+            ]),
+            people
         );
     }
 

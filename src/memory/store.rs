@@ -27,7 +27,12 @@ use super::{EMBEDDING_DIMS, Memory, MemoryFilter, MemoryKind};
 
 const TABLE: &str = "memories";
 /// Bumped when the table's layout changes; older stores are migrated on open.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `own_vector` (a memory's own words embedded alone) added; an older table gets the column
+/// empty when opened, and upkeep fills it in (`MemoryWriter::fill_own_vectors`).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The column holding a memory's own words embedded alone (`Memory::own_vector`).
+const OWN_VECTOR_COLUMN: &str = "own_vector";
 
 /// Why the memory store failed.
 #[derive(Debug, thiserror::Error)]
@@ -71,19 +76,23 @@ const INDEX_UNKNOWN: u8 = 0;
 const INDEX_QUANTISED: u8 = 1;
 const INDEX_FULL_VECTORS: u8 = 2;
 
+fn vector_field(name: &str) -> Field {
+    Field::new(
+        name,
+        DataType::FixedSizeList(
+            Arc::new(Field::new("item", DataType::Float32, true)),
+            EMBEDDING_DIMS as i32,
+        ),
+        true,
+    )
+}
+
 fn schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         Field::new("id", DataType::Utf8, false),
         Field::new("kind", DataType::Utf8, false),
         Field::new("text", DataType::Utf8, false),
-        Field::new(
-            "vector",
-            DataType::FixedSizeList(
-                Arc::new(Field::new("item", DataType::Float32, true)),
-                EMBEDDING_DIMS as i32,
-            ),
-            true,
-        ),
+        vector_field("vector"),
         Field::new("session", DataType::Utf8, true),
         Field::new("time_start", DataType::Int64, false),
         Field::new("time_end", DataType::Int64, false),
@@ -93,6 +102,8 @@ fn schema() -> SchemaRef {
         Field::new("pinned", DataType::Boolean, false),
         Field::new("recall_count", DataType::Int64, false),
         Field::new("last_recalled", DataType::Int64, true),
+        // Last: a table from schema 1 gets it appended (`add_own_vector_column`).
+        vector_field(OWN_VECTOR_COLUMN),
     ]))
 }
 
@@ -116,6 +127,14 @@ fn to_batch(memories: &[Memory]) -> Result<RecordBatch, StoreError> {
         memories
             .iter()
             .map(|m| Some(m.vector.iter().map(|v| Some(*v)).collect::<Vec<_>>())),
+        EMBEDDING_DIMS as i32,
+    );
+    // An own vector not computed yet is stored as null, which upkeep looks for.
+    let own_vectors = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
+        memories.iter().map(|m| {
+            (m.own_vector.len() == EMBEDDING_DIMS)
+                .then(|| m.own_vector.iter().map(|v| Some(*v)).collect::<Vec<_>>())
+        }),
         EMBEDDING_DIMS as i32,
     );
     Ok(RecordBatch::try_new(
@@ -142,6 +161,7 @@ fn to_batch(memories: &[Memory]) -> Result<RecordBatch, StoreError> {
             Arc::new(Int64Array::from_iter(
                 memories.iter().map(|m| m.last_recalled.map(micros)),
             )),
+            Arc::new(own_vectors),
         ],
     )?)
 }
@@ -156,6 +176,7 @@ fn from_batch(batch: &RecordBatch) -> Vec<(Memory, Option<f32>)> {
     let kinds = column::<StringArray>(batch, "kind");
     let texts = column::<StringArray>(batch, "text");
     let vectors = column::<FixedSizeListArray>(batch, "vector");
+    let own_vectors = column::<FixedSizeListArray>(batch, OWN_VECTOR_COLUMN);
     let sessions = column::<StringArray>(batch, "session");
     let int = |name: &str| column::<Int64Array>(batch, name);
     let (starts, ends, created, updated) = (
@@ -175,21 +196,24 @@ fn from_batch(batch: &RecordBatch) -> Vec<(Memory, Option<f32>)> {
                 a.filter(|a| !a.is_null(i)).map(|a| a.value(i).to_string())
             };
             let t = |a: Option<&Int64Array>| a.filter(|a| !a.is_null(i)).map(|a| a.value(i));
-            let memory = Memory {
-                id: s(ids).unwrap_or_default(),
-                kind: s(kinds)
-                    .and_then(|k| k.parse().ok())
-                    .unwrap_or(MemoryKind::Chunk),
-                text: s(texts).unwrap_or_default(),
-                vector: vectors
-                    .filter(|v| !v.is_null(i))
+            let floats = |a: Option<&FixedSizeListArray>| {
+                a.filter(|v| !v.is_null(i))
                     .and_then(|v| {
                         v.value(i)
                             .as_any()
                             .downcast_ref::<Float32Array>()
                             .map(|f| f.values().to_vec())
                     })
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+            };
+            let memory = Memory {
+                id: s(ids).unwrap_or_default(),
+                kind: s(kinds)
+                    .and_then(|k| k.parse().ok())
+                    .unwrap_or(MemoryKind::Chunk),
+                text: s(texts).unwrap_or_default(),
+                vector: floats(vectors),
+                own_vector: floats(own_vectors),
                 session: s(sessions),
                 time_start: from_micros(t(starts).unwrap_or(0)),
                 time_end: from_micros(t(ends).unwrap_or(0)),
@@ -210,7 +234,7 @@ fn from_batch(batch: &RecordBatch) -> Vec<(Memory, Option<f32>)> {
         .collect()
 }
 
-/// Every column but the vector.
+/// Every column but the vectors.
 const ROW_COLUMNS: &[&str] = &[
     "id",
     "kind",
@@ -224,6 +248,23 @@ const ROW_COLUMNS: &[&str] = &[
     "pinned",
     "recall_count",
     "last_recalled",
+];
+
+/// What a search reads when vectors are skipped: the own words' vector still ranks (`fuse`).
+const SEARCH_COLUMNS: &[&str] = &[
+    "id",
+    "kind",
+    "text",
+    "session",
+    "time_start",
+    "time_end",
+    "source_turns",
+    "created",
+    "updated",
+    "pinned",
+    "recall_count",
+    "last_recalled",
+    OWN_VECTOR_COLUMN,
 ];
 
 fn filter_sql(filter: &MemoryFilter) -> Option<String> {
@@ -279,13 +320,7 @@ impl MemoryStore {
                     });
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let body = serde_json::to_vec(&VersionFile {
-                    schema_version: SCHEMA_VERSION,
-                })
-                .expect("serialises");
-                crate::paths::write_private_atomic(&version_path, &body)?;
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e.into()),
         }
         let (uri, options) = match &location.remote {
@@ -343,12 +378,61 @@ impl MemoryStore {
                 },
             }
         };
-        Ok(Self {
+        let store = Self {
             location: location.clone(),
             _connection: connection,
             table,
             index_seen: Arc::new(AtomicU8::new(INDEX_UNKNOWN)),
+        };
+        store.add_own_vector_column().await?;
+        let body = serde_json::to_vec(&VersionFile {
+            schema_version: SCHEMA_VERSION,
         })
+        .expect("serialises");
+        if std::fs::read(&version_path).ok().as_deref() != Some(body.as_slice()) {
+            crate::paths::write_private_atomic(&version_path, &body)?;
+        }
+        Ok(store)
+    }
+
+    /// Migrates a schema-1 table: appends `own_vector`, empty (null) in every row until upkeep
+    /// fills it in. Searches and recall work meanwhile: a row without it is judged by its text
+    /// embedded at recall time, as before.
+    async fn add_own_vector_column(&self) -> Result<(), StoreError> {
+        let has = |schema: SchemaRef| schema.field_with_name(OWN_VECTOR_COLUMN).is_ok();
+        if has(self.table.schema().await?) {
+            return Ok(());
+        }
+        let column = Arc::new(Schema::new(vec![vector_field(OWN_VECTOR_COLUMN)]));
+        let added = self
+            .retrying("add the own_vector column", || {
+                let column = column.clone();
+                async move {
+                    self.table
+                        .add_columns()
+                        .transform(lancedb::table::NewColumnTransform::AllNulls(column))
+                        .execute()
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await;
+        match added {
+            Ok(()) => {
+                tracing::info!("memory table migrated to schema {SCHEMA_VERSION} (own_vector)");
+                Ok(())
+            }
+            // Another process migrated it first.
+            Err(_) if has(self.table.schema().await?) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Up to `limit` memories whose own words have not been embedded yet (rows written before
+    /// schema 2), with their vectors.
+    pub async fn without_own_vector(&self, limit: usize) -> Result<Vec<Memory>, StoreError> {
+        self.query_rows(Some(format!("{OWN_VECTOR_COLUMN} IS NULL")), Some(limit))
+            .await
     }
 
     /// Where the table is.
@@ -668,6 +752,7 @@ impl MemoryStore {
             .table
             .query()
             .nearest_to(vector)?
+            .column(ann::VECTOR_COLUMN)
             .distance_type(DistanceType::Cosine)
             .limit(k);
         let search = if exact {
@@ -682,7 +767,7 @@ impl MemoryStore {
             query = query.only_if(f);
         }
         if filter.skip_vectors {
-            query = query.select(Select::columns(ROW_COLUMNS));
+            query = query.select(Select::columns(SEARCH_COLUMNS));
         }
         let batches: Vec<RecordBatch> = query.execute().await?.try_collect().await?;
         Ok(batches
@@ -712,7 +797,7 @@ impl MemoryStore {
             query = query.only_if(f);
         }
         if filter.skip_vectors {
-            query = query.select(Select::columns(ROW_COLUMNS));
+            query = query.select(Select::columns(SEARCH_COLUMNS));
         }
         match query.execute().await {
             Ok(stream) => {

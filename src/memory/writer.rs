@@ -7,8 +7,11 @@ use super::chunk::Chunk;
 use super::lock::WriterLock;
 use super::service::{INGEST_BATCH, MemoryError, MemoryService};
 use super::store::{StoreError, Upkeep};
-use super::{Memory, MemoryKind};
+use super::{EMBEDDING_DIMS, Memory, MemoryKind};
 use crate::session::Session;
+
+/// Older memories given their own vector per commit during upkeep.
+const OWN_VECTOR_BATCH: usize = 256;
 
 /// The longest memory a user may write (a note or an edit); longer text is refused, to be split.
 pub const MAX_MEMORY_BYTES: usize = 256 * 1024;
@@ -44,6 +47,7 @@ impl Said<'_> {
             kind: self.kind,
             text: self.text.to_string(),
             vector,
+            own_vector: Vec::new(),
             session: Some(self.chunk.session.clone()),
             time_start: self.chunk.time_start,
             time_end: self.chunk.time_end,
@@ -103,7 +107,7 @@ impl<'a> MemoryWriter<'a> {
             let texts: Vec<String> = batch.iter().map(|c| c.embed_text.clone()).collect();
             let vectors = self.memory.embed(&texts).await?;
             let now = Utc::now();
-            let memories: Vec<Memory> = batch
+            let mut memories: Vec<Memory> = batch
                 .iter()
                 .zip(vectors)
                 .map(|(c, vector)| {
@@ -117,7 +121,7 @@ impl<'a> MemoryWriter<'a> {
                     .memory(vector, now)
                 })
                 .collect();
-            self.memory.store().upsert(&memories).await?;
+            self.put_said(&mut memories, batch).await?;
             written += memories.len();
             self.store_facts(batch).await?;
         }
@@ -136,7 +140,7 @@ impl<'a> MemoryWriter<'a> {
         let texts: Vec<String> = drafts.iter().map(|(_, f)| f.text.clone()).collect();
         let vectors = self.memory.embed(&texts).await?;
         let now = Utc::now();
-        let facts: Vec<Memory> = drafts
+        let mut facts: Vec<Memory> = drafts
             .iter()
             .zip(vectors)
             .map(|((chunk, fact), vector)| {
@@ -150,8 +154,7 @@ impl<'a> MemoryWriter<'a> {
                 .memory(vector, now)
             })
             .collect();
-        self.memory.store().upsert(&facts).await?;
-        Ok(())
+        self.put_said(&mut facts, chunks).await
     }
 
     /// Adds a note (or fact) written by the user.
@@ -163,11 +166,8 @@ impl<'a> MemoryWriter<'a> {
             .await?
             .pop()
             .unwrap_or_default();
-        let memory = Memory::new(kind, text.to_string(), vector, Utc::now());
-        self.memory
-            .store()
-            .upsert(std::slice::from_ref(&memory))
-            .await?;
+        let mut memory = Memory::new(kind, text.to_string(), vector, Utc::now());
+        self.put(std::slice::from_mut(&mut memory)).await?;
         Ok(memory)
     }
 
@@ -181,12 +181,10 @@ impl<'a> MemoryWriter<'a> {
             .await?
             .pop()
             .unwrap_or_default();
+        memory.own_vector.clear();
         memory.text = text.to_string();
         memory.updated = Utc::now();
-        self.memory
-            .store()
-            .upsert(std::slice::from_ref(&memory))
-            .await?;
+        self.put(std::slice::from_mut(&mut memory)).await?;
         // The old text must not linger in old versions.
         self.memory.store().purge().await?;
         Ok(memory)
@@ -204,9 +202,85 @@ impl<'a> MemoryWriter<'a> {
         Ok(memory)
     }
 
-    /// Inserts new memories and replaces existing ones with the same id, in one commit.
-    pub async fn upsert(&self, memories: &[Memory]) -> Result<(), StoreError> {
-        self.memory.store().upsert(memories).await
+    /// Inserts new memories and replaces existing ones with the same id, in one commit; those
+    /// without an own vector get theirs.
+    pub async fn upsert(&self, memories: &mut [Memory]) -> Result<(), MemoryError> {
+        self.put(memories).await
+    }
+
+    /// Stores memories, embedding the own words of those that have no own vector yet.
+    async fn put(&self, memories: &mut [Memory]) -> Result<(), MemoryError> {
+        self.embed_own_words(memories, &[]).await?;
+        self.memory.store().upsert(memories).await?;
+        Ok(())
+    }
+
+    /// `put` for memories of what was said in `chunks`, whose sessions' speakers are known.
+    async fn put_said(&self, memories: &mut [Memory], chunks: &[Chunk]) -> Result<(), MemoryError> {
+        let participants: Vec<String> = chunks
+            .iter()
+            .flat_map(|c| c.participants.iter().cloned())
+            .collect();
+        self.embed_own_words(memories, &participants).await?;
+        self.memory.store().upsert(memories).await?;
+        Ok(())
+    }
+
+    /// Gives each memory without one its own vector (`recall::own_text`): its own words embedded
+    /// alone, in one batch, or its vector for the kinds embedded as they are. The names of
+    /// `participants` and of the memories' own speakers are left out of the words.
+    async fn embed_own_words(
+        &self,
+        memories: &mut [Memory],
+        participants: &[String],
+    ) -> Result<(), MemoryError> {
+        let mut names = super::recall::speakers(memories.iter());
+        names.extend(participants.iter().cloned());
+        names.sort();
+        names.dedup();
+        let mut texts = Vec::new();
+        let mut embedded = Vec::new();
+        for (at, memory) in memories.iter_mut().enumerate() {
+            if memory.own_vector.len() == EMBEDDING_DIMS {
+                continue;
+            }
+            match super::recall::own_text(memory, &names) {
+                Some(text) => {
+                    texts.push(text);
+                    embedded.push(at);
+                }
+                None => memory.own_vector = memory.vector.clone(),
+            }
+        }
+        if !texts.is_empty() {
+            let vectors = self.memory.embed(&texts).await?;
+            for (at, vector) in embedded.into_iter().zip(vectors) {
+                memories[at].own_vector = vector;
+            }
+        }
+        Ok(())
+    }
+
+    /// Embeds the own words of memories an older mneme stored without them (schema 1), in
+    /// batches; returns how many it did. Until then recall embeds them when it needs them.
+    pub async fn fill_own_vectors(&self) -> Result<usize, MemoryError> {
+        let mut filled = 0;
+        loop {
+            let mut rows = self
+                .memory
+                .store()
+                .without_own_vector(OWN_VECTOR_BATCH)
+                .await?;
+            self.embed_own_words(&mut rows, &[]).await?;
+            // A row that still has none (no vector to copy) would come back every round.
+            rows.retain(|m| m.own_vector.len() == EMBEDDING_DIMS);
+            if rows.is_empty() {
+                return Ok(filled);
+            }
+            self.memory.store().upsert(&rows).await?;
+            filled += rows.len();
+            tracing::info!("embedded the own words of {filled} older memories");
+        }
     }
 
     /// Deletes memories by id and purges the deleted text from disk; returns how many existed.
@@ -234,8 +308,9 @@ impl<'a> MemoryWriter<'a> {
         self.memory.store().optimize(kind).await
     }
 
-    /// Compacts and prunes versions older than `keep`.
-    pub async fn upkeep(&self, keep: chrono::Duration) -> Result<Upkeep, StoreError> {
-        self.memory.store().upkeep(keep).await
+    /// Fills in missing own vectors, then compacts and prunes versions older than `keep`.
+    pub async fn upkeep(&self, keep: chrono::Duration) -> Result<Upkeep, MemoryError> {
+        self.fill_own_vectors().await?;
+        Ok(self.memory.store().upkeep(keep).await?)
     }
 }

@@ -322,7 +322,7 @@ async fn run_effect(
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("memory {id} no longer exists"))?;
             write(app, cell, WriteOp::Delete { ids: vec![id] }).await?;
-            gone.vector.clear();
+            gone.clear_vectors();
             send(Msg::MemoryDeleted(gone));
         }
         Effect::Restore(memory) => {

@@ -1,6 +1,7 @@
 //! Long-term memory through the real binary: real embedder, real LanceDB in a temp data dir.
 
 use std::io::Write;
+use std::time::Duration;
 
 use crate::common::{DataDir, files_containing, search, texts};
 
@@ -740,4 +741,98 @@ fn the_reactions_of_the_person_asked_about_are_not_recalled_for_the_question() {
     for reaction in ["Tom: That's big news!", "Tom: Wow, I had no idea."] {
         assert!(!texts.iter().any(|t| t == reaction), "{texts:?}");
     }
+}
+
+#[test]
+fn a_reaction_naming_the_person_asked_about_is_not_recalled_for_the_question() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Tom","role":"other","text":"I adopted a beagle last weekend, his name is Rocket.","id":"t1"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"Maya","role":"user","text":"Oh nice, Tom would love that.","id":"t2"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:02:00Z","speaker":"Tom","role":"other","text":"The garden needs a fence now.","id":"t3"}"#,
+            r#"{"session":"s2","time":"2026-03-08T09:00:00Z","speaker":"Maya","role":"user","text":"Tom, you should see the new bakery on our street.","id":"t4"}"#,
+            r#"{"session":"s2","time":"2026-03-08T09:01:00Z","speaker":"Tom","role":"other","text":"I will go there on Saturday.","id":"t5"}"#,
+        ],
+    );
+    // Maya's reaction names Tom, and so does the question; without the two people's names it
+    // says nothing about a horse (before, it was recalled at 0.46).
+    let horse = recalled_texts(&data, "What is the name of Tom's horse?");
+    assert!(horse.is_empty(), "{horse:?}");
+    let dog = recalled_texts(&data, "What is the name of Tom's dog?");
+    assert!(dog.iter().any(|t| t.contains("Rocket")), "{dog:?}");
+    assert!(
+        !dog.iter().any(|t| t.contains("would love that")),
+        "{dog:?}"
+    );
+}
+
+/// Rows of the memory table whose own words have no vector yet.
+fn rows_without_own_vector(memory_dir: &std::path::Path) -> usize {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let db = lancedb::connect(memory_dir.to_str().unwrap())
+            .execute()
+            .await
+            .unwrap();
+        let table = db.open_table("memories").execute().await.unwrap();
+        table
+            .count_rows(Some("own_vector IS NULL".into()))
+            .await
+            .unwrap()
+    })
+}
+
+#[test]
+fn a_memory_store_of_the_previous_schema_is_migrated_and_its_own_words_embedded_at_upkeep() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Tom","role":"other","text":"I gave up on the train, I cycle to work now.","id":"t1"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"Maya","role":"user","text":"That's big news!","id":"t2"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:02:00Z","speaker":"Maya","role":"user","text":"My sister Marta is a nurse in Kraków.","id":"t3"}"#,
+        ],
+    );
+    data.run(&["daemon", "stop"], true);
+    // Make it the store an older mneme wrote: no own_vector column, schema 1.
+    let memory_dir = data.path().join("memory");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = lancedb::connect(memory_dir.to_str().unwrap())
+            .execute()
+            .await
+            .unwrap();
+        let table = db.open_table("memories").execute().await.unwrap();
+        table.drop_columns(&["own_vector"]).await.unwrap();
+    });
+    std::fs::write(memory_dir.join("schema.json"), r#"{"schema_version":1}"#).unwrap();
+
+    // A reader migrates it on open and recalls as before, embedding the own words it needs.
+    let texts = recalled_texts(&data, "How does Tom get to work now?");
+    assert_eq!(
+        texts,
+        ["Tom: I gave up on the train, I cycle to work now."],
+        "{texts:?}"
+    );
+    let version: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(memory_dir.join("schema.json")).unwrap()).unwrap();
+    assert_eq!(version["schema_version"], 2);
+    let rows = data.json(&["memory", "list", "--all", "--json"]);
+    let all = rows.as_array().unwrap().len();
+    assert_eq!(rows_without_own_vector(&memory_dir), all, "{rows}");
+
+    // The daemon embeds them at its first upkeep.
+    data.run(&["daemon", "start"], true);
+    assert!(
+        crate::common::eventually(Duration::from_secs(120), || rows_without_own_vector(
+            &memory_dir
+        ) == 0),
+        "{} rows still without own words",
+        rows_without_own_vector(&memory_dir)
+    );
+    assert_eq!(
+        recalled_texts(&data, "How does Tom get to work now?"),
+        texts
+    );
 }
