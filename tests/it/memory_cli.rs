@@ -650,13 +650,25 @@ fn facts_about_a_person_are_not_recalled_for_every_question_naming_them() {
         &[
             r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"I moved my desk next to the window.","id":"t1"}"#,
             r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"Tom","role":"other","text":"Nice, more light for you.","id":"t2"}"#,
-            r#"{"session":"s1","time":"2026-03-01T10:02:00Z","speaker":"Maya","role":"user","text":"I'm over The Office, I watched it too often.","id":"t3"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:02:00Z","speaker":"Maya","role":"user","text":"I'm over The Office, my favourite show now is Severance.","id":"t3"}"#,
             r#"{"session":"s2","time":"2026-04-02T09:00:00Z","speaker":"Maya","role":"user","text":"My sister Marta just got engaged.","id":"t4"}"#,
             r#"{"session":"s2","time":"2026-04-02T09:01:00Z","speaker":"Tom","role":"other","text":"Congratulations to her!","id":"t5"}"#,
         ],
     );
     let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
     assert_eq!(facts.as_array().unwrap().len(), 3, "{facts}");
+    // Every clause is read, and "I'm over X" says Maya is done with X, not a fact about her.
+    let said: Vec<&str> = facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        said.contains(&"Maya's favourite show now is Severance."),
+        "{said:?}"
+    );
+    assert!(!said.iter().any(|f| f.contains("is over")), "{said:?}");
     let recalled = |question: &str| recalled_texts(&data, question);
     // Every fact names Maya, so each lies close to any question naming her: none is recalled
     // for what nobody said.
