@@ -138,10 +138,11 @@ pub const FACT_SIMILARITY: f32 = 0.65;
 /// holds the evidence as often for single-fact (78.6%, 77.6%), changed (55%), multi-hop (95%,
 /// 100%) and temporal questions (88% on seed 7; 86% against 90% on seed 11); 0.40 was silent
 /// for 60–70% but lost 12–20 points of temporal evidence, 0.30 and below were silent less often
-/// than the rule with names. The price: the turns are embedded again at recall time, about 4 ms
-/// each here (recall p50 about 55 ms against 25 ms without this floor). Facts are judged the
-/// same way, without the person they are about: silent 57% on both sets, changed preferences 60%
-/// (55%), the rest unchanged, recall p50 80–88 ms.
+/// than the rule with names. Facts are judged the same way, without the person they are about:
+/// silent 57% on both sets, changed preferences 60% (55%), the rest unchanged, recall p50 80–88
+/// ms while the own words were embedded at recall time. They are embedded when a memory is
+/// stored (`Memory::own_vector`), without any of the conversation's names (a reaction naming the
+/// other person was as close to every question naming them): recall p50 52–58 ms.
 pub const OWN_WORDS_SIMILARITY: f32 = 0.35;
 
 /// Cosine similarity between two statements (each embedded with its context) from which the
@@ -536,8 +537,9 @@ impl MemoryService {
     }
 
     /// How close each of these turns' own words are to the question (see
-    /// [`OWN_WORDS_SIMILARITY`]): the turn as said, without its speaker, against the question
-    /// without that speaker's name, embedded in one batch.
+    /// [`OWN_WORDS_SIMILARITY`]): the turn as said, without the names of its speaker and of the
+    /// conversation's `participants`, against the question without those names. Own words stored
+    /// with the memory are used; the rest are embedded in one batch with the question.
     async fn own_words_similarity(
         &self,
         question: &str,
@@ -586,7 +588,7 @@ impl MemoryService {
 }
 
 /// A turn's own words and the question they are compared with: the turn without its speaker
-/// label, the question without the speaker's name. A short text naming a person lies close to
+/// label, both without the speaker's and the `participants`' names. A short text naming a person lies close to
 /// every other short text naming them: "Tom: That's big news!" is at 0.67 to "How does Tom get
 /// to work now?", "That's big news!" at 0.11 to "How does get to work now?".
 fn own_words(question: &str, turn: &Memory, participants: &[String]) -> (String, String) {

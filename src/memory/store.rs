@@ -251,21 +251,13 @@ const ROW_COLUMNS: &[&str] = &[
 ];
 
 /// What a search reads when vectors are skipped: the own words' vector still ranks (`fuse`).
-const SEARCH_COLUMNS: &[&str] = &[
-    "id",
-    "kind",
-    "text",
-    "session",
-    "time_start",
-    "time_end",
-    "source_turns",
-    "created",
-    "updated",
-    "pinned",
-    "recall_count",
-    "last_recalled",
-    OWN_VECTOR_COLUMN,
-];
+fn search_columns() -> Vec<&'static str> {
+    ROW_COLUMNS
+        .iter()
+        .copied()
+        .chain([OWN_VECTOR_COLUMN])
+        .collect()
+}
 
 fn filter_sql(filter: &MemoryFilter) -> Option<String> {
     let mut parts = Vec::new();
@@ -767,7 +759,7 @@ impl MemoryStore {
             query = query.only_if(f);
         }
         if filter.skip_vectors {
-            query = query.select(Select::columns(SEARCH_COLUMNS));
+            query = query.select(Select::columns(&search_columns()));
         }
         let batches: Vec<RecordBatch> = query.execute().await?.try_collect().await?;
         Ok(batches
@@ -797,7 +789,7 @@ impl MemoryStore {
             query = query.only_if(f);
         }
         if filter.skip_vectors {
-            query = query.select(Select::columns(SEARCH_COLUMNS));
+            query = query.select(Select::columns(&search_columns()));
         }
         match query.execute().await {
             Ok(stream) => {

@@ -210,9 +210,7 @@ impl<'a> MemoryWriter<'a> {
 
     /// Stores memories, embedding the own words of those that have no own vector yet.
     async fn put(&self, memories: &mut [Memory]) -> Result<(), MemoryError> {
-        self.embed_own_words(memories, &[]).await?;
-        self.memory.store().upsert(memories).await?;
-        Ok(())
+        self.put_said(memories, &[]).await
     }
 
     /// `put` for memories of what was said in `chunks`, whose sessions' speakers are known.
