@@ -38,6 +38,9 @@ const PENDING_RECHECK: Duration = Duration::from_secs(60);
 /// How long to wait before trying again to load the embedder or open the store.
 const RELOAD_AFTER: Duration = Duration::from_secs(30);
 
+/// Rows given their own words' vector per housekeeping tick when an older store is filled in.
+const OWN_WORDS_SLICE: usize = 256;
+
 /// How the daemon is run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -191,6 +194,7 @@ pub async fn run(paths: Paths, config: Config, options: RunOptions) -> Result<()
         catch_up_pending: true,
         next_upkeep: Instant::now() + Duration::from_secs(config.daemon.upkeep_minutes * 60),
         upkeep_soon: false,
+        own_words_pending: false,
         dirty: false,
         next_load: Instant::now(),
     };
@@ -428,6 +432,8 @@ struct WriterTask<'a> {
     catch_up_pending: bool,
     next_upkeep: Instant,
     upkeep_soon: bool,
+    /// Rows an older mneme wrote still lack their own words' vector (`fill_own_words`).
+    own_words_pending: bool,
     /// Writes happened since the last upkeep.
     dirty: bool,
     next_load: Instant,
@@ -492,8 +498,8 @@ impl WriterTask<'_> {
         .await;
         match loaded {
             Ok(memory) => {
-                // A store an older mneme wrote gets its own vectors at the first upkeep.
-                self.upkeep_soon |= matches!(
+                // A store an older mneme wrote gets its own vectors a slice at a time.
+                self.own_words_pending = matches!(
                     memory.store().without_own_vector(1).await.as_deref(),
                     Ok([_, ..])
                 );
@@ -577,8 +583,33 @@ impl WriterTask<'_> {
             self.next_consolidation = next_local(now, self.config.daemon.consolidate_time());
         }
         lock(&self.status).next_consolidation = Some(self.next_consolidation);
+        if self.own_words_pending {
+            self.fill_own_words().await;
+        }
         if self.upkeep_soon || (self.dirty && Instant::now() >= self.next_upkeep) {
             let _ = self.upkeep().await;
+        }
+    }
+
+    /// Embeds the own words of one slice of the rows an older mneme wrote: between other work,
+    /// so a large old store never holds up a write for long (a slice is a second or two here).
+    async fn fill_own_words(&mut self) {
+        let memory = self.memory.as_ref().expect("loaded");
+        match memory
+            .writer(self.lock)
+            .fill_own_vectors(OWN_WORDS_SLICE)
+            .await
+        {
+            Ok(filled) if filled < OWN_WORDS_SLICE => {
+                tracing::info!("every memory has its own words embedded");
+                self.own_words_pending = false;
+                self.upkeep_soon = true;
+            }
+            Ok(_) => self.dirty = true,
+            Err(e) => {
+                self.own_words_pending = false;
+                self.error("own words", e.to_string());
+            }
         }
     }
 

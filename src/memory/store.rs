@@ -28,7 +28,7 @@ use super::{EMBEDDING_DIMS, Memory, MemoryFilter, MemoryKind};
 const TABLE: &str = "memories";
 /// Bumped when the table's layout changes; older stores are migrated on open.
 /// 2: `own_vector` (a memory's own words embedded alone) added; an older table gets the column
-/// empty when opened, and upkeep fills it in (`MemoryWriter::fill_own_vectors`).
+/// empty when opened, and the daemon fills it in (`MemoryWriter::fill_own_vectors`).
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// The column holding a memory's own words embedded alone (`Memory::own_vector`).
@@ -387,7 +387,7 @@ impl MemoryStore {
         Ok(store)
     }
 
-    /// Migrates a schema-1 table: appends `own_vector`, empty (null) in every row until upkeep
+    /// Migrates a schema-1 table: appends `own_vector`, empty (null) in every row until the daemon
     /// fills it in. Searches and recall work meanwhile: a row without it is judged by its text
     /// embedded at recall time, as before.
     async fn add_own_vector_column(&self) -> Result<(), StoreError> {

@@ -10,9 +10,6 @@ use super::store::{StoreError, Upkeep};
 use super::{EMBEDDING_DIMS, Memory, MemoryKind};
 use crate::session::Session;
 
-/// Older memories given their own vector per commit during upkeep.
-const OWN_VECTOR_BATCH: usize = 256;
-
 /// The longest memory a user may write (a note or an edit); longer text is refused, to be split.
 pub const MAX_MEMORY_BYTES: usize = 256 * 1024;
 
@@ -259,26 +256,18 @@ impl<'a> MemoryWriter<'a> {
         Ok(())
     }
 
-    /// Embeds the own words of memories an older mneme stored without them (schema 1), in
-    /// batches; returns how many it did. Until then recall embeds them when it needs them.
-    pub async fn fill_own_vectors(&self) -> Result<usize, MemoryError> {
-        let mut filled = 0;
-        loop {
-            let mut rows = self
-                .memory
-                .store()
-                .without_own_vector(OWN_VECTOR_BATCH)
-                .await?;
-            self.embed_own_words(&mut rows, &[]).await?;
-            // A row that still has none (no vector to copy) would come back every round.
-            rows.retain(|m| m.own_vector.len() == EMBEDDING_DIMS);
-            if rows.is_empty() {
-                return Ok(filled);
-            }
-            self.memory.store().upsert(&rows).await?;
-            filled += rows.len();
-            tracing::info!("embedded the own words of {filled} older memories");
-        }
+    /// Embeds the own words of up to `limit` memories an older mneme stored without them (schema
+    /// 1), in one commit; returns how many it did (fewer than `limit`: none are left). Until then
+    /// recall embeds them when it needs them. The daemon calls it a slice at a time between other
+    /// work, so an old store of any size never holds up a write.
+    pub async fn fill_own_vectors(&self, limit: usize) -> Result<usize, MemoryError> {
+        let mut rows = self.memory.store().without_own_vector(limit).await?;
+        self.embed_own_words(&mut rows, &[]).await?;
+        // A row that still has none (it has no vector to copy) is left as it is; the caller stops
+        // once a slice comes back short.
+        rows.retain(|m| m.own_vector.len() == EMBEDDING_DIMS);
+        self.memory.store().upsert(&rows).await?;
+        Ok(rows.len())
     }
 
     /// Deletes memories by id and purges the deleted text from disk; returns how many existed.
@@ -306,9 +295,8 @@ impl<'a> MemoryWriter<'a> {
         self.memory.store().optimize(kind).await
     }
 
-    /// Fills in missing own vectors, then compacts and prunes versions older than `keep`.
-    pub async fn upkeep(&self, keep: chrono::Duration) -> Result<Upkeep, MemoryError> {
-        self.fill_own_vectors().await?;
-        Ok(self.memory.store().upkeep(keep).await?)
+    /// Compacts and prunes versions older than `keep`.
+    pub async fn upkeep(&self, keep: chrono::Duration) -> Result<Upkeep, StoreError> {
+        self.memory.store().upkeep(keep).await
     }
 }

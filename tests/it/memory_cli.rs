@@ -797,7 +797,7 @@ fn rows_without_own_vector(memory_dir: &std::path::Path) -> usize {
 }
 
 #[test]
-fn a_memory_store_of_the_previous_schema_is_migrated_and_its_own_words_embedded_at_upkeep() {
+fn a_memory_store_of_the_previous_schema_is_migrated_and_its_own_words_embedded_by_the_daemon() {
     let data = DataDir::new();
     import_conversation(
         &data,
@@ -834,7 +834,7 @@ fn a_memory_store_of_the_previous_schema_is_migrated_and_its_own_words_embedded_
     let all = rows.as_array().unwrap().len();
     assert_eq!(rows_without_own_vector(&memory_dir), all, "{rows}");
 
-    // The daemon embeds them at its first upkeep.
+    // The daemon embeds them, a slice at a time between other work.
     data.run(&["daemon", "start"], true);
     assert!(
         crate::common::eventually(Duration::from_secs(120), || rows_without_own_vector(
