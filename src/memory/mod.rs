@@ -32,7 +32,7 @@ pub struct Memory {
     pub vector: Vec<f32>,
     /// Its own words embedded alone: a turn without its speaker or neighbours, a fact without
     /// its person (`recall::own_text`); for other kinds the same as `vector`. Empty until
-    /// written (the writer fills it in) or for rows an older mneme wrote, until upkeep does.
+    /// written (the writer fills it in) or for rows an older mneme wrote, until the daemon does.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub own_vector: Vec<f32>,
     /// The session it came from, if any.

@@ -557,7 +557,7 @@ impl MemoryService {
         asked.sort();
         asked.dedup();
         // Own words stored at ingest are not embedded again; only rows an older mneme wrote
-        // (until upkeep fills them in) are.
+        // (until the daemon fills them in) are.
         let stored = |m: &Memory| m.own_vector.len() == super::EMBEDDING_DIMS;
         let unstored: Vec<String> = turns
             .iter()

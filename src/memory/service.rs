@@ -40,7 +40,7 @@ fn candidate_count(k: usize) -> usize {
 /// beside the answer; its own words do not. Only candidates are re-ranked: a turn neither search
 /// found is not brought in by its own words (on generated sets, seeds 7 and 11, that lost as
 /// much as it found). Memories without an own vector yet (written by an older mneme, before
-/// upkeep fills it in) are left out of this list.
+/// the daemon fills it in) are left out of this list.
 fn by_own_words(
     by_vector: &[super::fuse::Hit],
     by_text: &[super::fuse::Hit],
