@@ -499,10 +499,8 @@ impl WriterTask<'_> {
         match loaded {
             Ok(memory) => {
                 // A store an older mneme wrote gets its own vectors a slice at a time.
-                self.own_words_pending = matches!(
-                    memory.store().without_own_vector(1).await.as_deref(),
-                    Ok([_, ..])
-                );
+                self.own_words_pending =
+                    matches!(memory.store().count_without_own_vector().await, Ok(n) if n > 0);
                 self.memory = Some(memory);
                 self.set_state(DaemonState::Idle);
                 self.refresh_counts().await;

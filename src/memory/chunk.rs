@@ -137,7 +137,8 @@ const CONTEXT_CHARS: usize = 160;
 
 /// Adds to each chunk's `embed_text` the day it was said and the turns just before and after it in
 /// `session_turns` (the whole session, in order), so a reply like "Yes, on Tuesdays" is embedded
-/// with the question it answers, and records the session's speakers as its participants. The chunk's own text comes first: the embedder truncates the end.
+/// with the question it answers, and records the session's speakers as its participants. The
+/// chunk's own text comes first: the embedder truncates the end.
 pub fn add_context(chunks: &mut [Chunk], session_turns: &[SourceTurn]) {
     let position: std::collections::HashMap<&str, usize> = session_turns
         .iter()

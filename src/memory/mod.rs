@@ -70,6 +70,12 @@ impl Memory {
         }
     }
 
+    /// Whether its own words have been embedded (`own_vector`; not yet for rows an older mneme
+    /// wrote).
+    pub fn has_own_vector(&self) -> bool {
+        self.own_vector.len() == EMBEDDING_DIMS
+    }
+
     /// Drops both embeddings (what is printed or exported carries text, not vectors).
     pub fn clear_vectors(&mut self) {
         self.vector.clear();

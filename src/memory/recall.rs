@@ -488,6 +488,7 @@ impl MemoryService {
             ) && about_the_question(question, f)
         };
         let mut own_words = std::collections::HashMap::new();
+        let mut asked_vectors = std::collections::HashMap::new();
         let participants = speakers(found.iter().map(|f| &f.memory));
         for at in 0..found.len() {
             if items.len() >= limits.k {
@@ -501,7 +502,7 @@ impl MemoryService {
                     .map(|f| &f.memory)
                     .collect();
                 own_words.extend(
-                    self.own_words_similarity(question, &batch, &participants)
+                    self.own_words_similarity(question, &batch, &participants, &mut asked_vectors)
                         .await?,
                 );
             }
@@ -514,8 +515,13 @@ impl MemoryService {
                 // Its own words are judged too: a chain can be wrong ("moved my workouts to the
                 // mornings", then "moved my desk").
                 own_words.extend(
-                    self.own_words_similarity(question, &[&newest], &participants)
-                        .await?,
+                    self.own_words_similarity(
+                        question,
+                        &[&newest],
+                        &participants,
+                        &mut asked_vectors,
+                    )
+                    .await?,
                 );
                 found.memory = newest;
             }
@@ -539,12 +545,14 @@ impl MemoryService {
     /// How close each of these turns' own words are to the question (see
     /// [`OWN_WORDS_SIMILARITY`]): the turn as said, without the names of its speaker and of the
     /// conversation's `participants`, against the question without those names. Own words stored
-    /// with the memory are used; the rest are embedded in one batch with the question.
+    /// with the memory are used; the rest are embedded in one batch with the question, whose
+    /// vectors `asked_vectors` keeps for the next call.
     async fn own_words_similarity(
         &self,
         question: &str,
         turns: &[&Memory],
         participants: &[String],
+        asked_vectors: &mut std::collections::HashMap<String, Vec<f32>>,
     ) -> Result<std::collections::HashMap<String, f32>, MemoryError> {
         if turns.is_empty() {
             return Ok(std::collections::HashMap::new());
@@ -553,34 +561,43 @@ impl MemoryService {
             .iter()
             .map(|m| own_words(question, m, participants))
             .collect();
-        let mut asked: Vec<String> = pairs.iter().map(|(q, _)| q.clone()).collect();
-        asked.sort();
-        asked.dedup();
-        // Own words stored at ingest are not embedded again; only rows an older mneme wrote
-        // (until the daemon fills them in) are.
-        let stored = |m: &Memory| m.own_vector.len() == super::EMBEDDING_DIMS;
+        // The question without the names is embedded once per recall (`asked_vectors` keeps it
+        // across calls); own words stored at ingest are not embedded again, only those of rows an
+        // older mneme wrote (until the daemon fills them in).
+        let mut new_asked: Vec<String> = pairs
+            .iter()
+            .map(|(q, _)| q.clone())
+            .filter(|q| !asked_vectors.contains_key(q))
+            .collect();
+        new_asked.sort();
+        new_asked.dedup();
         let unstored: Vec<String> = turns
             .iter()
             .zip(&pairs)
-            .filter(|(m, _)| !stored(m))
+            .filter(|(m, _)| !m.has_own_vector())
             .map(|(_, (_, said))| said.clone())
             .collect();
-        let texts: Vec<String> = asked.iter().cloned().chain(unstored).collect();
-        let vectors = self.embed(&texts).await?;
-        let (questions, mut embedded) = vectors.split_at(asked.len().min(vectors.len()));
+        let texts: Vec<String> = new_asked.iter().cloned().chain(unstored).collect();
+        let mut vectors = if texts.is_empty() {
+            Vec::new()
+        } else {
+            self.embed(&texts).await?
+        };
+        let embedded = vectors.split_off(new_asked.len().min(vectors.len()));
+        asked_vectors.extend(new_asked.into_iter().zip(vectors));
+        let mut embedded = embedded.iter();
         let mut similarities = std::collections::HashMap::new();
         for (m, (q, _)) in turns.iter().zip(&pairs) {
-            let said = if stored(m) {
+            let said = if m.has_own_vector() {
                 m.own_vector.as_slice()
             } else {
-                let Some((first, rest)) = embedded.split_first() else {
+                let Some(vector) = embedded.next() else {
                     break;
                 };
-                embedded = rest;
-                first.as_slice()
+                vector.as_slice()
             };
-            if let Some(at) = asked.iter().position(|a| a == q) {
-                similarities.insert(m.id.clone(), super::fuse::cosine(&questions[at], said));
+            if let Some(asked) = asked_vectors.get(q) {
+                similarities.insert(m.id.clone(), super::fuse::cosine(asked, said));
             }
         }
         Ok(similarities)
@@ -588,8 +605,8 @@ impl MemoryService {
 }
 
 /// A turn's own words and the question they are compared with: the turn without its speaker
-/// label, both without the speaker's and the `participants`' names. A short text naming a person lies close to
-/// every other short text naming them: "Tom: That's big news!" is at 0.67 to "How does Tom get
+/// label, both without the speaker's and the `participants`' names. A short text naming a person
+/// lies close to every other short text naming them: "Tom: That's big news!" is at 0.67 to "How does Tom get
 /// to work now?", "That's big news!" at 0.11 to "How does get to work now?".
 fn own_words(question: &str, turn: &Memory, participants: &[String]) -> (String, String) {
     let person = match turn.kind {

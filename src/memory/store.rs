@@ -132,7 +132,7 @@ fn to_batch(memories: &[Memory]) -> Result<RecordBatch, StoreError> {
     // An own vector not computed yet is stored as null, which upkeep looks for.
     let own_vectors = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
         memories.iter().map(|m| {
-            (m.own_vector.len() == EMBEDDING_DIMS)
+            m.has_own_vector()
                 .then(|| m.own_vector.iter().map(|v| Some(*v)).collect::<Vec<_>>())
         }),
         EMBEDDING_DIMS as i32,
@@ -418,6 +418,14 @@ impl MemoryStore {
             Err(_) if has(self.table.schema().await?) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    /// How many memories' own words have not been embedded yet (rows written before schema 2).
+    pub async fn count_without_own_vector(&self) -> Result<usize, StoreError> {
+        Ok(self
+            .table
+            .count_rows(Some(format!("{OWN_VECTOR_COLUMN} IS NULL")))
+            .await?)
     }
 
     /// Up to `limit` memories whose own words have not been embedded yet (rows written before

@@ -7,7 +7,7 @@ use super::chunk::Chunk;
 use super::lock::WriterLock;
 use super::service::{INGEST_BATCH, MemoryError, MemoryService};
 use super::store::{StoreError, Upkeep};
-use super::{EMBEDDING_DIMS, Memory, MemoryKind};
+use super::{Memory, MemoryKind};
 use crate::session::Session;
 
 /// The longest memory a user may write (a note or an edit); longer text is refused, to be split.
@@ -236,7 +236,7 @@ impl<'a> MemoryWriter<'a> {
         let mut texts = Vec::new();
         let mut embedded = Vec::new();
         for (at, memory) in memories.iter_mut().enumerate() {
-            if memory.own_vector.len() == EMBEDDING_DIMS {
+            if memory.has_own_vector() {
                 continue;
             }
             match super::recall::own_text(memory, &names) {
@@ -265,7 +265,7 @@ impl<'a> MemoryWriter<'a> {
         self.embed_own_words(&mut rows, &[]).await?;
         // A row that still has none (it has no vector to copy) is left as it is; the caller stops
         // once a slice comes back short.
-        rows.retain(|m| m.own_vector.len() == EMBEDDING_DIMS);
+        rows.retain(Memory::has_own_vector);
         self.memory.store().upsert(&rows).await?;
         Ok(rows.len())
     }
