@@ -2,8 +2,8 @@
 SHELL := /bin/bash
 # One target dir outside the clone, shared by run, test and bench (and by CI runs), so dependencies build once.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/mneme/target
-# llama.cpp is compiled for this machine's CPU (mneme is built where it runs); AVX-512 only with
-# GGML_NATIVE_AVX512=ON. `make GGML_NATIVE=OFF …` makes a portable build (vendor/README.md).
+# llama.cpp is compiled for this machine's CPU (mneme is built where it runs), AVX-512 included
+# (GGML_NATIVE_AVX512=OFF leaves it out). `make GGML_NATIVE=OFF …` makes a portable build (vendor/README.md).
 export GGML_NATIVE ?= ON
 CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/mneme

