@@ -8,8 +8,10 @@ export GGML_NATIVE ?= ON
 CARGO ?= cargo
 BIN := $(CARGO_TARGET_DIR)/release/mneme
 ARGS ?=
+# Where `make install` puts bin/mneme (stripped), share/mneme/assets and share/man/man1.
+PREFIX ?= $(HOME)/.local
 
-.PHONY: run test deps models llama-server s3-server build lint fmt bench
+.PHONY: run test deps models llama-server s3-server build install lint fmt bench
 
 run: deps models build
 	$(BIN) $(ARGS)
@@ -33,6 +35,9 @@ s3-server:
 
 build:
 	$(CARGO) build --release --locked
+
+install: deps models build
+	@bash scripts/install.sh $(BIN) $(PREFIX)
 
 lint:
 	$(CARGO) fmt -- --check

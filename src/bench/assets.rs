@@ -15,6 +15,21 @@ pub const ATTENTION_TEXT: &str = "bench/genesis-kjv.txt";
 /// The recall eval set.
 pub const EVAL_CONVERSATIONS: &str = "eval/conversations.jsonl";
 pub const EVAL_QUESTIONS: &str = "eval/questions.jsonl";
+/// Every asset `mneme bench` reads.
+pub const ALL: [&str; 4] = [
+    ENGINE_TEXT,
+    ATTENTION_TEXT,
+    EVAL_CONVERSATIONS,
+    EVAL_QUESTIONS,
+];
+
+/// The assets [`assets_dir`] lacks.
+pub fn missing() -> Vec<&'static str> {
+    let dir = assets_dir();
+    ALL.into_iter()
+        .filter(|name| !dir.join(name).is_file())
+        .collect()
+}
 
 /// `MNEME_ASSETS_DIR`, else `share/mneme/assets` beside an installed binary's `bin/`, else the
 /// source tree this binary was built from.

@@ -115,6 +115,23 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
             Err(e) => e,
         },
     );
+    let missing = crate::bench::assets::missing();
+    let assets = crate::bench::assets::assets_dir();
+    report.line(
+        missing.is_empty(),
+        "benchmark assets",
+        if missing.is_empty() {
+            assets.display().to_string()
+        } else {
+            format!(
+                "{} lacks {} (`mneme bench` reads them): set {} to the assets/ folder of a \
+                 mneme checkout",
+                assets.display(),
+                missing.join(", "),
+                crate::bench::assets::ASSETS_DIR_ENV
+            )
+        },
+    );
     // Which SIMD paths the llama.cpp in this binary uses (built for this CPU by `make`).
     let simd = crate::engine::simd_paths(&crate::engine::system_info());
     report.line(true, "llama.cpp cpu", simd.join(" "));

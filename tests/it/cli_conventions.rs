@@ -135,3 +135,52 @@ fn doctor_names_the_simd_paths_llama_cpp_was_built_with() {
         }
     }
 }
+
+/// `make install` (scripts/install.sh): the installed binary carries no symbol table, runs, finds
+/// the benchmark assets installed beside it, and has its man pages.
+#[test]
+fn an_installed_mneme_is_stripped_and_finds_its_assets_beside_it() {
+    let prefix = tempfile::tempdir().unwrap();
+    let built = env!("CARGO_BIN_EXE_mneme");
+    let out = std::process::Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/install.sh"))
+        .arg(built)
+        .arg(prefix.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let installed = prefix.path().join("bin/mneme");
+    let bytes = std::fs::read(&installed).unwrap();
+    let has_section = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
+    assert!(has_section(b".text\0"), "not an ELF file with sections");
+    assert!(
+        !has_section(b".symtab\0"),
+        "the installed binary keeps its symbols"
+    );
+    let (built_size, installed_size) =
+        (std::fs::metadata(built).unwrap().len(), bytes.len() as u64);
+    assert!(
+        installed_size < built_size,
+        "{installed_size} vs {built_size}"
+    );
+    assert!(prefix.path().join("share/man/man1/mneme.1").is_file());
+
+    let data = DataDir::new();
+    let doctor = std::process::Command::new(&installed)
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("doctor")
+        .env_remove("MNEME_ASSETS_DIR")
+        .output()
+        .unwrap();
+    let out = stdout(&doctor);
+    let line = out
+        .lines()
+        .find(|l| l.contains("benchmark assets"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let beside = prefix.path().join("share/mneme/assets");
+    assert!(
+        line.starts_with("ok") && line.contains(&beside.display().to_string()),
+        "{line}"
+    );
+}
