@@ -184,3 +184,26 @@ fn an_installed_mneme_is_stripped_and_finds_its_assets_beside_it() {
         "{line}"
     );
 }
+
+/// A mneme that cannot find its benchmark assets says so in `doctor`, which then fails.
+#[test]
+fn doctor_fails_and_says_where_it_looked_when_benchmark_assets_are_missing() {
+    let data = DataDir::new();
+    let nowhere = data.path().join("no-assets");
+    let out = data
+        .cmd(&["doctor"])
+        .env("MNEME_ASSETS_DIR", &nowhere)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let line = text
+        .lines()
+        .find(|l| l.contains("benchmark assets"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.starts_with("FAIL"), "{line}");
+    assert!(
+        line.contains(&nowhere.display().to_string()) && line.contains("bench-text.txt"),
+        "{line}"
+    );
+}
