@@ -598,12 +598,12 @@ impl WriterTask<'_> {
             .fill_own_vectors(OWN_WORDS_SLICE)
             .await
         {
-            Ok(filled) if filled < OWN_WORDS_SLICE => {
+            Ok(false) => {
                 tracing::info!("every memory has its own words embedded");
                 self.own_words_pending = false;
                 self.upkeep_soon = true;
             }
-            Ok(_) => self.dirty = true,
+            Ok(true) => self.dirty = true,
             Err(e) => {
                 self.own_words_pending = false;
                 self.error("own words", e.to_string());

@@ -257,17 +257,19 @@ impl<'a> MemoryWriter<'a> {
     }
 
     /// Embeds the own words of up to `limit` memories an older mneme stored without them (schema
-    /// 1), in one commit; returns how many it did (fewer than `limit`: none are left). Until then
-    /// recall embeds them when it needs them. The daemon calls it a slice at a time between other
-    /// work, so an old store of any size never holds up a write.
-    pub async fn fill_own_vectors(&self, limit: usize) -> Result<usize, MemoryError> {
+    /// 1), in one commit; returns whether more may be left (the slice read was full and some of
+    /// it could be filled). Until then recall embeds them when it needs them.
+    /// The daemon calls it a slice at a time between other work, so an old store of any size never
+    /// holds up a write.
+    pub async fn fill_own_vectors(&self, limit: usize) -> Result<bool, MemoryError> {
         let mut rows = self.memory.store().without_own_vector(limit).await?;
+        let read = rows.len();
         self.embed_own_words(&mut rows, &[]).await?;
-        // A row that still has none (it has no vector to copy) is left as it is; the caller stops
-        // once a slice comes back short.
+        // A row that still has none (it has no vector to copy) is left as it is: it does not end
+        // the filling by itself, but a slice in which nothing could be filled does.
         rows.retain(Memory::has_own_vector);
         self.memory.store().upsert(&rows).await?;
-        Ok(rows.len())
+        Ok(read == limit && !rows.is_empty())
     }
 
     /// Deletes memories by id and purges the deleted text from disk; returns how many existed.
