@@ -23,9 +23,8 @@ pub const ALL: [&str; 4] = [
     EVAL_QUESTIONS,
 ];
 
-/// The assets [`assets_dir`] lacks.
-pub fn missing() -> Vec<&'static str> {
-    let dir = assets_dir();
+/// The assets `dir` (see [`assets_dir`]) lacks.
+pub fn missing(dir: &std::path::Path) -> Vec<&'static str> {
     ALL.into_iter()
         .filter(|name| !dir.join(name).is_file())
         .collect()

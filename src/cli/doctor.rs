@@ -115,8 +115,8 @@ pub async fn run(cli: &Cli) -> Result<ExitCode> {
             Err(e) => e,
         },
     );
-    let missing = crate::bench::assets::missing();
     let assets = crate::bench::assets::assets_dir();
+    let missing = crate::bench::assets::missing(&assets);
     report.line(
         missing.is_empty(),
         "benchmark assets",

@@ -606,8 +606,8 @@ impl MemoryService {
 
 /// A turn's own words and the question they are compared with: the turn without its speaker
 /// label, both without the speaker's and the `participants`' names. A short text naming a person
-/// lies close to every other short text naming them: "Tom: That's big news!" is at 0.67 to "How does Tom get
-/// to work now?", "That's big news!" at 0.11 to "How does get to work now?".
+/// lies close to every other short text naming them: "Tom: That's big news!" is at 0.67 to "How
+/// does Tom get to work now?", "That's big news!" at 0.11 to "How does get to work now?".
 fn own_words(question: &str, turn: &Memory, participants: &[String]) -> (String, String) {
     let person = match turn.kind {
         super::MemoryKind::Fact => Some(fact_person(&turn.text).0),

@@ -129,7 +129,7 @@ fn to_batch(memories: &[Memory]) -> Result<RecordBatch, StoreError> {
             .map(|m| Some(m.vector.iter().map(|v| Some(*v)).collect::<Vec<_>>())),
         EMBEDDING_DIMS as i32,
     );
-    // An own vector not computed yet is stored as null, which upkeep looks for.
+    // An own vector not computed yet is stored as null, which the daemon looks for.
     let own_vectors = FixedSizeListArray::from_iter_primitive::<Float32Type, _, _>(
         memories.iter().map(|m| {
             m.has_own_vector()
