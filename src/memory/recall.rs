@@ -3,7 +3,7 @@
 pub use crate::domain::{Recall, Recalled};
 
 use super::service::{MemoryError, MemoryService};
-use super::{Memory, MemoryFilter};
+use super::{Memory, MemoryFilter, MemoryKind};
 
 /// Recall settings.
 #[derive(Debug, Clone, Copy)]
@@ -102,6 +102,55 @@ fn recalled(memory: &Memory, score: f64, similarity: Option<f32>) -> Recalled {
         text: memory.text.clone(),
         cut: false,
         similarity,
+    }
+}
+
+/// A recalled item with the turns it was drawn from, for merging items that share them.
+struct Chosen {
+    item: Recalled,
+    source_turns: Vec<String>,
+}
+
+/// Whether every turn of `inner` is among `outer`'s (and `inner` names at least one).
+fn drawn_from(inner: &[String], outer: &[String]) -> bool {
+    !inner.is_empty() && inner.iter().all(|t| outer.contains(t))
+}
+
+/// Adds `item` to what is recalled, merging it with what it shares source turns with: a turn
+/// says every fact drawn from it, so a fact whose turn is already recalled adds nothing, and a
+/// turn recalled after facts drawn from it takes the place of the first (the best ranked) and
+/// the others leave. Facts drawn from one turn are kept side by side until the turn comes (each
+/// says a different clause of it); summaries, notes and pinned memories are never merged.
+fn add_merged(chosen: &mut Vec<Chosen>, item: Recalled, source_turns: Vec<String>) {
+    let merges = |kind: MemoryKind| matches!(kind, MemoryKind::Chunk | MemoryKind::Fact);
+    if !merges(item.kind) {
+        chosen.push(Chosen { item, source_turns });
+        return;
+    }
+    let said_by_a_turn = chosen
+        .iter()
+        .any(|c| c.item.kind == MemoryKind::Chunk && drawn_from(&source_turns, &c.source_turns));
+    if item.kind == MemoryKind::Fact && said_by_a_turn {
+        return;
+    }
+    let its_facts: Vec<usize> = (0..chosen.len())
+        .filter(|&at| {
+            item.kind == MemoryKind::Chunk
+                && chosen[at].item.kind == MemoryKind::Fact
+                && drawn_from(&chosen[at].source_turns, &source_turns)
+        })
+        .collect();
+    let Some(&first) = its_facts.first() else {
+        chosen.push(Chosen { item, source_turns });
+        return;
+    };
+    let score = chosen[first].item.score.max(item.score);
+    chosen[first] = Chosen {
+        item: Recalled { score, ..item },
+        source_turns,
+    };
+    for &at in its_facts[1..].iter().rev() {
+        chosen.remove(at);
     }
 }
 
@@ -440,11 +489,15 @@ impl MemoryService {
             .map(|t| sameness_key(t))
             .chain([sameness_key(question)])
             .collect();
-        let mut items: Vec<Recalled> = Vec::new();
+        let mut items: Vec<Chosen> = Vec::new();
         filter.pinned_only = true;
         for m in self.store().browse(&filter, limits.k).await? {
             if seen.insert(sameness_key(&m.text)) {
-                items.push(recalled(&m, 1.0, None));
+                // Pinned: recalled whatever else is, never merged away.
+                items.push(Chosen {
+                    item: recalled(&m, 1.0, None),
+                    source_turns: Vec::new(),
+                });
             }
         }
         filter.pinned_only = false;
@@ -529,11 +582,16 @@ impl MemoryService {
                 && own_words
                     .get(&found.memory.id)
                     .is_none_or(|s| *s >= OWN_WORDS_SIMILARITY);
-            let new = !items.iter().any(|i| i.id == found.memory.id);
+            let new = !items.iter().any(|c| c.item.id == found.memory.id);
             if about_it && new && seen.insert(sameness_key(&found.memory.text)) {
-                items.push(recalled(&found.memory, found.score, found.similarity));
+                add_merged(
+                    &mut items,
+                    recalled(&found.memory, found.score, found.similarity),
+                    found.memory.source_turns.clone(),
+                );
             }
         }
+        let items: Vec<Recalled> = items.into_iter().map(|c| c.item).collect();
         let (items, block) = format_block(&items, limits.budget_tokens);
         if items.is_empty() {
             return Ok(None);
@@ -684,8 +742,80 @@ fn without_name(text: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::MemoryKind;
     use chrono::DateTime;
+
+    fn said(id: &str, kind: MemoryKind, score: f64) -> Recalled {
+        Recalled {
+            kind,
+            score,
+            ..item(id, id)
+        }
+    }
+
+    fn ids(chosen: &[Chosen]) -> Vec<&str> {
+        chosen.iter().map(|c| c.item.id.as_str()).collect()
+    }
+
+    fn turns(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|t| t.to_string()).collect()
+    }
+
+    #[test]
+    fn a_turn_and_the_facts_drawn_from_it_are_recalled_once() {
+        // The turn first: its facts add nothing.
+        let mut chosen = Vec::new();
+        add_merged(
+            &mut chosen,
+            said("turn", MemoryKind::Chunk, 0.9),
+            turns(&["t1"]),
+        );
+        add_merged(
+            &mut chosen,
+            said("fact", MemoryKind::Fact, 0.8),
+            turns(&["t1"]),
+        );
+        add_merged(
+            &mut chosen,
+            said("other", MemoryKind::Fact, 0.7),
+            turns(&["t2"]),
+        );
+        assert_eq!(ids(&chosen), ["turn", "other"]);
+
+        // Facts first, side by side (each a clause of the turn), until the turn takes the place
+        // of the best ranked one with its score; the other leaves.
+        let mut chosen = Vec::new();
+        add_merged(
+            &mut chosen,
+            said("sister", MemoryKind::Fact, 0.9),
+            turns(&["t1"]),
+        );
+        add_merged(
+            &mut chosen,
+            said("note", MemoryKind::Note, 0.85),
+            Vec::new(),
+        );
+        add_merged(
+            &mut chosen,
+            said("brother", MemoryKind::Fact, 0.8),
+            turns(&["t1"]),
+        );
+        assert_eq!(ids(&chosen), ["sister", "note", "brother"]);
+        add_merged(
+            &mut chosen,
+            said("turn", MemoryKind::Chunk, 0.6),
+            turns(&["t1"]),
+        );
+        assert_eq!(ids(&chosen), ["turn", "note"]);
+        assert_eq!(chosen[0].item.score, 0.9);
+
+        // A summary citing the turn is another view of the day, not merged.
+        add_merged(
+            &mut chosen,
+            said("day", MemoryKind::Summary, 0.5),
+            turns(&["t1", "t2"]),
+        );
+        assert_eq!(ids(&chosen), ["turn", "note", "day"]);
+    }
 
     fn item(id: &str, text: &str) -> Recalled {
         Recalled {

@@ -693,6 +693,34 @@ fn facts_about_a_person_are_not_recalled_for_every_question_naming_them() {
 }
 
 #[test]
+fn a_turn_and_the_fact_drawn_from_it_are_recalled_once() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"My sister Agnieszka is a nurse in Krakow.","id":"t1"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"Tom","role":"other","text":"That sounds like demanding work.","id":"t2"}"#,
+            r#"{"session":"s2","time":"2026-04-02T09:00:00Z","speaker":"Maya","role":"user","text":"My sister Marta just got engaged.","id":"t3"}"#,
+        ],
+    );
+    // Both the turn and the fact drawn from it are stored (each is found its own way) …
+    let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
+    assert_eq!(facts.as_array().unwrap().len(), 2, "{facts}");
+    // … but the prompt gets what Maya said once, leaving the room to other evidence.
+    for (question, said) in [
+        (
+            "What does Maya's sister Agnieszka do for a living?",
+            "nurse in Krakow",
+        ),
+        ("Which of Maya's sisters got engaged?", "just got engaged"),
+    ] {
+        let texts = recalled_texts(&data, question);
+        let saying = texts.iter().filter(|t| t.contains(said)).count();
+        assert_eq!(saying, 1, "{question}: {texts:?}");
+    }
+}
+
+#[test]
 fn a_reaction_next_to_the_evidence_is_not_recalled_for_it() {
     let data = DataDir::new();
     import_conversation(
