@@ -111,46 +111,23 @@ struct Chosen {
     source_turns: Vec<String>,
 }
 
-/// Whether every turn of `inner` is among `outer`'s (and `inner` names at least one).
-fn drawn_from(inner: &[String], outer: &[String]) -> bool {
-    !inner.is_empty() && inner.iter().all(|t| outer.contains(t))
-}
-
-/// Adds `item` to what is recalled, merging it with what it shares source turns with: a turn
-/// says every fact drawn from it, so a fact whose turn is already recalled adds nothing, and a
-/// turn recalled after facts drawn from it takes the place of the first (the best ranked) and
-/// the others leave. Facts drawn from one turn are kept side by side until the turn comes (each
-/// says a different clause of it); summaries, notes and pinned memories are never merged.
+/// Adds `item` to what is recalled unless what is already chosen says it: a turn and the facts
+/// drawn from it are one piece of evidence, so the first of them to rank wins. A fact whose turn
+/// is already recalled adds nothing, nor does a turn whose facts are (they are what the question
+/// was closest to, and a fact is drawn from every clause that states one). Facts drawn from one
+/// turn stay side by side, each a different clause; summaries, notes and pinned memories are
+/// never merged.
 fn add_merged(chosen: &mut Vec<Chosen>, item: Recalled, source_turns: Vec<String>) {
     let merges = |kind: MemoryKind| matches!(kind, MemoryKind::Chunk | MemoryKind::Fact);
-    if !merges(item.kind) {
+    let said = merges(item.kind)
+        && !source_turns.is_empty()
+        && source_turns.iter().all(|turn| {
+            chosen.iter().any(|c| {
+                merges(c.item.kind) && c.item.kind != item.kind && c.source_turns.contains(turn)
+            })
+        });
+    if !said {
         chosen.push(Chosen { item, source_turns });
-        return;
-    }
-    let said_by_a_turn = chosen
-        .iter()
-        .any(|c| c.item.kind == MemoryKind::Chunk && drawn_from(&source_turns, &c.source_turns));
-    if item.kind == MemoryKind::Fact && said_by_a_turn {
-        return;
-    }
-    let its_facts: Vec<usize> = (0..chosen.len())
-        .filter(|&at| {
-            item.kind == MemoryKind::Chunk
-                && chosen[at].item.kind == MemoryKind::Fact
-                && drawn_from(&chosen[at].source_turns, &source_turns)
-        })
-        .collect();
-    let Some(&first) = its_facts.first() else {
-        chosen.push(Chosen { item, source_turns });
-        return;
-    };
-    let score = chosen[first].item.score.max(item.score);
-    chosen[first] = Chosen {
-        item: Recalled { score, ..item },
-        source_turns,
-    };
-    for &at in its_facts[1..].iter().rev() {
-        chosen.remove(at);
     }
 }
 
@@ -744,10 +721,9 @@ mod tests {
     use super::*;
     use chrono::DateTime;
 
-    fn said(id: &str, kind: MemoryKind, score: f64) -> Recalled {
+    fn said(id: &str, kind: MemoryKind) -> Recalled {
         Recalled {
             kind,
-            score,
             ..item(id, id)
         }
     }
@@ -762,59 +738,28 @@ mod tests {
 
     #[test]
     fn a_turn_and_the_facts_drawn_from_it_are_recalled_once() {
-        // The turn first: its facts add nothing.
+        let add = |chosen: &mut Vec<Chosen>, id: &str, kind, of: &[&str]| {
+            add_merged(chosen, said(id, kind), turns(of));
+        };
+        // The turn first: the fact drawn from it adds nothing; a fact of another turn does.
         let mut chosen = Vec::new();
-        add_merged(
-            &mut chosen,
-            said("turn", MemoryKind::Chunk, 0.9),
-            turns(&["t1"]),
-        );
-        add_merged(
-            &mut chosen,
-            said("fact", MemoryKind::Fact, 0.8),
-            turns(&["t1"]),
-        );
-        add_merged(
-            &mut chosen,
-            said("other", MemoryKind::Fact, 0.7),
-            turns(&["t2"]),
-        );
+        add(&mut chosen, "turn", MemoryKind::Chunk, &["t1"]);
+        add(&mut chosen, "fact", MemoryKind::Fact, &["t1"]);
+        add(&mut chosen, "other", MemoryKind::Fact, &["t2"]);
         assert_eq!(ids(&chosen), ["turn", "other"]);
 
-        // Facts first, side by side (each a clause of the turn), until the turn takes the place
-        // of the best ranked one with its score; the other leaves.
+        // Facts first: two clauses of one turn side by side, then the turn adds nothing.
         let mut chosen = Vec::new();
-        add_merged(
-            &mut chosen,
-            said("sister", MemoryKind::Fact, 0.9),
-            turns(&["t1"]),
-        );
-        add_merged(
-            &mut chosen,
-            said("note", MemoryKind::Note, 0.85),
-            Vec::new(),
-        );
-        add_merged(
-            &mut chosen,
-            said("brother", MemoryKind::Fact, 0.8),
-            turns(&["t1"]),
-        );
-        assert_eq!(ids(&chosen), ["sister", "note", "brother"]);
-        add_merged(
-            &mut chosen,
-            said("turn", MemoryKind::Chunk, 0.6),
-            turns(&["t1"]),
-        );
-        assert_eq!(ids(&chosen), ["turn", "note"]);
-        assert_eq!(chosen[0].item.score, 0.9);
+        add(&mut chosen, "sister", MemoryKind::Fact, &["t1"]);
+        add(&mut chosen, "brother", MemoryKind::Fact, &["t1"]);
+        add(&mut chosen, "turn", MemoryKind::Chunk, &["t1"]);
+        assert_eq!(ids(&chosen), ["sister", "brother"]);
 
-        // A summary citing the turn is another view of the day, not merged.
-        add_merged(
-            &mut chosen,
-            said("day", MemoryKind::Summary, 0.5),
-            turns(&["t1", "t2"]),
-        );
-        assert_eq!(ids(&chosen), ["turn", "note", "day"]);
+        // A turn of two turns is said only when both are; notes and summaries are never merged.
+        add(&mut chosen, "pair", MemoryKind::Chunk, &["t1", "t3"]);
+        add(&mut chosen, "note", MemoryKind::Note, &[]);
+        add(&mut chosen, "day", MemoryKind::Summary, &["t1", "t3"]);
+        assert_eq!(ids(&chosen), ["sister", "brother", "pair", "note", "day"]);
     }
 
     fn item(id: &str, text: &str) -> Recalled {
