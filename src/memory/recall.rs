@@ -113,10 +113,10 @@ struct Chosen {
 
 /// Adds `item` to what is recalled unless what is already chosen says it: a turn and the facts
 /// drawn from it are one piece of evidence, so the first of them to rank wins. A fact whose turn
-/// is already recalled adds nothing, nor does a turn whose facts are (they are what the question
-/// was closest to, and a fact is drawn from every clause that states one). Facts drawn from one
-/// turn stay side by side, each a different clause; summaries, notes and pinned memories are
-/// never merged.
+/// is already recalled adds nothing, nor does a turn once any fact drawn from it is: that fact is
+/// what the question was closest to, and the turn's other clauses are facts of their own, each
+/// recalled if it clears the floor itself. Facts drawn from one turn stay side by side, each a
+/// different clause; summaries, notes and pinned memories are never merged.
 fn add_merged(chosen: &mut Vec<Chosen>, item: Recalled, source_turns: Vec<String>) {
     let merges = |kind: MemoryKind| matches!(kind, MemoryKind::Chunk | MemoryKind::Fact);
     let said = merges(item.kind)
