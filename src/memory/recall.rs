@@ -116,19 +116,57 @@ struct Chosen {
 /// is already recalled adds nothing, nor does a turn once any fact drawn from it is: that fact is
 /// what the question was closest to, and the turn's other clauses are facts of their own, each
 /// recalled if it clears the floor itself. Facts drawn from one turn stay side by side, each a
-/// different clause; summaries, notes and pinned memories are never merged.
+/// different clause. A turn or fact whose every word a turn or fact already chosen says
+/// ([`already_says`]: the assistant repeating what the user told it) adds nothing either.
+/// Summaries, notes and pinned memories are never merged.
 fn add_merged(chosen: &mut Vec<Chosen>, item: Recalled, source_turns: Vec<String>) {
     let merges = |kind: MemoryKind| matches!(kind, MemoryKind::Chunk | MemoryKind::Fact);
-    let said = merges(item.kind)
-        && !source_turns.is_empty()
+    let same_turns = !source_turns.is_empty()
         && source_turns.iter().all(|turn| {
             chosen.iter().any(|c| {
                 merges(c.item.kind) && c.item.kind != item.kind && c.source_turns.contains(turn)
             })
         });
+    let repeated = || {
+        chosen
+            .iter()
+            .any(|c| merges(c.item.kind) && already_says(&c.item.text, &item.text))
+    };
+    let said = merges(item.kind) && (same_turns || repeated());
     if !said {
         chosen.push(Chosen { item, source_turns });
     }
+}
+
+/// The words a memory says, speaker labels aside: its topic words ([`content_words`]), with every
+/// number and negation kept ("34", "not", "doesn't"), which change what a sentence says.
+fn said_words(text: &str) -> std::collections::HashSet<String> {
+    let said: String = text
+        .lines()
+        .map(without_speaker)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut words = content_words(&said);
+    words.extend(
+        said.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+            .map(|w| w.trim_matches(|c| c == '\'' || c == '’').to_lowercase())
+            .filter(|w| {
+                w.chars().any(|c| c.is_ascii_digit())
+                    || matches!(w.as_str(), "no" | "not" | "never" | "nor" | "without")
+                    || w.ends_with("n't")
+                    || w.ends_with("n’t")
+            }),
+    );
+    words
+}
+
+/// Whether `earlier` already says all that `later` says: every word `later` says is in it. A
+/// question says nothing ("Does Hanna live in Tromsø?" does not say that she does), nor does a
+/// memory without a topic word.
+fn already_says(earlier: &str, later: &str) -> bool {
+    let asks = earlier.lines().any(|l| l.trim_end().ends_with('?'));
+    let later = said_words(later);
+    !asks && !later.is_empty() && later.is_subset(&said_words(earlier))
 }
 
 /// The cosine similarity (all-MiniLM-L6-v2, question against a memory embedded with its context)
@@ -760,6 +798,75 @@ mod tests {
         add(&mut chosen, "note", MemoryKind::Note, &[]);
         add(&mut chosen, "day", MemoryKind::Summary, &["t1", "t3"]);
         assert_eq!(ids(&chosen), ["sister", "brother", "pair", "note", "day"]);
+    }
+
+    #[test]
+    fn a_turn_or_fact_that_says_nothing_new_is_recalled_once() {
+        let add = |chosen: &mut Vec<Chosen>, id: &str, kind, text: &str, of: &[&str]| {
+            let item = Recalled {
+                kind,
+                ..item(id, text)
+            };
+            add_merged(chosen, item, turns(of));
+        };
+        let mut chosen = Vec::new();
+        add(
+            &mut chosen,
+            "fact",
+            MemoryKind::Fact,
+            "The user's sister Hanna lives in Tromsø and works as a pilot.",
+            &["t1"],
+        );
+        // The assistant saying it back (another turn) adds nothing …
+        add(
+            &mut chosen,
+            "echo",
+            MemoryKind::Chunk,
+            "assistant: Hanna is a pilot and lives in Tromsø.",
+            &["t2"],
+        );
+        // … but a new word, a number or a negation does.
+        let new = [
+            ("moved", "user: Hanna moved to Tromsø."),
+            ("age", "user: Hanna is 34."),
+            ("negated", "assistant: Hanna does not live in Tromsø."),
+        ];
+        for (id, text) in new {
+            add(&mut chosen, id, MemoryKind::Chunk, text, &[id]);
+        }
+        assert_eq!(ids(&chosen), ["fact", "moved", "age", "negated"]);
+        // A question says nothing: its answer is still recalled after it.
+        let mut chosen = Vec::new();
+        add(
+            &mut chosen,
+            "asked",
+            MemoryKind::Chunk,
+            "Tom: Does Hanna live in Tromsø?",
+            &["t1"],
+        );
+        add(
+            &mut chosen,
+            "answer",
+            MemoryKind::Chunk,
+            "Maya: Hanna lives in Tromsø.",
+            &["t2"],
+        );
+        // Summaries and notes are never merged, either way.
+        add(
+            &mut chosen,
+            "note",
+            MemoryKind::Note,
+            "Hanna lives in Tromsø.",
+            &[],
+        );
+        add(
+            &mut chosen,
+            "day",
+            MemoryKind::Summary,
+            "Hanna lives in Tromsø.",
+            &["t2"],
+        );
+        assert_eq!(ids(&chosen), ["asked", "answer", "note", "day"]);
     }
 
     fn item(id: &str, text: &str) -> Recalled {

@@ -726,6 +726,37 @@ fn a_turn_and_the_fact_drawn_from_it_are_recalled_once() {
 }
 
 #[test]
+fn a_reply_repeating_what_was_said_is_not_recalled_beside_it() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"s1","time":"2026-03-01T10:00:00Z","speaker":"Maya","role":"user","text":"My sister Hanna lives in Tromsø and works as a pilot.","id":"t1"}"#,
+            r#"{"session":"s1","time":"2026-03-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Hanna is a pilot and lives in Tromsø.","id":"t2"}"#,
+            r#"{"session":"s2","time":"2026-04-02T09:00:00Z","speaker":"Maya","role":"user","text":"Hanna turned 34 in Tromsø.","id":"t3"}"#,
+        ],
+    );
+    for question in [
+        "Where does Maya's sister live?",
+        "What does Hanna do for a living?",
+    ] {
+        let texts = recalled_texts(&data, question);
+        // What Maya said is recalled; the assistant saying it back adds nothing and takes no room …
+        assert!(
+            texts.iter().any(|t| t.contains("works as a pilot")),
+            "{question}: {texts:?}"
+        );
+        assert!(
+            !texts.contains(&"assistant: Hanna is a pilot and lives in Tromsø.".to_string()),
+            "{question}: {texts:?}"
+        );
+    }
+    // … while a turn that says something more (a number) is still recalled beside it.
+    let texts = recalled_texts(&data, "How old is Hanna, who lives in Tromsø?");
+    assert!(texts.iter().any(|t| t.contains("34")), "{texts:?}");
+}
+
+#[test]
 fn a_reaction_next_to_the_evidence_is_not_recalled_for_it() {
     let data = DataDir::new();
     import_conversation(
