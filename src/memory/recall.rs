@@ -141,11 +141,7 @@ fn add_merged(chosen: &mut Vec<Chosen>, item: Recalled, source_turns: Vec<String
 /// The words a memory says, speaker labels aside: its topic words ([`content_words`]), with every
 /// number and negation kept ("34", "not", "doesn't"), which change what a sentence says.
 fn said_words(text: &str) -> std::collections::HashSet<String> {
-    let said: String = text
-        .lines()
-        .map(without_speaker)
-        .collect::<Vec<_>>()
-        .join("\n");
+    let said = without_speakers(text);
     let mut words = content_words(&said);
     words.extend(
         said.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
@@ -397,12 +393,7 @@ fn content_words(text: &str) -> std::collections::HashSet<String> {
 
 /// Whether `memory` (its speaker labels aside) shares a topic word with `question`.
 fn shares_a_content_word(question: &str, memory: &str) -> bool {
-    let said: String = memory
-        .lines()
-        .map(without_speaker)
-        .collect::<Vec<_>>()
-        .join("\n");
-    !content_words(question).is_disjoint(&content_words(&said))
+    !content_words(question).is_disjoint(&content_words(&without_speakers(memory)))
 }
 
 /// What a memory is about, for sharing a topic word: a fact without the person it is about,
@@ -471,6 +462,14 @@ fn speaker_label(line: &str) -> Option<(&str, &str)> {
 /// A line of a memory without its "speaker: " label.
 fn without_speaker(line: &str) -> &str {
     speaker_label(line).map_or(line, |(_, rest)| rest)
+}
+
+/// A memory's lines without their "speaker: " labels.
+fn without_speakers(text: &str) -> String {
+    text.lines()
+        .map(without_speaker)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Text compared for sameness: without speaker labels, case and spacing.
