@@ -237,6 +237,10 @@ fn retell(rest: &[String], name: &str) -> String {
 pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
     let name = who(turn);
     let mut facts = Vec::new();
+    // Who the last fact was about, as said ("My brother Olek", "I"): a later clause of the turn
+    // may go on about them without naming them ("… and he is a firefighter", "… and works as a
+    // pilot", "He is a firefighter.").
+    let mut about: Option<Vec<String>> = None;
     for sentence in sentences(&turn.text) {
         if sentence.ends_with('?') {
             continue;
@@ -256,7 +260,7 @@ pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
                 .iter()
                 .take_while(|x| CLAUSE_OPENERS.contains(&x.to_lowercase().as_str()))
                 .count();
-            let w = &w[skip..];
+            let w = with_its_subject(&w[skip..], about.as_deref());
             let lower: Vec<String> = w.iter().map(|x| x.to_lowercase()).collect();
             if !(4..=30).contains(&w.len()) {
                 continue;
@@ -272,20 +276,95 @@ pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
             if states_a_mood {
                 continue;
             }
-            facts.extend(fact_in(w, &lower, &name).map(|found| draft(turn, &name, found)));
+            if let Some(found) = fact_in(&w, &lower, &name) {
+                about = Some(found.about);
+                facts.push(draft(turn, &name, (found.subject, found.text)));
+            }
         }
     }
     facts
 }
 
-/// The clauses of a sentence: split at commas, semicolons, colons and "but".
+/// The clauses of a sentence: split at commas, semicolons, colons and "but", and at an "and"
+/// that starts a statement of its own ("… in Gdansk and he is a firefighter", "… and works as
+/// a pilot"), not one that joins two things ("Polish and Portuguese").
 fn clauses(sentence: &str) -> Vec<&str> {
     sentence
         .split([',', ';', ':'])
         .flat_map(|part| part.split(" but "))
+        .flat_map(split_at_statements)
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect()
+}
+
+/// `clause` split at each " and " followed by a subject or a verb.
+fn split_at_statements(clause: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut from = 0;
+    while let Some(found) = clause[from..].find(" and ") {
+        let and = from + found;
+        let next = clause[and + 5..]
+            .split_whitespace()
+            .next()
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                    .to_lowercase()
+            })
+            .unwrap_or_default();
+        if starts_a_statement(&next) {
+            parts.push(&clause[start..and]);
+            start = and + 5;
+        }
+        from = and + 5;
+    }
+    parts.push(&clause[start..]);
+    parts
+}
+
+/// Whether a clause opening with `word` (lower-cased) states something of its own: it names who
+/// (a pronoun, "my …") or goes on with a verb about whom the clause before was about.
+fn starts_a_statement(word: &str) -> bool {
+    matches!(word, "i" | "i'm" | "i've" | "my") || PRONOUNS.contains(&word) || is_a_verb(word)
+}
+
+/// A statement verb in either person ("lives", "live", "works", "is").
+fn is_a_verb(word: &str) -> bool {
+    MY_VERBS.contains(&word)
+        || STATING_VERBS
+            .iter()
+            .any(|(first, third)| word == *first || word == *third)
+}
+
+/// Pronouns that stand for the person the clause before was about.
+const PRONOUNS: &[&str] = &["he", "she", "they"];
+
+/// A clause with whom it is about put back: "he is a firefighter" after "My brother Olek lives
+/// in Gdansk" is "My brother Olek is a firefighter", and "works as a pilot" after "My sister
+/// Hanna lives in Tromsø" is "My sister Hanna works as a pilot". A pronoun only stands for a
+/// person named with "my"; "I" goes on only with a verb in its own person ("… and work at …").
+fn with_its_subject(w: &[String], about: Option<&[String]>) -> Vec<String> {
+    let (Some(first), Some(about)) = (w.first(), about) else {
+        return w.to_vec();
+    };
+    let first = first.to_lowercase();
+    let about_me = about == ["I"];
+    let stands_for_them = !about_me && PRONOUNS.contains(&first.as_str());
+    let goes_on = if about_me {
+        STATING_VERBS.iter().any(|(verb, _)| first == *verb)
+    } else {
+        MY_VERBS.contains(&first.as_str())
+    };
+    let rest = if stands_for_them {
+        &w[1..]
+    } else if goes_on {
+        w
+    } else {
+        return w.to_vec();
+    };
+    // "she is" → "is" after "My sister": the verb is in the person's form already.
+    about.iter().chain(rest).cloned().collect()
 }
 
 /// Words that open a clause without changing what it states ("and I live in …", "now my …").
@@ -310,8 +389,19 @@ fn draft(turn: &SourceTurn, name: &str, (subject, text): (String, String)) -> Fa
     }
 }
 
-/// (subject, third-person text) of a first-person statement, if it is one.
-fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<(String, String)> {
+/// A first-person statement read as a fact.
+struct Found {
+    /// What it is about ("sister|is a", "lives in"): a later fact with the same replaces it.
+    subject: String,
+    /// The statement in the third person.
+    text: String,
+    /// Whom it is about, as said ("My", "brother", "Olek"; "I"): what a pronoun or a clause
+    /// without a subject after it stands for.
+    about: Vec<String>,
+}
+
+/// The fact a first-person statement states, if it is one.
+fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Found> {
     // "My sister Agnieszka is a nurse", "my favourite tea is rooibos".
     if lower[0] == "my"
         && !META_NOUNS.contains(&lower[1].as_str())
@@ -333,10 +423,23 @@ fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<(String, String
         } else {
             noun
         };
-        return Some((
-            noun,
-            format!("{} {}", possessive(name), retell(&w[1..], name)),
-        ));
+        // A person (or pet) has many facts, each its own subject: "my sister is a nurse" is not
+        // replaced by "my sister lives in Kraków". A thing's statement gives its one value:
+        // "my favourite tea is rooibos now" replaces "… is green tea".
+        let someone = noun
+            .split(' ')
+            .next_back()
+            .is_some_and(|last| PEOPLE.contains(&last));
+        let subject = if someone {
+            format!("{noun}|{}", what_is_said(&lower[be], &lower[be + 1..]))
+        } else {
+            noun
+        };
+        return Some(Found {
+            subject,
+            text: format!("{} {}", possessive(name), retell(&w[1..], name)),
+            about: w[..be].to_vec(),
+        });
     }
     // "I'm a nurse", "I am allergic to peanuts", "I live in Kraków", "I switched to rooibos".
     let (start, verb_at) = match lower[0].as_str() {
@@ -345,18 +448,18 @@ fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<(String, String
         "i" | "i've" => (1, Some(1)),
         _ => return None,
     };
+    let me = vec!["I".to_string()];
     match verb_at {
         None => {
             if PASSING_STATES.contains(&lower[start].as_str()) {
                 return None;
             }
             let rest = retell(&w[start..], name);
-            let subject = if lower[start] == "allergic" {
-                "allergic".to_string()
-            } else {
-                "is".to_string()
-            };
-            Some((subject, format!("{name} is {rest}")))
+            Some(Found {
+                subject: what_is_said("is", &lower[start..]),
+                text: format!("{name} is {rest}"),
+                about: me,
+            })
         }
         Some(at) => {
             let two = lower
@@ -392,34 +495,124 @@ fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<(String, String
                 return None;
             }
             let rest = retell(&w[at + len..], name);
-            // What the statement is about: the verb and its preposition ("lives in").
-            let preposition = lower
-                .get(at + len)
-                .filter(|p| matches!(p.as_str(), "in" | "at" | "as" | "to" | "for" | "with"))
-                .map(|p| format!(" {p}"))
-                .unwrap_or_default();
-            let object = || object_key(&lower[at + len..]);
-            // Where one answer replaces the last ("lives in"), the verb is the subject; where
-            // answers add up ("bought", "has"), so is the object; a feeling is about its object
-            // ("likes jazz" then "hates jazz").
-            // "I moved my desk": a verb with a direct object is about that object ("moved my
-            // workouts" does not replace it), as "moved to" (where the user lives) is not.
-            let direct_object = preposition.is_empty()
-                && matches!(
-                    next,
-                    "my" | "the" | "a" | "an" | "our" | "his" | "her" | "their"
-                );
-            let subject = if FEELINGS.contains(&told) {
-                format!("feels about {}", object())
-            } else if ADDING_UP.contains(&told) || direct_object {
-                format!("{told} {}", object())
-            } else {
-                format!("{told}{preposition}")
-            };
-            Some((subject, format!("{name} {told} {rest}")))
+            Some(Found {
+                subject: what_is_said(told, &lower[at + len..]),
+                text: format!("{name} {told} {rest}"),
+                about: me,
+            })
         }
     }
 }
+
+/// What a statement with the verb `told` (third person) and the words after it says something
+/// about, so that only a statement about the same replaces it.
+fn what_is_said(told: &str, rest: &[String]) -> String {
+    let next = rest.first().map_or("", String::as_str);
+    if matches!(told, "is" | "are" | "was" | "were") {
+        // "is a nurse" then "is a vet now": what someone is replaces what they were. "is
+        // allergic to …", "is vegetarian", "is 34" are each about something else.
+        return match next {
+            "a" | "an" => "is a".into(),
+            "allergic" => "allergic".into(),
+            "called" | "named" => "is called".into(),
+            _ if next.chars().any(|c| c.is_ascii_digit()) => "age".into(),
+            _ => format!("is {}", object_key(rest)),
+        };
+    }
+    if matches!(told, "turns" | "turned") {
+        return "age".into();
+    }
+    // What the statement is about: the verb and its preposition ("lives in").
+    let preposition = rest
+        .first()
+        .filter(|p| matches!(p.as_str(), "in" | "at" | "as" | "to" | "for" | "with"))
+        .map(|p| format!(" {p}"))
+        .unwrap_or_default();
+    // Where one answer replaces the last ("lives in"), the verb is the subject; where answers
+    // add up ("bought", "has"), so is the object; a feeling is about its object ("likes jazz"
+    // then "hates jazz"). "I moved my desk": a verb with a direct object is about that object
+    // ("moved my workouts" does not replace it), as "moved to" (where the user lives) is not.
+    let direct_object = preposition.is_empty()
+        && matches!(
+            next,
+            "my" | "the" | "a" | "an" | "our" | "his" | "her" | "their"
+        );
+    if FEELINGS.contains(&told) {
+        format!("feels about {}", object_key(rest))
+    } else if ADDING_UP.contains(&told) || direct_object {
+        format!("{told} {}", object_key(rest))
+    } else {
+        format!("{told}{preposition}")
+    }
+}
+
+/// Nouns for the people (and animals) in the user's life: each has many facts of its own.
+const PEOPLE: &[&str] = &[
+    "sister",
+    "brother",
+    "sibling",
+    "siblings",
+    "twin",
+    "mother",
+    "mum",
+    "mom",
+    "father",
+    "dad",
+    "parents",
+    "wife",
+    "husband",
+    "partner",
+    "spouse",
+    "son",
+    "daughter",
+    "kid",
+    "kids",
+    "child",
+    "children",
+    "baby",
+    "boyfriend",
+    "girlfriend",
+    "fiancé",
+    "fiancée",
+    "fiance",
+    "fiancee",
+    "friend",
+    "friends",
+    "boss",
+    "manager",
+    "colleague",
+    "coworker",
+    "cousin",
+    "aunt",
+    "uncle",
+    "grandmother",
+    "grandma",
+    "granny",
+    "grandfather",
+    "grandpa",
+    "grandparents",
+    "grandson",
+    "granddaughter",
+    "niece",
+    "nephew",
+    "flatmate",
+    "roommate",
+    "housemate",
+    "neighbour",
+    "neighbor",
+    "stepson",
+    "stepdaughter",
+    "stepmother",
+    "stepfather",
+    "dog",
+    "cat",
+    "puppy",
+    "kitten",
+    "horse",
+    "parrot",
+    "rabbit",
+    "hamster",
+];
 
 #[cfg(test)]
 mod tests {
@@ -469,6 +662,46 @@ mod tests {
     }
 
     #[test]
+    fn each_statement_about_someone_is_a_fact_of_its_own() {
+        // Users say two things in one breath; each fact states one, so a question about either
+        // finds the one it asks about.
+        let olek = [
+            "The user's brother Olek lives in Gdansk.",
+            "The user's brother Olek is a firefighter.",
+        ];
+        assert_eq!(
+            said("My brother Olek lives in Gdansk and he is a firefighter."),
+            olek
+        );
+        assert_eq!(
+            said("My brother Olek lives in Gdansk. He is a firefighter."),
+            olek
+        );
+        assert_eq!(
+            said("My sister Hanna lives in Tromsø and works as a pilot."),
+            [
+                "The user's sister Hanna lives in Tromsø.",
+                "The user's sister Hanna works as a pilot."
+            ]
+        );
+        assert_eq!(
+            said("I'm a school teacher and I live in Lyon."),
+            ["The user is a school teacher.", "The user lives in Lyon."]
+        );
+        assert_eq!(
+            said("I live in Lyon and work at a bakery."),
+            ["The user lives in Lyon.", "The user works at a bakery."]
+        );
+        // An "and" that joins two things is not a second statement.
+        assert_eq!(
+            said("I speak Polish and Portuguese at home."),
+            ["The user speaks Polish and Portuguese at home."]
+        );
+        // A pronoun stands only for someone a fact was about.
+        assert!(said("I met the new manager. He is very tall.").is_empty());
+    }
+
+    #[test]
     fn questions_moods_plans_and_hypotheticals_are_not_facts() {
         for text in [
             "Is my sister a nurse?",
@@ -486,7 +719,7 @@ mod tests {
     }
 
     /// Precision and recall of the rules on a labelled set of user sentences
-    /// (`assets/eval/facts.jsonl`: 23 facts, 25 sentences that are not; for some facts, words the
+    /// (`assets/eval/facts.jsonl`: 26 facts, 28 sentences that are not; for some facts, words the
     /// fact must hold).
     #[test]
     fn the_rules_are_precise_on_a_labelled_set() {
@@ -553,6 +786,30 @@ mod tests {
         assert_eq!(
             subject("My favourite band is Wet Leg."),
             subject("I'm over them, my favourite band right now is Big Thief.")
+        );
+        // Someone in the user's life has many facts: where she lives does not replace what
+        // she does, nor does being vegetarian replace a job; a new job does.
+        assert_ne!(
+            subject("My sister Hanna is a nurse."),
+            subject("My sister Hanna lives in Kraków.")
+        );
+        assert_eq!(
+            subject("My sister Hanna is a nurse."),
+            subject("Funny story, my sister Hanna is a vet now.")
+        );
+        assert_eq!(
+            subject("My sister lives in Kraków."),
+            subject("My sister lives in Oslo now.")
+        );
+        assert_ne!(
+            subject("I'm a software engineer at a bank."),
+            subject("I'm vegetarian since January.")
+        );
+        assert_eq!(subject("I'm a night nurse."), subject("I'm a teacher now."));
+        // A thing's statement gives its one value.
+        assert_eq!(
+            subject("My car is a red Volvo."),
+            subject("My car is a blue Skoda now.")
         );
         // Where one answer replaces the last.
         assert_eq!(

@@ -116,8 +116,9 @@ struct Chosen {
 /// is already recalled adds nothing, nor does a turn once any fact drawn from it is: that fact is
 /// what the question was closest to, and the turn's other clauses are facts of their own, each
 /// recalled if it clears the floor itself. Facts drawn from one turn stay side by side, each a
-/// different clause. A turn or fact whose every word a turn or fact already chosen says
-/// ([`already_says`]: the assistant repeating what the user told it) adds nothing either.
+/// different clause. A turn or fact whose every word a turn or fact already chosen says, or the
+/// facts chosen from one turn say between them ([`already_says`]: the assistant repeating what
+/// the user told it), adds nothing either.
 /// Summaries, notes and pinned memories are never merged.
 fn add_merged(chosen: &mut Vec<Chosen>, item: Recalled, source_turns: Vec<String>) {
     let merges = |kind: MemoryKind| matches!(kind, MemoryKind::Chunk | MemoryKind::Fact);
@@ -127,10 +128,20 @@ fn add_merged(chosen: &mut Vec<Chosen>, item: Recalled, source_turns: Vec<String
                 merges(c.item.kind) && c.item.kind != item.kind && c.source_turns.contains(turn)
             })
         });
+    // What the items chosen from one turn say together: a turn said in one breath gives a fact
+    // per clause, and an echo of the whole turn says what those facts say between them.
     let repeated = || {
-        chosen
-            .iter()
-            .any(|c| merges(c.item.kind) && already_says(&c.item.text, &item.text))
+        chosen.iter().filter(|c| merges(c.item.kind)).any(|c| {
+            let one_turn: Vec<&str> = chosen
+                .iter()
+                .filter(|o| merges(o.item.kind))
+                .filter(|o| {
+                    std::ptr::eq(*o, c) || o.source_turns.iter().any(|t| c.source_turns.contains(t))
+                })
+                .map(|o| o.item.text.as_str())
+                .collect();
+            already_says(&one_turn, &item.text)
+        })
     };
     let said = merges(item.kind) && (same_turns || repeated());
     if !said {
@@ -156,13 +167,17 @@ fn said_words(text: &str) -> std::collections::HashSet<String> {
     words
 }
 
-/// Whether `earlier` already says all that `later` says: every word `later` says is in it. A
-/// question says nothing ("Does Hanna live in Tromsø?" does not say that she does), nor does a
-/// memory without a topic word.
-fn already_says(earlier: &str, later: &str) -> bool {
-    let asks = earlier.lines().any(|l| l.trim_end().ends_with('?'));
+/// Whether the `earlier` memories already say all that `later` says: every word `later` says is
+/// in one of them. A question says nothing ("Does Hanna live in Tromsø?" does not say that she
+/// does), nor does a memory without a topic word.
+fn already_says(earlier: &[&str], later: &str) -> bool {
     let later = said_words(later);
-    !asks && !later.is_empty() && later.is_subset(&said_words(earlier))
+    let said: std::collections::HashSet<String> = earlier
+        .iter()
+        .filter(|e| !e.lines().any(|l| l.trim_end().ends_with('?')))
+        .flat_map(|e| said_words(e))
+        .collect();
+    !later.is_empty() && later.is_subset(&said)
 }
 
 /// The cosine similarity (all-MiniLM-L6-v2, question against a memory embedded with its context)
@@ -834,6 +849,31 @@ mod tests {
             add(&mut chosen, id, MemoryKind::Chunk, text, &[id]);
         }
         assert_eq!(ids(&chosen), ["fact", "moved", "age", "negated"]);
+        // The facts of one turn say together what the turn said; facts of two turns do not.
+        let mut chosen = Vec::new();
+        let facts = [
+            ("lives", "The user's sister Hanna lives in Tromsø.", "t1"),
+            ("works", "The user's sister Hanna works as a pilot.", "t1"),
+            ("brother", "The user's brother Olek is a nurse.", "t3"),
+        ];
+        for (id, text, turn) in facts {
+            add(&mut chosen, id, MemoryKind::Fact, text, &[turn]);
+        }
+        add(
+            &mut chosen,
+            "echo",
+            MemoryKind::Chunk,
+            "assistant: Hanna is a pilot and lives in Tromsø.",
+            &["t2"],
+        );
+        add(
+            &mut chosen,
+            "across",
+            MemoryKind::Chunk,
+            "user: Olek lives in Tromsø.",
+            &["t4"],
+        );
+        assert_eq!(ids(&chosen), ["lives", "works", "brother", "across"]);
         // A question says nothing: its answer is still recalled after it.
         let mut chosen = Vec::new();
         add(

@@ -508,6 +508,53 @@ fn facts_come_from_the_users_words_and_a_newer_one_supersedes_an_older_one() {
 }
 
 #[test]
+fn a_fact_about_someone_is_not_replaced_by_another_fact_about_them() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"march","time":"2026-03-01T10:00:00Z","speaker":"user","role":"user","text":"My sister Hanna is a nurse.","id":"t1"}"#,
+            r#"{"session":"march","time":"2026-03-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"That is a demanding job.","id":"t2"}"#,
+            r#"{"session":"may","time":"2026-05-02T09:00:00Z","speaker":"user","role":"user","text":"My sister Hanna lives in Kraków.","id":"t3"}"#,
+            r#"{"session":"may","time":"2026-05-02T09:01:00Z","speaker":"assistant","role":"assistant","text":"Kraków is beautiful.","id":"t4"}"#,
+            r#"{"session":"june","time":"2026-06-03T09:00:00Z","speaker":"user","role":"user","text":"My brother Olek lives in Gdansk and he is a firefighter.","id":"t5"}"#,
+            r#"{"session":"june","time":"2026-06-03T09:01:00Z","speaker":"assistant","role":"assistant","text":"Gdansk is a lovely city.","id":"t6"}"#,
+        ],
+    );
+    let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
+    let fact = |words: &str| {
+        facts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["text"].as_str().unwrap().contains(words))
+            .unwrap_or_else(|| panic!("no fact saying {words:?}: {facts}"))
+            .clone()
+    };
+    // Where Hanna lives says nothing against what she does: neither supersedes the other.
+    let nurse = fact("Hanna is a nurse");
+    let shown = data.json(&["memory", "show", nurse["id"].as_str().unwrap(), "--json"]);
+    assert_eq!(shown["chain"].as_array().map_or(0, Vec::len), 1, "{shown}");
+    let recalled = data.json(&["recall", "--json", "What is my sister Hanna's job?"]);
+    let facts_recalled: Vec<&str> = recalled["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "fact")
+        .map(|i| i["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        facts_recalled.contains(&"The user's sister Hanna is a nurse."),
+        "{recalled}"
+    );
+    // Two things said in one breath are two facts, and a question about either finds its own.
+    fact("The user's brother Olek is a firefighter.");
+    fact("The user's brother Olek lives in Gdansk.");
+    let texts = recalled_texts(&data, "What does my brother do for a living?");
+    assert!(texts.iter().any(|t| t.contains("firefighter")), "{texts:?}");
+}
+
+#[test]
 fn before_and_after_an_event_rank_what_was_said_on_that_side_of_it() {
     let data = DataDir::new();
     import_conversation(
