@@ -255,8 +255,20 @@ pub fn wrap(line: Line<'static>, width: u16) -> Vec<Line<'static>> {
 }
 
 /// Word-wraps a styled line to `width` columns; continuation rows start with `hang` (the spaces
-/// under a list marker, a quote's bar), which the caller knows from the line's structure.
+/// under a list marker, a quote's bar), which the caller knows from the line's structure. A
+/// hanging indent never takes more than half the row.
 fn wrap_hanging(
+    line: Line<'static>,
+    width: u16,
+    hang: Option<Span<'static>>,
+) -> Vec<Line<'static>> {
+    let half = usize::from(width.max(4)) / 2;
+    wrap_under(line, width, hang.filter(|h| h.width() <= half))
+}
+
+/// Word-wraps a styled line to `width` columns, continuation rows starting with `hang` when it
+/// leaves at least 20 columns for the text (a table's last column, wrapped under itself).
+pub fn wrap_under(
     line: Line<'static>,
     width: u16,
     hang: Option<Span<'static>>,
@@ -265,8 +277,7 @@ fn wrap_hanging(
     if line.width() <= width {
         return vec![line];
     }
-    // A hanging indent never takes more than half the row.
-    let hang = hang.filter(|h| h.width() <= width / 2);
+    let hang = hang.filter(|h| h.width() + 20 <= width);
     let indent = hang.as_ref().map_or(0, |h| h.width());
     let continuation = || hang.clone().into_iter().collect::<Vec<_>>();
     // Split into (word-with-trailing-space, style) pieces.

@@ -166,6 +166,56 @@ fn a_finished_reply_replaces_the_cursor_and_updates_the_status_bar() {
 }
 
 #[test]
+fn a_notice_is_shown_whole_with_its_undo_key_even_when_the_status_fills_the_line() {
+    let mut s = state();
+    update(
+        &mut s,
+        Msg::Remembered(Memory::new(
+            MemoryKind::Note,
+            "My partner Sam is allergic to cats and dogs".into(),
+            vec![],
+            at(9, 31),
+        )),
+    );
+    let last_line = |width: u16| {
+        draw(&s, width, 24)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    // Wide enough for both: the status, then the notice after a separator.
+    let wide = last_line(200);
+    assert!(
+        wide.contains("42 memories │ memory saved: “My partner Sam is allergic"),
+        "{wide}"
+    );
+    assert!(wide.ends_with("Ctrl+Z or /forget undoes it"), "{wide}");
+    // Too narrow for both: the status gives up its parts from the right, never the notice's.
+    let narrow = last_line(120);
+    assert!(
+        narrow.starts_with(" smollm2-135m │ ctx 312/4096 │ memory saved: “My partner Sam"),
+        "{narrow}"
+    );
+    assert!(narrow.ends_with("Ctrl+Z or /forget undoes it"), "{narrow}");
+    let narrower = last_line(100);
+    assert!(
+        narrower.starts_with(" memory saved: “My partner Sam"),
+        "{narrower}"
+    );
+    assert!(
+        narrower.ends_with("Ctrl+Z or /forget undoes it"),
+        "{narrower}"
+    );
+    // Narrower than the notice alone: cut, and the cut shown.
+    let tiny = last_line(40);
+    assert!(
+        tiny.ends_with('…') && tiny.contains("memory saved"),
+        "{tiny}"
+    );
+}
+
+#[test]
 fn recall_panel() {
     let mut s = streaming();
     key(&mut s, KeyCode::F(4));
@@ -479,12 +529,68 @@ fn help_overlay() {
 }
 
 #[test]
+fn a_long_key_description_in_the_help_wraps_under_its_own_column() {
+    let mut s = state();
+    key(&mut s, KeyCode::F(1));
+    let screen = draw(&s, 110, 40);
+    let lines: Vec<&str> = screen.lines().collect();
+    let column = |line: &str, text: &str| line.find(text).map(|byte| line[..byte].chars().count());
+    let at = lines
+        .iter()
+        .position(|l| l.contains("search every conversation"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    let described_at = column(lines[at], "search every conversation");
+    // The rest of the description is on the next row, starting where the description starts.
+    let next = lines[at + 1];
+    let inside = next.find('│').unwrap_or_else(|| panic!("{screen}")) + '│'.len_utf8();
+    let rest_at = next[inside..]
+        .char_indices()
+        .find(|(_, c)| !c.is_whitespace())
+        .map(|(byte, _)| next[..inside + byte].chars().count());
+    assert_eq!(rest_at, described_at, "{screen}");
+}
+
+#[test]
+fn the_memory_pane_shows_whole_key_hints_and_where_the_rest_are() {
+    let s = browser();
+    for width in [80u16, 110, 200] {
+        let screen = draw(&s, width, 24);
+        let title = screen
+            .lines()
+            .find(|l| l.contains("pin ·"))
+            .unwrap_or_else(|| panic!("{screen}"));
+        // Each hint is whole: the title ends at a hint's end, then the box's corner.
+        let hints = title.rsplit('┐').nth(1).unwrap_or_default();
+        let last = hints.trim_end_matches('─').trim_end().rsplit(" · ").next();
+        assert!(
+            matches!(last, Some("Ctrl+A note") | Some("F1 keys")),
+            "{width}: {title}"
+        );
+        if width == 200 {
+            assert!(title.contains("Ctrl+D delete · Ctrl+A note"), "{title}");
+        }
+    }
+}
+
+#[test]
 fn a_40x12_terminal_keeps_every_part_readable() {
     let mut s = streaming();
     s.input = Input::with_text("a long draft that is wider than the box");
     let screen = draw(&s, 40, 12);
     insta::assert_snapshot!("small_terminal", screen.clone());
-    assert!(screen.contains("smollm2-135m"), "status bar visible");
+    // The reply's notice is shown whole while it lasts; then the status bar is back.
+    assert!(
+        screen.contains("recalled 2 memories (F4 shows them)"),
+        "notice visible"
+    );
+    let mut later = s.clone();
+    while later.notice.is_some() {
+        update(&mut later, Msg::Tick(at(9, 31)));
+    }
+    assert!(
+        draw(&later, 40, 12).contains("smollm2-135m"),
+        "status bar visible"
+    );
     // The input wraps (no sideways scrolling): the whole draft is in view.
     let input: String = screen
         .lines()

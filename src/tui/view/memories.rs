@@ -173,23 +173,38 @@ fn memory_list(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The detail pane's title: the keys for the open memory, as many whole hints as fit in
+/// `width` columns, and where the rest are when some do not.
+fn detail_title(state: &State, width: usize) -> String {
+    let m = &state.memories;
+    let mut hints: Vec<String> = Vec::new();
+    if m.mode == MemoryMode::View {
+        hints.extend(["open memory", "↑↓ next", "Esc list"].map(String::from));
+    }
+    for (action, what) in [
+        (Action::Pin, "pin"),
+        (Action::EditInPlace, "edit"),
+        (Action::EditInEditor, "$EDITOR"),
+        (Action::Delete, "delete"),
+        (Action::AddNote, "note"),
+    ] {
+        hints.push(format!("{} {what}", state.keys.label(action)));
+    }
+    super::fitting_hints(
+        &hints,
+        &format!("{} keys", state.keys.label(Action::Help)),
+        width,
+    )
+}
+
 fn memory_detail(state: &State, frame: &mut Frame, area: Rect) {
     let m = &state.memories;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(state.theme.border)
-        .title(format!(
-            " {}{} pin · {} edit · {} $EDITOR · {} delete · {} note ",
-            if m.mode == MemoryMode::View {
-                "open memory · ↑↓ next · Esc list · "
-            } else {
-                ""
-            },
-            state.keys.label(Action::Pin),
-            state.keys.label(Action::EditInPlace),
-            state.keys.label(Action::EditInEditor),
-            state.keys.label(Action::Delete),
-            state.keys.label(Action::AddNote),
+        .title(detail_title(
+            state,
+            usize::from(area.width.saturating_sub(2)),
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -167,19 +167,79 @@ fn status_bar(state: &State, frame: &mut Frame, area: Rect) {
     if let Some(n) = s.memories {
         parts.push(crate::domain::counted(n, "memory", "memories"));
     }
-    let mut spans = vec![Span::styled(parts.join(" │ "), state.theme.status)];
-    if let Some(notice) = &state.notice {
-        let style = if notice.error {
-            state.theme.error
-        } else {
-            state.theme.notice
-        };
-        spans.push(Span::styled(
-            format!(" {}", for_screen(&notice.text)),
-            style,
-        ));
+    let Some(notice) = &state.notice else {
+        let status = parts.join(" │ ");
+        frame.render_widget(
+            Paragraph::new(Span::styled(status, state.theme.status)),
+            area,
+        );
+        return;
+    };
+    let style = if notice.error {
+        state.theme.error
+    } else {
+        state.theme.notice
+    };
+    // A notice says what just happened and how to undo it: it is shown whole, and the status
+    // gives up its parts from the right (the memory count first, the model last; "incognito"
+    // never) until both fit. A notice wider than the line alone is cut, the cut shown.
+    let text = for_screen(&notice.text);
+    let width = usize::from(area.width);
+    let kept = usize::from(state.chat.incognito);
+    while parts.len() > kept && parts.join(" │ ").width() + 3 + text.width() > width {
+        parts.pop();
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let line = if parts.is_empty() {
+        Line::from(Span::styled(
+            cut_to_width(&format!(" {text}"), width),
+            style,
+        ))
+    } else {
+        let status = parts.join(" │ ");
+        let room = width.saturating_sub(status.width() + 3);
+        Line::from(vec![
+            Span::styled(status, state.theme.status),
+            Span::styled(" │ ", state.theme.status),
+            Span::styled(cut_to_width(&text, room), style),
+        ])
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A block title of key hints: as many whole hints as fit in `width` columns, in order, then
+/// `more` (where every key is listed) when some were left out.
+fn fitting_hints(hints: &[String], more: &str, width: usize) -> String {
+    let title = |shown: &[String], rest: bool| {
+        let mut parts: Vec<&str> = shown.iter().map(String::as_str).collect();
+        if rest {
+            parts.push(more);
+        }
+        format!(" {} ", parts.join(" · "))
+    };
+    (0..=hints.len())
+        .rev()
+        .map(|n| title(&hints[..n], n < hints.len()))
+        .find(|t| t.width() <= width)
+        .unwrap_or_default()
+}
+
+/// `text` cut to `width` columns, with "…" where it was cut.
+fn cut_to_width(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// The key help: every action's keys, what it does, and its name for `[tui.keys]`. Scrolls with
@@ -205,7 +265,13 @@ fn help(state: &State, frame: &mut Frame, area: Rect, scroll: usize) {
         let keys = Span::styled(format!("{label:<column$}"), state.theme.heading);
         let name = Span::styled(format!("{name:<names$}"), state.theme.meta);
         if one_row {
-            lines.push(Line::from(vec![keys, name, Span::raw(*what)]));
+            // A long description wraps under itself, not under the keys.
+            let hang = Span::raw(" ".repeat(column + names));
+            lines.extend(super::markdown::wrap_under(
+                Line::from(vec![keys, name, Span::raw(*what)]),
+                inner_width as u16,
+                Some(hang),
+            ));
         } else {
             lines.push(Line::from(vec![keys, name]));
             lines.push(Line::from(Span::raw(format!("  {what}"))));
