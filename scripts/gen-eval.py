@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Generates a synthetic memory evaluation set: long two-person conversations over months, and
 questions with known evidence turns, in five categories (single fact, multi-hop across sessions,
-temporal, changed preference where the latest wins, unanswerable).
+temporal, changed preference where the latest wins, unanswerable); and chats between the user and
+the assistant, with the user's first-person questions about what they said of themselves
+(first_person) and about what they never said (first_person_unanswerable).
 
 Deterministic for a seed. Facts are hidden among varied small talk, and most questions paraphrase
 their evidence rather than repeat it, so word overlap alone does not find them.
@@ -213,6 +215,64 @@ def filler(rng):
     return t
 
 
+ASSISTANT_REPLIES = [
+    "That sounds lovely.",
+    "Good to know, thanks for telling me.",
+    "How did that go?",
+    "I hope it goes well.",
+    "Tell me more about it whenever you like.",
+    "That must have been quite something.",
+]
+
+
+def asked_by_me(question):
+    """A question about {p} as the user asks it about themselves ("What is my dog called?")."""
+    q = question.replace("{p}'s", "my")
+    for verb, mine in (("does", "do"), ("is", "am"), ("has", "have"), ("did", "did"), ("was", "was")):
+        q = q.replace(f"{verb} {{p}}", f"{mine} I")
+    q = q.replace("{p} is ", "I am ").replace("{p} has ", "I have ")
+    for before in ("with", "taught", "for", "to"):
+        q = q.replace(f"{before} {{p}}", f"{before} me")
+    q = q.replace("teach them", "teach me")
+    return q.replace("{p}", "I").replace("{o}", "my friend")
+
+
+def chats_with_the_assistant(rng, days, sessions=10, turns_each=16, facts=24):
+    """Sessions between the user (speaker "user", as the chat saves them) and the assistant, with
+    `facts` statements hidden in small talk; first-person questions about them, and first-person
+    questions about things never said."""
+    planned = {s: [] for s in range(sessions)}
+    questions = []
+    for statement, question, answers in rng.sample(FACTS, facts):
+        x = rng.choice(answers)
+        s = rng.randrange(sessions)
+        planned[s].append(statement.format(x=x))
+        questions.append(({"question": asked_by_me(question), "kind": "first_person", "answer": x},
+                          (s, len(planned[s]) - 1)))
+    unanswerable = [{"question": asked_by_me(q), "evidence": [], "kind": "first_person_unanswerable",
+                     "answer": None} for q in rng.sample(NEVER, 10)]
+    turns, ids = [], {}
+    for s in range(sessions):
+        sid = f"me-{s + 1:02d}"
+        body = []
+        for _ in range(turns_each // 2):
+            body += [(filler(rng), "user", None), (rng.choice(ASSISTANT_REPLIES), "assistant", None)]
+        for k, text in enumerate(planned[s]):
+            at = 2 * rng.randrange(len(body) // 2 + 1)
+            body[at:at] = [(text, "user", k), (rng.choice(ASSISTANT_REPLIES), "assistant", None)]
+        day = days[(2 * s + 1) % len(days)] + dt.timedelta(hours=3)
+        for n, (text, speaker, k) in enumerate(body):
+            tid = f"{sid}-t{n + 1:03d}"
+            time = day + dt.timedelta(minutes=2 * n)
+            turns.append({"session": sid, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                          "speaker": speaker, "role": speaker, "text": text, "id": tid})
+            if k is not None:
+                ids[(s, k)] = tid
+    for q, slot in questions:
+        q["evidence"] = [ids[slot]]
+    return turns, [q for q, _ in questions] + unanswerable
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True)
@@ -292,6 +352,11 @@ def main():
         q["evidence"] = [ids[slot] for slot in slots]
         questions.append(q)
     rng.shuffle(questions)
+    # Chats with the assistant, after the rest so that it stays as it was for a seed: the user
+    # says things about themselves ("I'm allergic to kiwi") and later asks in the first person.
+    me_turns, me_questions = chats_with_the_assistant(random.Random(args.seed + 1), days)
+    turns += me_turns
+    questions += me_questions
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "conversations.jsonl"), "w") as f:
         for t in turns:

@@ -497,6 +497,68 @@ fn sameness_key(text: &str) -> String {
         .join(" ")
 }
 
+/// The question as it asks about the user in the third person, as their facts are stated
+/// ("Where do I live?" → "Where does the user live?", "my sister's job" → "the user's sister's
+/// job"); `None` when it does not speak of the one asking.
+fn asked_about_the_user(question: &str) -> Option<String> {
+    let mut changed = false;
+    let mut words: Vec<String> = Vec::new();
+    for word in question.split_whitespace() {
+        let core = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
+        let at = word.find(core).unwrap_or(0);
+        let (before, after) = (&word[..at], &word[at + core.len()..]);
+        let told = match core.to_lowercase().replace('’', "'").as_str() {
+            "i" | "me" | "myself" => "the user",
+            "my" | "mine" => "the user's",
+            "i'm" => "the user is",
+            "i've" => "the user has",
+            "i'd" => "the user would",
+            "i'll" => "the user will",
+            _ => {
+                words.push(word.to_string());
+                continue;
+            }
+        };
+        // "do I", "am I", "have I": the verb before agrees with the user now.
+        if core == "I"
+            && let Some(last) = words.last_mut()
+        {
+            let agreeing = match last.as_str() {
+                "do" => Some("does"),
+                "Do" => Some("Does"),
+                "am" => Some("is"),
+                "Am" => Some("Is"),
+                "have" => Some("has"),
+                "Have" => Some("Has"),
+                _ => None,
+            };
+            if let Some(verb) = agreeing {
+                *last = verb.to_string();
+            }
+        }
+        changed = true;
+        words.push(format!("{before}{told}{after}"));
+    }
+    changed.then(|| words.join(" "))
+}
+
+/// Adds `fact` to the candidates, or raises the closeness of the same fact already there; a new
+/// one goes before the first candidate less close than it.
+fn add_closer(found: &mut Vec<super::service::Found>, fact: super::service::Found) {
+    let alike = |f: &super::service::Found| f.similarity.unwrap_or(0.0);
+    if let Some(same) = found.iter_mut().find(|f| f.memory.id == fact.memory.id) {
+        if alike(&fact) > alike(same) {
+            same.similarity = fact.similarity;
+        }
+        return;
+    }
+    let at = found
+        .iter()
+        .position(|f| alike(f) < alike(&fact))
+        .unwrap_or(found.len());
+    found.insert(at, fact);
+}
+
 impl MemoryService {
     /// Memories for a prompt answering `question`: the pinned ones, then those about it (see
     /// [`RECALL_SIMILARITY`]), never one from the current conversation, one saying what the
@@ -554,6 +616,18 @@ impl MemoryService {
                 let alike = |f: &super::service::Found| f.similarity.unwrap_or(0.0);
                 alike(b).total_cmp(&alike(a))
             });
+        }
+        // The user's facts are stated in the third person ("The user lives in Leeds."), and
+        // MiniLM puts "Where do I live?" far from them (0.25): asked again as "Where does the
+        // user live?" (0.62), the facts it finds join the candidates with that closeness.
+        if let Some(retold) = asked_about_the_user(question) {
+            let facts = MemoryFilter {
+                kinds: vec![MemoryKind::Fact],
+                ..filter.clone()
+            };
+            for fact in self.search(&retold, limits.k, &facts).await? {
+                add_closer(&mut found, fact);
+            }
         }
         // A question that names a time asks about then, not about what holds now.
         let names_a_time = super::when::span(question, chrono::Utc::now()).is_some()
@@ -644,7 +718,7 @@ impl MemoryService {
         if turns.is_empty() {
             return Ok(std::collections::HashMap::new());
         }
-        let pairs: Vec<(String, String)> = turns
+        let pairs: Vec<(Vec<String>, String)> = turns
             .iter()
             .map(|m| own_words(question, m, participants))
             .collect();
@@ -653,7 +727,7 @@ impl MemoryService {
         // older mneme wrote (until the daemon fills them in).
         let mut new_asked: Vec<String> = pairs
             .iter()
-            .map(|(q, _)| q.clone())
+            .flat_map(|(asked, _)| asked.iter().cloned())
             .filter(|q| !asked_vectors.contains_key(q))
             .collect();
         new_asked.sort();
@@ -674,7 +748,7 @@ impl MemoryService {
         asked_vectors.extend(new_asked.into_iter().zip(vectors));
         let mut embedded = embedded.iter();
         let mut similarities = std::collections::HashMap::new();
-        for (m, (q, _)) in turns.iter().zip(&pairs) {
+        for (m, (asked, _)) in turns.iter().zip(&pairs) {
             let said = if m.has_own_vector() {
                 m.own_vector.as_slice()
             } else {
@@ -683,19 +757,24 @@ impl MemoryService {
                 };
                 vector.as_slice()
             };
-            if let Some(asked) = asked_vectors.get(q) {
-                similarities.insert(m.id.clone(), super::fuse::cosine(asked, said));
+            let closest = asked
+                .iter()
+                .filter_map(|q| asked_vectors.get(q))
+                .map(|asked| super::fuse::cosine(asked, said))
+                .reduce(f32::max);
+            if let Some(similarity) = closest {
+                similarities.insert(m.id.clone(), similarity);
             }
         }
         Ok(similarities)
     }
 }
 
-/// A turn's own words and the question they are compared with: the turn without its speaker
-/// label, both without the speaker's and the `participants`' names. A short text naming a person
+/// The questions a turn's own words are compared with, and those own words: the turn without
+/// its speaker label, all without the speaker's and the `participants`' names. A short text naming a person
 /// lies close to every other short text naming them: "Tom: That's big news!" is at 0.67 to "How
 /// does Tom get to work now?", "That's big news!" at 0.11 to "How does get to work now?".
-fn own_words(question: &str, turn: &Memory, participants: &[String]) -> (String, String) {
+fn own_words(question: &str, turn: &Memory, participants: &[String]) -> (Vec<String>, String) {
     let person = match turn.kind {
         super::MemoryKind::Fact => Some(fact_person(&turn.text).0),
         _ => speaker_label(&turn.text).map(|(speaker, _)| speaker),
@@ -706,7 +785,17 @@ fn own_words(question: &str, turn: &Memory, participants: &[String]) -> (String,
         .chain(person.map(str::to_string))
         .collect();
     let said = own_text(turn, participants).unwrap_or_else(|| turn.text.clone());
-    (without_names(question, &names), said)
+    // A fact about the user answers a question about "me" as asked or in the fact's own person,
+    // whichever is closer ("Where do I work?" is closer as asked, "Where do I live?" retold).
+    let retold = match person {
+        Some("user") => asked_about_the_user(question),
+        _ => None,
+    };
+    let asked = std::iter::once(question.to_string())
+        .chain(retold)
+        .map(|q| without_names(&q, &names))
+        .collect();
+    (asked, said)
 }
 
 /// The speakers of these memories' lines ("Maya: …"): the people of the conversations they come
@@ -812,6 +901,29 @@ mod tests {
         add(&mut chosen, "note", MemoryKind::Note, &[]);
         add(&mut chosen, "day", MemoryKind::Summary, &["t1", "t3"]);
         assert_eq!(ids(&chosen), ["sister", "brother", "pair", "note", "day"]);
+    }
+
+    #[test]
+    fn a_question_about_the_one_asking_is_retold_as_their_facts_are_stated() {
+        let retold = |q: &str| asked_about_the_user(q);
+        assert_eq!(
+            retold("Where do I live?").as_deref(),
+            Some("Where does the user live?")
+        );
+        assert_eq!(
+            retold("What is my sister's job?").as_deref(),
+            Some("What is the user's sister's job?")
+        );
+        assert_eq!(
+            retold("Am I allergic to anything?").as_deref(),
+            Some("Is the user allergic to anything?")
+        );
+        assert_eq!(
+            retold("what did I tell you about me?").as_deref(),
+            Some("what did the user tell you about the user?")
+        );
+        assert_eq!(retold("What is the boiling point of water?"), None);
+        assert_eq!(retold("Where does Maya live?"), None);
     }
 
     #[test]
@@ -1057,7 +1169,7 @@ mod tests {
                 &[]
             ),
             (
-                "How does get to work now?".to_string(),
+                vec!["How does get to work now?".to_string()],
                 "That's big news!".to_string()
             )
         );
@@ -1069,7 +1181,7 @@ mod tests {
                 &[]
             )
             .0,
-            "Is horse older than Maya's,"
+            ["Is horse older than Maya's,"]
         );
         // A fact without its person, against the question without that name.
         let mut fact = turn("Maya moved Maya's desk.");
@@ -1077,15 +1189,25 @@ mod tests {
         assert_eq!(
             own_words("When does Maya go to the gym now?", &fact, &[]),
             (
-                "When does go to the gym now?".to_string(),
+                vec!["When does go to the gym now?".to_string()],
                 "moved desk.".to_string()
+            )
+        );
+        // A fact about the user is also compared with a question about "me" retold in its person.
+        let mut mine = turn("The user lives in Leeds.");
+        mine.kind = MemoryKind::Fact;
+        assert_eq!(
+            own_words("Where do I live?", &mine, &[]),
+            (
+                vec!["Where do I live?".to_string(), "Where does the live?".to_string()],
+                "lives in Leeds.".to_string()
             )
         );
         // A memory with no speaker label is compared as it is.
         assert_eq!(
             own_words("What does Tom do?", &turn("Tom works at the bakery."), &[]),
             (
-                "What does Tom do?".to_string(),
+                vec!["What does Tom do?".to_string()],
                 "Tom works at the bakery.".to_string()
             )
         );
@@ -1099,7 +1221,7 @@ mod tests {
                 &people
             ),
             (
-                "What is the name of horse?".to_string(),
+                vec!["What is the name of horse?".to_string()],
                 "Oh nice, would love that.".to_string()
             )
         );

@@ -555,6 +555,36 @@ fn a_fact_about_someone_is_not_replaced_by_another_fact_about_them() {
 }
 
 #[test]
+fn a_question_about_me_recalls_the_facts_i_stated_about_myself() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"monday","time":"2026-03-02T10:00:00Z","speaker":"user","role":"user","text":"I work as a nurse at St Mary's hospital and I live in Leeds.","id":"t1"}"#,
+            r#"{"session":"monday","time":"2026-03-02T10:01:00Z","speaker":"assistant","role":"assistant","text":"Nursing is demanding work.","id":"t2"}"#,
+        ],
+    );
+    // The fact is stated as "The user lives in Leeds."; the question asks about "I".
+    for question in ["Where do I live?", "Which city do I live in?"] {
+        let texts = recalled_texts(&data, question);
+        assert!(
+            texts.contains(&"The user lives in Leeds.".to_string()),
+            "{question}: {texts:?}"
+        );
+    }
+    let texts = recalled_texts(&data, "Where do I work?");
+    assert!(texts.iter().any(|t| t.contains("nurse")), "{texts:?}");
+    // Retelling a question about "me" does not make every fact about the user relevant.
+    for question in [
+        "What is the name of my horse?",
+        "Can you help me write a poem?",
+        "What is the boiling point of water?",
+    ] {
+        assert_eq!(recalled_texts(&data, question), Vec::<String>::new(), "{question}");
+    }
+}
+
+#[test]
 fn before_and_after_an_event_rank_what_was_said_on_that_side_of_it() {
     let data = DataDir::new();
     import_conversation(
