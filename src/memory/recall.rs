@@ -1199,7 +1199,10 @@ mod tests {
         assert_eq!(
             own_words("Where do I live?", &mine, &[]),
             (
-                vec!["Where do I live?".to_string(), "Where does the live?".to_string()],
+                vec![
+                    "Where do I live?".to_string(),
+                    "Where does the live?".to_string()
+                ],
                 "lives in Leeds.".to_string()
             )
         );

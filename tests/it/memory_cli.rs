@@ -580,7 +580,11 @@ fn a_question_about_me_recalls_the_facts_i_stated_about_myself() {
         "Can you help me write a poem?",
         "What is the boiling point of water?",
     ] {
-        assert_eq!(recalled_texts(&data, question), Vec::<String>::new(), "{question}");
+        assert_eq!(
+            recalled_texts(&data, question),
+            Vec::<String>::new(),
+            "{question}"
+        );
     }
 }
 
