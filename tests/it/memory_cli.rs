@@ -128,6 +128,17 @@ fn recalled_texts(data: &DataDir, question: &str) -> Vec<String> {
         .collect()
 }
 
+/// The facts among what `mneme recall --json` would inject for `question`.
+fn recalled_facts(data: &DataDir, question: &str) -> Vec<String> {
+    data.json(&["recall", "--json", question])["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "fact")
+        .map(|i| i["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Imports these conversation lines (JSON Lines) and waits until every turn is in memory.
 fn import_conversation(data: &DataDir, lines: &[&str]) {
     let file = data.path().join("conversation.jsonl");
@@ -492,18 +503,9 @@ fn facts_come_from_the_users_words_and_a_newer_one_supersedes_an_older_one() {
     assert_eq!(chain.len(), 2, "{shown}");
     assert!(chain[0].contains("green tea") && chain[1].contains("rooibos"));
     // Recall prefers the newer fact.
-    let recalled = data.json(&["recall", "--json", "What is Maya's favourite tea?"]);
-    let facts_recalled: Vec<&str> = recalled["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["kind"] == "fact")
-        .map(|i| i["text"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        facts_recalled,
-        ["Maya's favourite tea is rooibos now."],
-        "{recalled}"
+        recalled_facts(&data, "What is Maya's favourite tea?"),
+        ["Maya's favourite tea is rooibos now."]
     );
 }
 
@@ -535,17 +537,10 @@ fn a_fact_about_someone_is_not_replaced_by_another_fact_about_them() {
     let nurse = fact("Hanna is a nurse");
     let shown = data.json(&["memory", "show", nurse["id"].as_str().unwrap(), "--json"]);
     assert_eq!(shown["chain"].as_array().map_or(0, Vec::len), 1, "{shown}");
-    let recalled = data.json(&["recall", "--json", "What is my sister Hanna's job?"]);
-    let facts_recalled: Vec<&str> = recalled["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["kind"] == "fact")
-        .map(|i| i["text"].as_str().unwrap())
-        .collect();
+    let facts_recalled = recalled_facts(&data, "What is my sister Hanna's job?");
     assert!(
-        facts_recalled.contains(&"The user's sister Hanna is a nurse."),
-        "{recalled}"
+        facts_recalled.contains(&"The user's sister Hanna is a nurse.".to_string()),
+        "{facts_recalled:?}"
     );
     // Two things said in one breath are two facts, and a question about either finds its own.
     fact("The user's brother Olek is a firefighter.");
