@@ -263,7 +263,7 @@ fn wrap_hanging(
     hang: Option<Span<'static>>,
 ) -> Vec<Line<'static>> {
     let half = usize::from(width.max(4)) / 2;
-    wrap_under(line, width, hang.filter(|h| h.width() <= half))
+    wrap_with(line, width, hang.filter(|h| h.width() <= half))
 }
 
 /// Word-wraps a styled line to `width` columns, continuation rows starting with `hang` when it
@@ -273,11 +273,16 @@ pub fn wrap_under(
     width: u16,
     hang: Option<Span<'static>>,
 ) -> Vec<Line<'static>> {
+    let room = usize::from(width.max(4));
+    wrap_with(line, width, hang.filter(|h| h.width() + 20 <= room))
+}
+
+/// Word-wraps a styled line to `width` columns, continuation rows starting with `hang`.
+fn wrap_with(line: Line<'static>, width: u16, hang: Option<Span<'static>>) -> Vec<Line<'static>> {
     let width = usize::from(width.max(4));
     if line.width() <= width {
         return vec![line];
     }
-    let hang = hang.filter(|h| h.width() + 20 <= width);
     let indent = hang.as_ref().map_or(0, |h| h.width());
     let continuation = || hang.clone().into_iter().collect::<Vec<_>>();
     // Split into (word-with-trailing-space, style) pieces.
