@@ -260,7 +260,7 @@ pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
                 .iter()
                 .take_while(|x| CLAUSE_OPENERS.contains(&x.to_lowercase().as_str()))
                 .count();
-            let w = with_its_subject(&w[skip..], about.as_deref());
+            let w = with_its_subject(&w[skip..], about.as_deref(), at > 0);
             let lower: Vec<String> = w.iter().map(|x| x.to_lowercase()).collect();
             if !(4..=30).contains(&w.len()) {
                 continue;
@@ -344,18 +344,21 @@ const PRONOUNS: &[&str] = &["he", "she", "they"];
 /// in Gdansk" is "My brother Olek is a firefighter", and "works as a pilot" after "My sister
 /// Hanna lives in Tromsø" is "My sister Hanna works as a pilot". A pronoun only stands for a
 /// person named with "my"; "I" goes on only with a verb in its own person ("… and work at …").
-fn with_its_subject(w: &[String], about: Option<&[String]>) -> Vec<String> {
+fn with_its_subject(w: &[String], about: Option<&[String]>, same_sentence: bool) -> Vec<String> {
     let (Some(first), Some(about)) = (w.first(), about) else {
         return w.to_vec();
     };
     let first = first.to_lowercase();
     let about_me = about == ["I"];
     let stands_for_them = !about_me && PRONOUNS.contains(&first.as_str());
-    let goes_on = if about_me {
-        STATING_VERBS.iter().any(|(verb, _)| first == *verb)
-    } else {
-        MY_VERBS.contains(&first.as_str())
-    };
+    // A verb goes on from a clause of the same sentence only: "Has anyone seen my keys." is no
+    // fact about the sister named in the sentence before.
+    let goes_on = same_sentence
+        && if about_me {
+            STATING_VERBS.iter().any(|(verb, _)| first == *verb)
+        } else {
+            MY_VERBS.contains(&first.as_str())
+        };
     let rest = if stands_for_them {
         &w[1..]
     } else if goes_on {
@@ -697,8 +700,13 @@ mod tests {
             said("I speak Polish and Portuguese at home."),
             ["The user speaks Polish and Portuguese at home."]
         );
-        // A pronoun stands only for someone a fact was about.
+        // A pronoun stands only for someone a fact was about, and a verb goes on only from
+        // a clause of its own sentence.
         assert!(said("I met the new manager. He is very tall.").is_empty());
+        assert_eq!(
+            said("My sister Hanna is a nurse. Got home late again."),
+            ["The user's sister Hanna is a nurse."]
+        );
     }
 
     #[test]
