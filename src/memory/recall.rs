@@ -542,6 +542,25 @@ fn asked_about_the_user(question: &str) -> Option<String> {
     changed.then(|| words.join(" "))
 }
 
+/// Whether a question speaks to the assistant ("you", "your"): it may ask what it said.
+fn addresses_the_assistant(question: &str) -> bool {
+    question
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+        .map(|w| w.to_lowercase().replace('’', "'"))
+        .any(|w| {
+            matches!(
+                w.as_str(),
+                "you" | "your" | "yours" | "you've" | "you'd" | "you're"
+            )
+        })
+}
+
+/// Whether a memory is a turn the assistant said.
+fn said_by_the_assistant(memory: &Memory) -> bool {
+    memory.kind == MemoryKind::Chunk
+        && speaker_label(&memory.text).is_some_and(|(speaker, _)| speaker == "assistant")
+}
+
 /// Adds `fact` to the candidates, or raises the closeness of the same fact already there; a new
 /// one goes before the first candidate less close than it.
 fn add_closer(found: &mut Vec<super::service::Found>, fact: super::service::Found) {
@@ -627,6 +646,13 @@ impl MemoryService {
             };
             for fact in self.search(&retold, limits.k, &facts).await? {
                 add_closer(&mut found, fact);
+            }
+            // What is true of the user's life comes from the user: the assistant's earlier
+            // replies about it ("Your brother does not know.", 0.70 from the question it
+            // answered) are no evidence, and recalled they are repeated as if they were. Unless
+            // the question asks what the assistant said ("What did you suggest for my tulips?").
+            if !addresses_the_assistant(question) {
+                found.retain(|f| !said_by_the_assistant(&f.memory));
             }
         }
         // A question that names a time asks about then, not about what holds now.
@@ -924,6 +950,11 @@ mod tests {
         );
         assert_eq!(retold("What is the boiling point of water?"), None);
         assert_eq!(retold("Where does Maya live?"), None);
+        // A question to the assistant may ask what it said.
+        assert!(addresses_the_assistant(
+            "What did you suggest for my tulips?"
+        ));
+        assert!(!addresses_the_assistant("What does my brother do?"));
     }
 
     #[test]

@@ -557,6 +557,10 @@ fn a_question_about_me_recalls_the_facts_i_stated_about_myself() {
         &[
             r#"{"session":"monday","time":"2026-03-02T10:00:00Z","speaker":"user","role":"user","text":"I work as a nurse at St Mary's hospital and I live in Leeds.","id":"t1"}"#,
             r#"{"session":"monday","time":"2026-03-02T10:01:00Z","speaker":"assistant","role":"assistant","text":"Nursing is demanding work.","id":"t2"}"#,
+            r#"{"session":"tuesday","time":"2026-03-03T10:00:00Z","speaker":"user","role":"user","text":"My brother Olek lives in Gdansk and he is a firefighter.","id":"t3"}"#,
+            r#"{"session":"tuesday","time":"2026-03-03T10:01:00Z","speaker":"assistant","role":"assistant","text":"Gdansk is a lovely city.","id":"t4"}"#,
+            r#"{"session":"friday","time":"2026-03-06T10:00:00Z","speaker":"user","role":"user","text":"What does my brother do for a living?","id":"t5"}"#,
+            r#"{"session":"friday","time":"2026-03-06T10:01:00Z","speaker":"assistant","role":"assistant","text":"Your brother does not know.","id":"t6"}"#,
         ],
     );
     // The fact is stated as "The user lives in Leeds."; the question asks about "I".
@@ -569,6 +573,21 @@ fn a_question_about_me_recalls_the_facts_i_stated_about_myself() {
     }
     let texts = recalled_texts(&data, "Where do I work?");
     assert!(texts.iter().any(|t| t.contains("nurse")), "{texts:?}");
+    // The assistant's earlier reply to the same question is no evidence about the user …
+    let texts = recalled_texts(&data, "What does my brother do for a living?");
+    assert!(texts.iter().any(|t| t.contains("firefighter")), "{texts:?}");
+    assert!(
+        !texts.iter().any(|t| t.starts_with("assistant:")),
+        "{texts:?}"
+    );
+    // … but it is what a question about what the assistant said asks for.
+    let texts = recalled_texts(&data, "What did you say about my brother's job?");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t == "assistant: Your brother does not know."),
+        "{texts:?}"
+    );
     // Retelling a question about "me" does not make every fact about the user relevant.
     for question in [
         "What is the name of my horse?",
