@@ -542,17 +542,27 @@ fn asked_about_the_user(question: &str) -> Option<String> {
     changed.then(|| words.join(" "))
 }
 
-/// Whether a question speaks to the assistant ("you", "your"): it may ask what it said.
-fn addresses_the_assistant(question: &str) -> bool {
+/// The words of a question, lower-cased, apostrophes kept.
+fn question_words(question: &str) -> impl Iterator<Item = String> + '_ {
     question
         .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
         .map(|w| w.to_lowercase().replace('’', "'"))
-        .any(|w| {
-            matches!(
-                w.as_str(),
-                "you" | "your" | "yours" | "you've" | "you'd" | "you're"
-            )
-        })
+}
+
+/// Whether a question speaks to the assistant ("you", "your"): it may ask what it said.
+fn addresses_the_assistant(question: &str) -> bool {
+    question_words(question).any(|w| {
+        matches!(
+            w.as_str(),
+            "you" | "your" | "yours" | "you've" | "you'd" | "you're"
+        )
+    })
+}
+
+/// Whether a question is about the asker's life ("Where do I live?", "my brother's job"), not
+/// only addressed to them ("Tell me that joke again", where the assistant's words are wanted).
+fn speaks_of_my_life(question: &str) -> bool {
+    question_words(question).any(|w| matches!(w.as_str(), "i" | "my" | "mine" | "i'm" | "i've"))
 }
 
 /// Whether a memory is a turn the assistant said.
@@ -651,7 +661,7 @@ impl MemoryService {
             // replies about it ("Your brother does not know.", 0.70 from the question it
             // answered) are no evidence, and recalled they are repeated as if they were. Unless
             // the question asks what the assistant said ("What did you suggest for my tulips?").
-            if !addresses_the_assistant(question) {
+            if speaks_of_my_life(question) && !addresses_the_assistant(question) {
                 found.retain(|f| !said_by_the_assistant(&f.memory));
             }
         }
@@ -955,6 +965,8 @@ mod tests {
             "What did you suggest for my tulips?"
         ));
         assert!(!addresses_the_assistant("What does my brother do?"));
+        assert!(speaks_of_my_life("What does my brother do?"));
+        assert!(!speaks_of_my_life("Tell me that joke again."));
     }
 
     #[test]
