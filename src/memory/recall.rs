@@ -154,17 +154,21 @@ fn add_merged(chosen: &mut Vec<Chosen>, item: Recalled, source_turns: Vec<String
 fn said_words(text: &str) -> std::collections::HashSet<String> {
     let said = without_speakers(text);
     let mut words = content_words(&said);
-    words.extend(
-        said.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
-            .map(|w| w.trim_matches(|c| c == '\'' || c == '’').to_lowercase())
-            .filter(|w| {
-                w.chars().any(|c| c.is_ascii_digit())
-                    || matches!(w.as_str(), "no" | "not" | "never" | "nor" | "without")
-                    || w.ends_with("n't")
-                    || w.ends_with("n’t")
-            }),
-    );
+    words.extend(words_of(&said).filter(|w| {
+        w.chars().any(|c| c.is_ascii_digit())
+            || matches!(w.as_str(), "no" | "not" | "never" | "nor" | "without")
+            || w.ends_with("n't")
+    }));
     words
+}
+
+/// The words of `text`, lower-cased, with their inner apostrophes ("doesn't", "you've"; a
+/// typographic ’ read as ').
+fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+        .map(|w| w.trim_matches(|c| c == '\'' || c == '’').to_lowercase())
+        .map(|w| w.replace('’', "'"))
+        .filter(|w| !w.is_empty())
 }
 
 /// Whether the `earlier` memories already say all that `later` says: every word `later` says is
@@ -542,16 +546,9 @@ fn asked_about_the_user(question: &str) -> Option<String> {
     changed.then(|| words.join(" "))
 }
 
-/// The words of a question, lower-cased, apostrophes kept.
-fn question_words(question: &str) -> impl Iterator<Item = String> + '_ {
-    question
-        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
-        .map(|w| w.to_lowercase().replace('’', "'"))
-}
-
 /// Whether a question speaks to the assistant ("you", "your"): it may ask what it said.
 fn addresses_the_assistant(question: &str) -> bool {
-    question_words(question).any(|w| {
+    words_of(question).any(|w| {
         matches!(
             w.as_str(),
             "you" | "your" | "yours" | "you've" | "you'd" | "you're"
@@ -562,7 +559,7 @@ fn addresses_the_assistant(question: &str) -> bool {
 /// Whether a question is about the asker's life ("Where do I live?", "my brother's job"), not
 /// only addressed to them ("Tell me that joke again", where the assistant's words are wanted).
 fn speaks_of_my_life(question: &str) -> bool {
-    question_words(question).any(|w| matches!(w.as_str(), "i" | "my" | "mine" | "i'm" | "i've"))
+    words_of(question).any(|w| matches!(w.as_str(), "i" | "my" | "mine" | "i'm" | "i've"))
 }
 
 /// Whether a memory is a turn the assistant said.
