@@ -300,24 +300,21 @@ fn clauses(sentence: &str) -> Vec<&str> {
 
 /// `clause` split at each " and " followed by a subject or a verb.
 fn split_at_statements(clause: &str) -> Vec<&str> {
+    const AND: &str = " and ";
     let mut parts = Vec::new();
     let mut start = 0;
-    let mut from = 0;
-    while let Some(found) = clause[from..].find(" and ") {
-        let and = from + found;
-        let next = clause[and + 5..]
+    for (at, _) in clause.match_indices(AND) {
+        let after = at + AND.len();
+        let next = clause[after..]
             .split_whitespace()
             .next()
-            .map(|w| {
-                w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
-                    .to_lowercase()
-            })
-            .unwrap_or_default();
+            .and_then(|first| words(first).pop())
+            .unwrap_or_default()
+            .to_lowercase();
         if starts_a_statement(&next) {
-            parts.push(&clause[start..and]);
-            start = and + 5;
+            parts.push(&clause[start..at]);
+            start = after;
         }
-        from = and + 5;
     }
     parts.push(&clause[start..]);
     parts
