@@ -279,6 +279,25 @@ fn prefer_updates(found: &mut Vec<super::service::Found>) {
     }
 }
 
+/// Whether `memory` is a turn that says nothing but what the `superseded` facts drawn from it
+/// said: what the user has since said otherwise. A turn that says more ("I like coffee, and my
+/// sister Hanna is a nurse" with only the coffee fact superseded) still holds what is true.
+fn outdated(memory: &Memory, superseded: &[Memory]) -> bool {
+    if memory.kind != MemoryKind::Chunk || memory.source_turns.is_empty() {
+        return false;
+    }
+    let drawn: Vec<&str> = superseded
+        .iter()
+        .filter(|f| {
+            f.source_turns
+                .iter()
+                .any(|t| memory.source_turns.contains(t))
+        })
+        .map(|f| f.text.as_str())
+        .collect();
+    !drawn.is_empty() && already_says(&drawn, &memory.text)
+}
+
 /// Words that carry no topic: a question sharing only these with a memory is not about it.
 const FUNCTION_WORDS: &[&str] = &[
     "a",
@@ -667,6 +686,15 @@ impl MemoryService {
             || super::when::relative_event(question).is_some();
         if !names_a_time {
             prefer_updates(&mut found);
+            // A turn whose facts a newer fact superseded says what is no longer true: "I like
+            // coffee a lot." after "I don't like coffee anymore." is not recalled as a turn either.
+            let turns: Vec<String> = found
+                .iter()
+                .filter(|f| f.memory.kind == MemoryKind::Chunk)
+                .flat_map(|f| f.memory.source_turns.iter().cloned())
+                .collect();
+            let superseded = self.store().superseded_facts_from(&turns).await?;
+            found.retain(|f| !outdated(&f.memory, &superseded));
         }
         // The own words of turns and facts are embedded in batches of those the remaining places
         // are likely to take.
@@ -934,6 +962,43 @@ mod tests {
         add(&mut chosen, "note", MemoryKind::Note, &[]);
         add(&mut chosen, "day", MemoryKind::Summary, &["t1", "t3"]);
         assert_eq!(ids(&chosen), ["sister", "brother", "pair", "note", "day"]);
+    }
+
+    #[test]
+    fn a_turn_that_only_says_what_was_superseded_is_outdated() {
+        let memory = |kind, text: &str, turn: &str| {
+            let mut m = Memory::new(kind, text.into(), Vec::new(), chrono::Utc::now());
+            m.source_turns = vec![turn.into()];
+            m
+        };
+        let old_fact = memory(MemoryKind::Fact, "The user likes coffee a lot.", "t1");
+        let superseded = [old_fact];
+        // The turn the superseded fact was drawn from says nothing more.
+        assert!(outdated(
+            &memory(MemoryKind::Chunk, "user: I like coffee a lot.", "t1"),
+            &superseded
+        ));
+        // A turn that says more, another turn, or a fact itself is not outdated by it.
+        assert!(!outdated(
+            &memory(
+                MemoryKind::Chunk,
+                "user: I like coffee a lot, my sister Hanna roasts it.",
+                "t1"
+            ),
+            &superseded
+        ));
+        assert!(!outdated(
+            &memory(MemoryKind::Chunk, "user: I like coffee a lot.", "t2"),
+            &superseded
+        ));
+        assert!(!outdated(
+            &memory(MemoryKind::Fact, "The user likes coffee a lot.", "t1"),
+            &superseded
+        ));
+        assert!(!outdated(
+            &memory(MemoryKind::Chunk, "user: I like coffee a lot.", "t1"),
+            &[]
+        ));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The LanceDB memory table: schema, versioning, reads, retried writes, and purging deleted text from disk.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -548,6 +548,54 @@ impl MemoryStore {
             .await?;
         chain.sort_by(|a, b| (a.time_start, &a.id).cmp(&(b.time_start, &b.id)));
         Ok(chain)
+    }
+
+    /// The facts drawn from any of `turns` that a newer fact about the same subject supersedes
+    /// (each is not the newest of its [`fact_chain`](Self::fact_chain)). One read of the facts'
+    /// ids, texts, turns and times, whatever the number of turns.
+    pub async fn superseded_facts_from(&self, turns: &[String]) -> Result<Vec<Memory>, StoreError> {
+        if turns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let batches: Vec<RecordBatch> = self
+            .table
+            .query()
+            .only_if("kind = 'fact'")
+            .select(Select::columns(&[
+                "id",
+                "kind",
+                "text",
+                "source_turns",
+                "time_start",
+            ]))
+            .execute()
+            .await?
+            .try_collect()
+            .await?;
+        let facts: Vec<Memory> = batches
+            .iter()
+            .flat_map(from_batch)
+            .map(|(m, _)| m)
+            .collect();
+        let mut newest: HashMap<&str, &Memory> = HashMap::new();
+        for fact in &facts {
+            if let Some(prefix) = super::facts::prefix_of(&fact.id) {
+                let slot = newest.entry(prefix).or_insert(fact);
+                if (fact.time_start, &fact.id) > (slot.time_start, &slot.id) {
+                    *slot = fact;
+                }
+            }
+        }
+        let superseded = |f: &Memory| {
+            super::facts::prefix_of(&f.id)
+                .and_then(|p| newest.get(p))
+                .is_some_and(|n| n.id != f.id)
+        };
+        Ok(facts
+            .iter()
+            .filter(|f| f.source_turns.iter().any(|t| turns.contains(t)) && superseded(f))
+            .cloned()
+            .collect())
     }
 
     /// The full id of the memory whose id is `id_or_prefix` or starts with it (as session ids

@@ -510,6 +510,69 @@ fn facts_come_from_the_users_words_and_a_newer_one_supersedes_an_older_one() {
 }
 
 #[test]
+fn what_a_user_says_in_a_few_words_or_denies_is_a_fact_and_the_denial_wins() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"march","time":"2026-03-01T10:00:00Z","speaker":"user","role":"user","text":"I'm vegetarian.","id":"t1"}"#,
+            r#"{"session":"march","time":"2026-03-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Noted, no meat in the recipes.","id":"t2"}"#,
+            r#"{"session":"march","time":"2026-03-01T10:02:00Z","speaker":"user","role":"user","text":"I like coffee a lot.","id":"t3"}"#,
+            r#"{"session":"march","time":"2026-03-01T10:03:00Z","speaker":"assistant","role":"assistant","text":"Coffee is popular.","id":"t4"}"#,
+            r#"{"session":"june","time":"2026-06-02T09:00:00Z","speaker":"user","role":"user","text":"I don't like coffee anymore, it keeps me awake.","id":"t5"}"#,
+            r#"{"session":"june","time":"2026-06-02T09:01:00Z","speaker":"assistant","role":"assistant","text":"Try decaf.","id":"t6"}"#,
+        ],
+    );
+    let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
+    let texts: Vec<&str> = facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    // A two-word statement is a fact; the previous build kept only sentences of four words.
+    assert!(texts.contains(&"The user is vegetarian."), "{texts:?}");
+    // The denial is a fact about the same thing: it supersedes "likes coffee", both kept.
+    let denial = facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["text"] == "The user does not like coffee anymore.")
+        .unwrap_or_else(|| panic!("no denial among {texts:?}"));
+    let shown = data.json(&["memory", "show", denial["id"].as_str().unwrap(), "--json"]);
+    let chain: Vec<&str> = shown["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            "The user likes coffee a lot.",
+            "The user does not like coffee anymore."
+        ],
+        "{shown}"
+    );
+    // Recall gives what is true now (as the fact or the turn it was drawn from), and not what
+    // was: neither the superseded fact nor the turn that said only that. The previous build
+    // recalled "user: I like coffee a lot." beside the denial.
+    let recalled = recalled_texts(&data, "Do I like coffee?");
+    assert!(
+        recalled
+            .iter()
+            .any(|t| t.contains("don't like coffee") || t.contains("does not like coffee")),
+        "{recalled:?}"
+    );
+    assert!(
+        !recalled
+            .iter()
+            .any(|t| t.contains("I like coffee a lot") || t.contains("likes coffee a lot")),
+        "{recalled:?}"
+    );
+}
+
+#[test]
 fn a_fact_about_someone_is_not_replaced_by_another_fact_about_them() {
     let data = DataDir::new();
     import_conversation(

@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 
 use super::chunk::SourceTurn;
 
+mod lexicon;
+use lexicon::*;
+
 /// A fact found in a turn, before it is embedded and stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FactDraft {
@@ -35,47 +38,6 @@ pub fn prefix_of(id: &str) -> Option<&str> {
     (hash.len() == 10 && hash.chars().all(|c| c.is_ascii_hexdigit())).then(|| &id[..13])
 }
 
-/// Verbs after "I" that state something lasting, with their third-person form.
-const STATING_VERBS: &[(&str, &str)] = &[
-    ("live", "lives"),
-    ("work", "works"),
-    ("love", "loves"),
-    ("like", "likes"),
-    ("hate", "hates"),
-    ("prefer", "prefers"),
-    ("have", "has"),
-    ("own", "owns"),
-    ("drive", "drives"),
-    ("play", "plays"),
-    ("speak", "speaks"),
-    ("study", "studies"),
-    ("teach", "teaches"),
-    ("commute", "commutes"),
-    ("moved", "moved"),
-    ("adopted", "adopted"),
-    ("bought", "bought"),
-    ("started", "started"),
-    ("switched", "switched"),
-    ("married", "married"),
-    ("was born", "was born"),
-    ("grew up", "grew up"),
-    ("am allergic", "is allergic"),
-];
-
-/// Statements that add up rather than replace: a new purchase is not a correction of the last.
-const ADDING_UP: &[&str] = &[
-    "has", "owns", "bought", "adopted", "plays", "speaks", "teaches", "started",
-];
-
-/// Feelings: a newer one about the same thing replaces the older ("likes jazz", "hates jazz").
-const FEELINGS: &[&str] = &["loves", "likes", "hates"];
-
-/// Words that end the object of a statement ("a red kayak for the summer" → "red kayak").
-const OBJECT_ENDS: &[&str] = &[
-    "for", "in", "at", "to", "with", "from", "on", "of", "a", "lot", "now", "very", "much", "and",
-    "but", "because", "since", "when", "every", "each", "last", "this", "these",
-];
-
 /// The object a statement is about, as a short key: its first words after the preposition and
 /// article, up to where the sentence moves on.
 fn object_key(rest: &[String]) -> String {
@@ -94,79 +56,56 @@ fn object_key(rest: &[String]) -> String {
         .join(" ")
 }
 
-/// Verbs that make "my X … <verb> …" a statement about X.
-const MY_VERBS: &[&str] = &[
-    "is", "are", "was", "were", "lives", "works", "moved", "started", "turns", "turned", "has",
-    "got", "loves", "likes", "studies", "plays", "goes",
-];
+/// The denial opening `lower` (after "I"), as the fact says it, and how many words it takes.
+fn denial(lower: &[String]) -> Option<(&'static str, usize)> {
+    let two = lower.get(..2).map(|p| p.join(" ")).unwrap_or_default();
+    let first = lower.first().map_or("", String::as_str);
+    DENIALS.iter().find_map(|(said, len)| {
+        let matched = if *len == 2 {
+            two == *said
+        } else {
+            first == *said
+        };
+        let told = match *said {
+            "don't" | "do not" => "does not",
+            "can't" | "cannot" | "can not" => "cannot",
+            "never" => "never",
+            _ => "no longer",
+        };
+        matched.then_some((told, *len))
+    })
+}
 
-/// Words saying when, not what, in "my favourite X now is …".
-const TIME_WORDS: &[&str] = &[
-    "now",
-    "right",
-    "currently",
-    "nowadays",
-    "lately",
-    "these",
-    "days",
-    "still",
-];
+fn starts_upper(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
 
-/// "My X is …" about the conversation rather than the person's life.
-const META_NOUNS: &[&str] = &[
-    "question",
-    "point",
-    "bad",
-    "guess",
-    "answer",
-    "problem",
-    "issue",
-    "idea",
-    "fault",
-    "pleasure",
-    "mistake",
-    "turn",
-    "understanding",
-    "request",
-];
-
-/// "I'm …" continuations that are moods or plans, not facts about the person.
-const PASSING_STATES: &[&str] = &[
-    "sorry",
-    "not",
-    "going",
-    "thinking",
-    "sure",
-    "so",
-    "just",
-    "really",
-    "tired",
-    "glad",
-    "happy",
-    "trying",
-    "looking",
-    "wondering",
-    "afraid",
-    "fine",
-    "ok",
-    "okay",
-    "here",
-    "back",
-    "done",
-    "on",
-    "off",
-    "about",
-    "still",
-    "also",
-    "feeling",
-    // "I'm over X": done with it, not a fact about X.
-    "over",
-];
-
-/// Words that make a sentence hypothetical or a question rather than a statement.
-const HEDGES: &[&str] = &[
-    "if", "maybe", "might", "would", "could", "should", "perhaps", "wish", "hope", "whether",
-];
+/// Whether a clause of two or three words states something that lasts: "I'm vegetarian", "I'm
+/// 34", "I'm a nurse", "I'm Polish", "I'm learning Spanish", "I speak Polish", "I don't smoke",
+/// "Call me Pete". Most short sentences are moods or replies ("I'm starving", "I love it").
+fn short_but_lasting(w: &[String], lower: &[String]) -> bool {
+    let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match lower.as_slice() {
+        ["i'm", rest @ ..] | ["i", "am", rest @ ..] if !rest.is_empty() && rest.len() <= 2 => {
+            let original = &w[w.len() - rest.len()..];
+            match rest {
+                [one] => {
+                    one.chars().any(|c| c.is_ascii_digit())
+                        || LASTING_STATES.contains(one)
+                        || (starts_upper(&original[0]) && !PASSING_STATES.contains(one))
+                }
+                ["a" | "an", role] => !NOT_ROLES.contains(role),
+                [doing, _] => ONGOING.contains(doing),
+                _ => false,
+            }
+        }
+        ["i", verb] => HABITS.contains(verb),
+        ["i", denied, verb] if denial(&[denied.to_string()]).is_some() => HABITS.contains(verb),
+        ["i", verb, object] => SHORT_VERBS.contains(verb) && !SHORT_STOPS.contains(object),
+        ["call", "me", _] => starts_upper(&w[2]),
+        _ => false,
+    }
+}
 
 fn words(text: &str) -> Vec<String> {
     text.split_whitespace()
@@ -223,7 +162,7 @@ fn retell(rest: &[String], name: &str) -> String {
         .map(|w| match w.to_lowercase().as_str() {
             "my" => possessive(name),
             "me" | "myself" => name.to_string(),
-            "mine" => possessive(name),
+            "mine" | "our" | "ours" => possessive(name),
             "i" => name.to_string(),
             "i'm" => format!("{name} is"),
             "i've" => format!("{name} has"),
@@ -254,7 +193,8 @@ pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
         }
         // Every clause is read: "I'm over jazz, my favourite music now is folk" states its fact
         // in the second, "Last year, I moved to Porto" after an opening phrase.
-        for (at, clause) in clauses(sentence).into_iter().enumerate() {
+        let clauses = clauses(sentence);
+        for (at, clause) in clauses.iter().enumerate() {
             let w = words(clause);
             let skip = w
                 .iter()
@@ -262,27 +202,47 @@ pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
                 .count();
             let w = with_its_subject(&w[skip..], about.as_deref(), at > 0);
             let lower: Vec<String> = w.iter().map(|x| x.to_lowercase()).collect();
-            if !(4..=30).contains(&w.len()) {
+            let long_enough = (4..=30).contains(&w.len()) || short_but_lasting(&w, &lower);
+            if !long_enough {
                 continue;
             }
             // After the first clause, "I'm …" is a mood more often than a fact ("Sorry, I'm late
-            // again"): only "I'm a …" and "I'm allergic …" count there.
+            // again"): only "I'm a …", "I'm allergic …", what lasts ("I'm vegetarian") and a
+            // name count there.
             let states_a_mood = at > 0
                 && (lower[0] == "i'm" || lower[..2] == ["i", "am"])
                 && !lower
                     .iter()
-                    .find(|x| !matches!(x.as_str(), "i'm" | "i" | "am"))
-                    .is_some_and(|x| matches!(x.as_str(), "a" | "an" | "allergic"));
+                    .zip(&w)
+                    .find(|(x, _)| !matches!(x.as_str(), "i'm" | "i" | "am"))
+                    .is_some_and(|(x, original)| {
+                        matches!(x.as_str(), "a" | "an" | "allergic")
+                            || LASTING_STATES.contains(&x.as_str())
+                            || starts_upper(original)
+                    });
             if states_a_mood {
                 continue;
             }
             if let Some(found) = fact_in(&w, &lower, &name) {
                 about = Some(found.about);
-                facts.push(draft(turn, &name, (found.subject, found.text)));
+                // "I have two kids, Tom and Ella": names after a comma belong to the statement.
+                let text = match clauses.get(at + 1).filter(|next| only_names(next)) {
+                    Some(names) => format!("{}, {}", found.text, words(names).join(" ")),
+                    None => found.text,
+                };
+                facts.push(draft(turn, &name, (found.subject, text)));
             }
         }
     }
     facts
+}
+
+/// Whether a clause is only names ("Tom and Ella", "England").
+fn only_names(clause: &str) -> bool {
+    let w = words(clause);
+    w.iter().any(|x| starts_upper(x))
+        && w.iter()
+            .all(|x| starts_upper(x) || matches!(x.as_str(), "and" | "&"))
 }
 
 /// The clauses of a sentence: split at commas, semicolons, colons and "but", and at an "and"
@@ -334,9 +294,6 @@ fn is_a_verb(word: &str) -> bool {
             .any(|(first, third)| word == *first || word == *third)
 }
 
-/// Pronouns that stand for the person the clause before was about.
-const PRONOUNS: &[&str] = &["he", "she", "they"];
-
 /// A clause with whom it is about put back: "he is a firefighter" after "My brother Olek lives
 /// in Gdansk" is "My brother Olek is a firefighter", and "works as a pilot" after "My sister
 /// Hanna lives in Tromsø" is "My sister Hanna works as a pilot". A pronoun only stands for a
@@ -366,9 +323,6 @@ fn with_its_subject(w: &[String], about: Option<&[String]>, same_sentence: bool)
     // "she is" → "is" after "My sister": the verb is in the person's form already.
     about.iter().chain(rest).cloned().collect()
 }
-
-/// Words that open a clause without changing what it states ("and I live in …", "now my …").
-const CLAUSE_OPENERS: &[&str] = &["and", "but", "so", "now", "then", "also", "plus", "though"];
 
 /// The stored form of a fact found in `turn`: its subject, id and sentence.
 fn draft(turn: &SourceTurn, name: &str, (subject, text): (String, String)) -> FactDraft {
@@ -402,8 +356,17 @@ struct Found {
 
 /// The fact a first-person statement states, if it is one.
 fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Found> {
-    // "My sister Agnieszka is a nurse", "my favourite tea is rooibos".
-    if lower[0] == "my"
+    // "Call me Pete": the name the user goes by.
+    if lower.len() <= 4 && lower[..2] == ["call", "me"] && w[2..].iter().all(|x| starts_upper(x)) {
+        return Some(Found {
+            subject: "name".into(),
+            text: format!("{name} goes by {}", w[2..].join(" ")),
+            about: vec!["I".to_string()],
+        });
+    }
+    // "My sister Agnieszka is a nurse", "my favourite tea is rooibos"; "our house is in …" is
+    // the user's too.
+    if matches!(lower[0].as_str(), "my" | "our")
         && !META_NOUNS.contains(&lower[1].as_str())
         && let Some(be) = lower.iter().position(|x| MY_VERBS.contains(&x.as_str()))
         && (2..=5).contains(&be)
@@ -451,17 +414,39 @@ fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Found> {
     let me = vec!["I".to_string()];
     match verb_at {
         None => {
-            if PASSING_STATES.contains(&lower[start].as_str()) {
+            // "I'm no longer vegetarian" denies what "I'm vegetarian" said.
+            let (is, start) =
+                if lower.get(start..start + 2) == Some(&["no".into(), "longer".into()]) {
+                    ("is no longer", start + 2)
+                } else {
+                    ("is", start)
+                };
+            let first = lower.get(start)?;
+            let then = lower.get(start + 1).map_or("", String::as_str);
+            // "I'm a bit tired", "I'm 5 minutes away": how the user is now, not what they are.
+            let for_now = (matches!(first.as_str(), "a" | "an") && NOT_ROLES.contains(&then))
+                || (first.chars().any(|c| c.is_ascii_digit())
+                    && matches!(
+                        then,
+                        "minutes" | "mins" | "min" | "hours" | "seconds" | "secs"
+                    ));
+            if PASSING_STATES.contains(&first.as_str()) || for_now {
                 return None;
             }
             let rest = retell(&w[start..], name);
             Some(Found {
                 subject: what_is_said("is", &lower[start..]),
-                text: format!("{name} is {rest}"),
+                text: format!("{name} {is} {rest}"),
                 about: me,
             })
         }
         Some(at) => {
+            // "I don't like coffee", "I no longer work at Google": the same subject as what
+            // they deny, so the newer replaces the older either way.
+            let (denied, at) = match denial(&lower[at..]) {
+                Some((told, len)) => (Some(told), at + len),
+                None => (None, at),
+            };
             let two = lower
                 .get(at..at + 2)
                 .map(|p| p.join(" "))
@@ -469,12 +454,18 @@ fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Found> {
             let (said, told, len) = STATING_VERBS.iter().find_map(|(verb, third)| {
                 if two == *verb {
                     Some((*verb, *third, 2))
-                } else if lower[at] == *verb {
+                } else if lower.get(at) == Some(&verb.to_string()) {
                     Some((*verb, *third, 1))
                 } else {
                     None
                 }
             })?;
+            // "does not" and "cannot" take the verb as said ("does not like"); a past tense
+            // ("moved") has no such form.
+            let takes_base = matches!(denied, Some("does not" | "cannot"));
+            if takes_base && said == told {
+                return None;
+            }
             let told = if lower[0] == "i've" && said == "have" {
                 "has"
             } else {
@@ -484,20 +475,56 @@ fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Found> {
             let next = lower.get(at + len).map_or("", String::as_str);
             let infinitive =
                 next == "to" && matches!(said, "have" | "like" | "love" | "hate" | "prefer");
+            // "I don't have time for this", "I don't have a clue": no possession is denied.
+            let no_thing = |word: &str| {
+                matches!(
+                    word,
+                    "time"
+                        | "much"
+                        | "enough"
+                        | "fun"
+                        | "plans"
+                        | "anything"
+                        | "idea"
+                        | "clue"
+                        | "choice"
+                        | "questions"
+                )
+            };
+            let thing = match next {
+                "a" | "an" | "any" => lower.get(at + len + 1).map_or("", String::as_str),
+                _ => next,
+            };
+            let denies_no_thing = denied.is_some() && said == "have" && no_thing(thing);
             // "I have their album on repeat": whose is not said, so the fact would not stand alone.
-            if next.is_empty()
+            // "I smoke": a habit needs no object.
+            if (next.is_empty() && !HABITS.contains(&said))
+                || denies_no_thing
                 || infinitive
                 || matches!(
                     next,
-                    "it" | "that" | "this" | "you" | "them" | "their" | "his" | "her" | "its"
+                    "it" | "that"
+                        | "this"
+                        | "you"
+                        | "them"
+                        | "their"
+                        | "his"
+                        | "her"
+                        | "its"
+                        | "him"
                 )
             {
                 return None;
             }
             let rest = retell(&w[at + len..], name);
+            let stated = match denied {
+                Some(denial) if takes_base => format!("{denial} {said}"),
+                Some(denial) => format!("{denial} {told}"),
+                None => told.to_string(),
+            };
             Some(Found {
                 subject: what_is_said(told, &lower[at + len..]),
-                text: format!("{name} {told} {rest}"),
+                text: format!("{name} {stated} {rest}").trim_end().to_string(),
                 about: me,
             })
         }
@@ -515,7 +542,25 @@ fn what_is_said(told: &str, rest: &[String]) -> String {
             "a" | "an" => "is a".into(),
             "allergic" => "allergic".into(),
             "called" | "named" => "is called".into(),
-            _ if next.chars().any(|c| c.is_ascii_digit()) => "age".into(),
+            // "is 34", "is 34 years old", "is 35 next week"; "is 6 feet tall" is not an age.
+            _ if next.chars().any(|c| c.is_ascii_digit())
+                && rest.get(1).is_none_or(|unit| {
+                    matches!(
+                        unit.as_str(),
+                        "years"
+                            | "year"
+                            | "now"
+                            | "next"
+                            | "this"
+                            | "soon"
+                            | "today"
+                            | "in"
+                            | "and"
+                    )
+                }) =>
+            {
+                "age".into()
+            }
             _ => format!("is {}", object_key(rest)),
         };
     }
@@ -541,78 +586,12 @@ fn what_is_said(told: &str, rest: &[String]) -> String {
         format!("feels about {}", object_key(rest))
     } else if ADDING_UP.contains(&told) || direct_object {
         format!("{told} {}", object_key(rest))
+            .trim_end()
+            .to_string()
     } else {
         format!("{told}{preposition}")
     }
 }
-
-/// Nouns for the people (and animals) in the user's life: each has many facts of its own.
-const PEOPLE: &[&str] = &[
-    "sister",
-    "brother",
-    "sibling",
-    "siblings",
-    "twin",
-    "mother",
-    "mum",
-    "mom",
-    "father",
-    "dad",
-    "parents",
-    "wife",
-    "husband",
-    "partner",
-    "spouse",
-    "son",
-    "daughter",
-    "kid",
-    "kids",
-    "child",
-    "children",
-    "baby",
-    "boyfriend",
-    "girlfriend",
-    "fiancé",
-    "fiancée",
-    "fiance",
-    "fiancee",
-    "friend",
-    "friends",
-    "boss",
-    "manager",
-    "colleague",
-    "coworker",
-    "cousin",
-    "aunt",
-    "uncle",
-    "grandmother",
-    "grandma",
-    "granny",
-    "grandfather",
-    "grandpa",
-    "grandparents",
-    "grandson",
-    "granddaughter",
-    "niece",
-    "nephew",
-    "flatmate",
-    "roommate",
-    "housemate",
-    "neighbour",
-    "neighbor",
-    "stepson",
-    "stepdaughter",
-    "stepmother",
-    "stepfather",
-    "dog",
-    "cat",
-    "puppy",
-    "kitten",
-    "horse",
-    "parrot",
-    "rabbit",
-    "hamster",
-];
 
 #[cfg(test)]
 mod tests {
@@ -659,6 +638,126 @@ mod tests {
         assert!(said("Sorry, I'm late again.").is_empty());
         assert!(said("My favourite band is Wet Leg, I have their album on repeat.").len() == 1);
         assert!(said("If it rains tomorrow, I work from home.").is_empty());
+    }
+
+    #[test]
+    fn short_statements_of_what_lasts_are_facts_and_short_moods_are_not() {
+        // What a user says most often about themselves is short.
+        for (text, fact) in [
+            ("I'm vegetarian.", "The user is vegetarian."),
+            ("I'm 34.", "The user is 34."),
+            ("I'm a nurse.", "The user is a nurse."),
+            ("I'm Polish.", "The user is Polish."),
+            ("I am retired.", "The user is retired."),
+            ("I'm learning Spanish.", "The user is learning Spanish."),
+            ("I hate mornings.", "The user hates mornings."),
+            ("I speak Polish.", "The user speaks Polish."),
+            ("I work remotely.", "The user works remotely."),
+            ("Call me Pete.", "The user goes by Pete."),
+            ("No meat for me, I'm vegetarian.", "The user is vegetarian."),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+        }
+        for text in [
+            "I'm starving.",
+            "I'm home.",
+            "I'm bored.",
+            "I'm leaving.",
+            "I'm a mess.",
+            "I love it.",
+            "I have time.",
+            "I work tomorrow.",
+            "Call me later.",
+            "Thanks, I'm Ok.",
+            "I'm a bit tired.",
+            "I'm 5 minutes away.",
+            "I don't like him.",
+            "I prefer not.",
+            "I like both.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+    }
+
+    #[test]
+    fn a_negated_statement_is_a_fact_that_replaces_what_it_denies() {
+        let subject = |text: &str| subjects(text)[0].clone();
+        for (text, fact, denies) in [
+            (
+                "I don't like coffee.",
+                "The user does not like coffee.",
+                "I like coffee a lot.",
+            ),
+            (
+                "I no longer work at Google.",
+                "The user no longer works at Google.",
+                "I work at Google as an engineer.",
+            ),
+            (
+                "I don't live in London anymore.",
+                "The user does not live in London anymore.",
+                "I live in London.",
+            ),
+            (
+                "I can't eat gluten.",
+                "The user cannot eat gluten.",
+                "I eat gluten.",
+            ),
+            ("I don't smoke.", "The user does not smoke.", "I smoke."),
+            (
+                "I'm no longer vegetarian.",
+                "The user is no longer vegetarian.",
+                "I'm vegetarian.",
+            ),
+            (
+                "I do not have a car.",
+                "The user does not have a car.",
+                "I have a car.",
+            ),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+            assert_eq!(subject(text), subject(denies), "{text} / {denies}");
+        }
+        assert_eq!(
+            subject("I don't drink alcohol anymore."),
+            subject("I drink alcohol at weekends.")
+        );
+        // A height is not an age: it does not replace "I'm 34".
+        assert_ne!(subject("I'm 6 feet tall."), subject("I'm 34."));
+        for text in [
+            "I don't know.",
+            "I don't like it.",
+            "I don't have time for this.",
+            "I can't wait.",
+            "I never thought of that.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+    }
+
+    #[test]
+    fn names_after_a_comma_and_our_things_belong_to_the_statement() {
+        assert_eq!(
+            said("I have two kids, Tom and Ella."),
+            ["The user has two kids, Tom and Ella."]
+        );
+        assert_eq!(
+            said("Our house is in Wicklow."),
+            ["The user's house is in Wicklow."]
+        );
+        // A list of lower-case things after a comma is not a name.
+        assert!(said("Red, yellow and blue.").is_empty());
+    }
+
+    fn subjects(text: &str) -> Vec<String> {
+        let turn = SourceTurn {
+            id: "s.1".into(),
+            session: "s".into(),
+            time: chrono::DateTime::UNIX_EPOCH,
+            speaker: "user".into(),
+            text: text.into(),
+        };
+        extract(&turn).into_iter().map(|f| f.subject).collect()
     }
 
     #[test]
@@ -724,13 +823,13 @@ mod tests {
     }
 
     /// Precision and recall of the rules on a labelled set of user sentences
-    /// (`assets/eval/facts.jsonl`: 26 facts, 28 sentences that are not; for some facts, words the
+    /// (`assets/eval/facts.jsonl`: 39 facts, 38 sentences that are not; for some facts, words the
     /// fact must hold).
     #[test]
     fn the_rules_are_precise_on_a_labelled_set() {
         let (mut found, mut right, mut facts) = (0, 0, 0);
         let mut wrong = Vec::new();
-        for line in include_str!("../../assets/eval/facts.jsonl").lines() {
+        for line in include_str!("../../../assets/eval/facts.jsonl").lines() {
             let item: serde_json::Value = serde_json::from_str(line).unwrap();
             let is_fact = item["fact"].as_bool().unwrap();
             let text = item["text"].as_str().unwrap();
