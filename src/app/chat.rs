@@ -184,6 +184,16 @@ impl Chat {
         &self.engine
     }
 
+    /// Whether the open conversation is incognito (nothing of it is saved).
+    pub fn incognito(&self) -> bool {
+        self.conversation.as_ref().is_some_and(|c| c.incognito)
+    }
+
+    /// The memory service this chat recalls from, loaded on first use.
+    pub fn memory(&self) -> SharedMemory {
+        self.memory.clone()
+    }
+
     /// The open conversation, if any.
     pub fn session(&self) -> Option<&Session> {
         self.conversation.as_ref().map(|c| &c.session)

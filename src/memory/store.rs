@@ -550,6 +550,32 @@ impl MemoryStore {
         Ok(chain)
     }
 
+    /// The memories drawn from `turn` (its chunk, the facts found in it, a summary citing it),
+    /// without their vectors.
+    pub async fn drawn_from(&self, turn: &str) -> Result<Vec<Memory>, StoreError> {
+        // `source_turns` holds the turn ids as a JSON list; a LIKE wildcard in the id only widens
+        // the match, and each row is checked exactly below.
+        let quoted = serde_json::to_string(turn).expect("strings serialise");
+        let batches: Vec<RecordBatch> = self
+            .table
+            .query()
+            .only_if(format!(
+                "source_turns LIKE {}",
+                sql_quote(&format!("%{quoted}%"))
+            ))
+            .select(Select::columns(ROW_COLUMNS))
+            .execute()
+            .await?
+            .try_collect()
+            .await?;
+        Ok(batches
+            .iter()
+            .flat_map(from_batch)
+            .map(|(m, _)| m)
+            .filter(|m| m.source_turns.iter().any(|t| t == turn))
+            .collect())
+    }
+
     /// The facts drawn from any of `turns` that a newer fact about the same subject supersedes
     /// (each is not the newest of its [`fact_chain`](Self::fact_chain)). One read of the facts'
     /// ids, texts, turns and times, whatever the number of turns.

@@ -246,8 +246,9 @@ pub struct Chat {
     pub selected: Option<usize>,
     /// Nothing of this conversation is saved: no transcript, no memory, no KV state.
     pub incognito: bool,
-    /// The memory `/remember` saved last in this chat (Ctrl+Z or `/forget` deletes it).
-    pub remembered: Option<String>,
+    /// What was saved last in this chat: the memory `/remember` saved, or the facts learned
+    /// from the last message (Ctrl+Z or `/forget` deletes them).
+    pub remembered: Vec<String>,
 }
 
 /// A message found by searching every conversation.

@@ -3,6 +3,7 @@
 //! cache), reporting everything as messages for the event loop.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -11,8 +12,9 @@ use tokio_util::sync::CancellationToken;
 use super::state::Entry;
 use super::update::Msg;
 use crate::app::App;
-use crate::app::chat::{Chat, Opening, Readiness, TurnError, TurnEvent, TurnOptions};
+use crate::app::chat::{Chat, Opening, Readiness, SharedMemory, TurnError, TurnEvent, TurnOptions};
 use crate::domain::Role;
+use crate::memory::{Memory, MemoryKind};
 use crate::session::{Session, one_line};
 
 /// What the worker is asked to do.
@@ -30,6 +32,54 @@ pub enum ChatCommand {
     Incognito,
     /// Fork the open conversation at its message at this position, and open the fork.
     Fork(usize),
+}
+
+/// How long the chat looks for the facts learned from a message before giving up (the daemon
+/// is down or busy: they show in the memory browser when it catches up).
+const LEARNED_WAIT: Duration = Duration::from_secs(30);
+/// How often it looks.
+const LEARNED_POLL: Duration = Duration::from_millis(500);
+/// Facts are stored just after their turn's chunk: how long after the chunk it looks for them.
+const FACTS_AFTER_CHUNK: Duration = Duration::from_millis(1500);
+
+/// Tells the chat which facts the daemon stored from the user's message `turn` (`Msg::Learned`),
+/// once it has; nothing when the message stated none.
+async fn report_learned(
+    app: Arc<App>,
+    memory: SharedMemory,
+    turn: String,
+    msgs: UnboundedSender<Msg>,
+) {
+    let Some(memory) = crate::app::chat::shared_memory(&app, &memory).await else {
+        return;
+    };
+    let deadline = Instant::now() + LEARNED_WAIT;
+    let mut chunk_seen: Option<Instant> = None;
+    while Instant::now() < deadline {
+        tokio::time::sleep(LEARNED_POLL).await;
+        let drawn = match memory.store().drawn_from(&turn).await {
+            Ok(drawn) => drawn,
+            Err(e) => {
+                tracing::debug!("could not look for the facts learned from {turn}: {e}");
+                return;
+            }
+        };
+        let facts: Vec<Memory> = drawn
+            .iter()
+            .filter(|m| m.kind == MemoryKind::Fact)
+            .cloned()
+            .collect();
+        if !facts.is_empty() {
+            let _ = msgs.send(Msg::Learned(facts));
+            return;
+        }
+        if drawn.iter().any(|m| m.kind == MemoryKind::Chunk) {
+            let seen = *chunk_seen.get_or_insert_with(Instant::now);
+            if seen.elapsed() >= FACTS_AFTER_CHUNK {
+                return;
+            }
+        }
+    }
 }
 
 /// A resumed conversation older than this gets a "last time" note.
@@ -212,6 +262,16 @@ impl Worker {
                 let _ = msgs.send(msg);
             })
             .await;
+        if let Ok(done) = &outcome
+            && !self.chat.incognito()
+        {
+            tokio::spawn(report_learned(
+                self.app().clone(),
+                self.chat.memory(),
+                done.user_turn.id.clone(),
+                self.msgs.clone(),
+            ));
+        }
         let msg = match outcome {
             Ok(done) => Msg::Finished {
                 text: done.completion.text,

@@ -280,3 +280,40 @@ fn the_chat_keeps_one_connection_to_the_daemon_and_reconnects_after_a_restart() 
     tmux.keys("poll", &["C-q"]);
     tmux.wait_for("poll", &["EXITED 0"], long);
 }
+
+#[test]
+fn a_fact_learned_from_a_message_is_announced_and_ctrl_z_forgets_it() {
+    let data = DataDir::new();
+    data.write_config("[generation]\ntemperature = 0.0\nmax_tokens = 16\n");
+    let tmux = Tmux::new();
+    let long = Duration::from_secs(120);
+    let facts = || {
+        data.json(&["memory", "list", "--kind", "fact", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["text"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+
+    tmux.start("chat", &data, "chat --new");
+    tmux.wait_for("chat", &["smollm2-135m", "Enter send"], long);
+    tmux.type_text("chat", "I'm vegetarian.");
+    tmux.keys("chat", &["Enter"]);
+    // What the daemon learned from the message is said, with how to undo it; before, only
+    // `/remember` said so, and a fact found in a message was saved silently.
+    tmux.wait_for(
+        "chat",
+        &["memory saved: “The user is vegetarian.”", "Ctrl+Z or /forget"],
+        long,
+    );
+    assert_eq!(facts(), ["The user is vegetarian."]);
+    tmux.keys("chat", &["C-z"]);
+    let deadline = Instant::now() + long;
+    while !facts().is_empty() {
+        assert!(Instant::now() < deadline, "Ctrl+Z left {:?}", facts());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    tmux.keys("chat", &["C-q"]);
+    tmux.wait_for("chat", &["EXITED 0"], long);
+}

@@ -212,8 +212,8 @@ pub(super) fn chat_key(state: &mut State, key: KeyEvent, action: Option<Action>)
             return send(state, text);
         }
         Some(Action::Undo) if state.input.text.is_empty() => {
-            if let Some(id) = state.chat.remembered.take() {
-                return vec![Effect::Delete(id)];
+            if !state.chat.remembered.is_empty() {
+                return forget_remembered(state);
             }
             match state.memories.undo.clone() {
                 Some(memory) => return vec![Effect::Restore(memory)],
@@ -283,12 +283,11 @@ fn memory_command(state: &mut State, text: &str) -> Option<Vec<Effect>> {
             Some(Vec::new())
         }
         "/remember" => Some(vec![Effect::Remember(rest.to_string())]),
-        "/forget" if rest.is_empty() => Some(match state.chat.remembered.take() {
-            Some(id) => vec![Effect::Delete(id)],
-            None => {
-                state.notify("nothing remembered in this chat yet; /forget TEXT finds memories");
-                Vec::new()
-            }
+        "/forget" if rest.is_empty() => Some(if state.chat.remembered.is_empty() {
+            state.notify("nothing remembered in this chat yet; /forget TEXT finds memories");
+            Vec::new()
+        } else {
+            forget_remembered(state)
         }),
         "/forget" => {
             state.screen = Screen::Memories;
@@ -312,8 +311,35 @@ pub(super) fn on_remembered(state: &mut State, memory: Memory) -> Vec<Effect> {
         crate::session::one_line(&memory.text, 40),
         state.keys.label(Action::Undo)
     ));
-    state.chat.remembered = Some(memory.id);
+    state.chat.remembered = vec![memory.id];
     Vec::new()
+}
+
+/// The daemon stored `facts` from the user's last message: say what was learned, and keep them
+/// for undo, as `/remember` does.
+pub(super) fn on_learned(state: &mut State, facts: Vec<Memory>) -> Vec<Effect> {
+    let Some(first) = facts.first() else {
+        return Vec::new();
+    };
+    let first = crate::session::one_line(&first.text, 40);
+    let (what, them) = match facts.len() {
+        1 => (format!("memory saved: “{first}”"), "it"),
+        n => (format!("{n} memories saved: “{first}” …"), "them"),
+    };
+    state.notify(format!(
+        "{what} · {} or /forget undoes {them}",
+        state.keys.label(Action::Undo)
+    ));
+    state.chat.remembered = facts.into_iter().map(|f| f.id).collect();
+    Vec::new()
+}
+
+/// Deletes what was saved last in this chat.
+fn forget_remembered(state: &mut State) -> Vec<Effect> {
+    std::mem::take(&mut state.chat.remembered)
+        .into_iter()
+        .map(Effect::Delete)
+        .collect()
 }
 
 fn send(state: &mut State, text: String) -> Vec<Effect> {

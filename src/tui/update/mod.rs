@@ -98,6 +98,8 @@ pub enum Msg {
     MemoryDeleted(Memory),
     /// `/remember` in the chat saved this memory.
     Remembered(Memory),
+    /// The daemon stored these facts from the user's last message.
+    Learned(Vec<Memory>),
     MemoryRestored(Memory),
     /// The daemon's state (`None`: not running) and memory count.
     Daemon {
@@ -203,6 +205,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         | Msg::Finished { .. }
         | Msg::Failed(_)) => chat::on_message(state, msg),
         Msg::Remembered(memory) => chat::on_remembered(state, memory),
+        Msg::Learned(facts) => chat::on_learned(state, facts),
         msg @ (Msg::MemoryResults { .. }
         | Msg::MemoryOpened(_)
         | Msg::MemorySaved { .. }
@@ -536,6 +539,40 @@ mod tests {
     fn type_and_send(state: &mut State, text: &str) -> Vec<Effect> {
         update(state, Msg::Paste(text.into()));
         press(state, KeyCode::Enter, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn facts_learned_from_a_message_are_announced_and_ctrl_z_or_forget_deletes_them() {
+        let mut state = state();
+        let fact = |text: &str| Memory::new(MemoryKind::Fact, text.into(), vec![], Utc::now());
+        let vegetarian = fact("The user is vegetarian.");
+        update(&mut state, Msg::Learned(vec![vegetarian.clone()]));
+        let notice = state.notice.as_ref().map(|n| n.text.clone()).unwrap();
+        assert!(
+            notice.contains("memory saved: “The user is vegetarian.”") && notice.contains("Ctrl+Z"),
+            "{notice}"
+        );
+        assert_eq!(
+            press(&mut state, KeyCode::Char('z'), KeyModifiers::CONTROL),
+            [Effect::Delete(vegetarian.id.clone())]
+        );
+        // Two facts from one message: both are undone together.
+        let (olek, gdansk) = (
+            fact("The user's brother Olek is a firefighter."),
+            fact("The user's brother Olek lives in Gdansk."),
+        );
+        update(&mut state, Msg::Learned(vec![olek.clone(), gdansk.clone()]));
+        let notice = state.notice.as_ref().map(|n| n.text.clone()).unwrap();
+        assert!(notice.starts_with("2 memories saved"), "{notice}");
+        assert_eq!(
+            type_and_send(&mut state, "/forget"),
+            [Effect::Delete(olek.id), Effect::Delete(gdansk.id)]
+        );
+        assert!(type_and_send(&mut state, "/forget").is_empty());
+        // A message that stated nothing says nothing.
+        state.notice = None;
+        update(&mut state, Msg::Learned(Vec::new()));
+        assert!(state.notice.is_none());
     }
 
     #[test]
