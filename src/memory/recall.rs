@@ -724,13 +724,21 @@ impl MemoryService {
                 );
             }
             let mut found = found[at].clone();
+            let relevant = |f: &super::service::Found, own: &std::collections::HashMap<_, f32>| {
+                about_the_question(question, f)
+                    && own
+                        .get(&f.memory.id)
+                        .is_none_or(|s| *s >= OWN_WORDS_SIMILARITY)
+            };
             // A fact superseded by a newer one about the same subject: the newer is recalled.
+            let mut about_it = relevant(&found, &own_words);
             if found.memory.kind == super::MemoryKind::Fact
                 && let Some(newest) = self.store().fact_chain(&found.memory.id).await?.pop()
                 && newest.id != found.memory.id
             {
-                // Its own words are judged too: a chain can be wrong ("moved my workouts to the
-                // mornings", then "moved my desk").
+                // The newer is what is true now of what the question found, in other words or
+                // none shared with the question ("The user moved to Berlin." for "Where do I
+                // live?", found by "The user lives in Dublin."): relevant when either is.
                 own_words.extend(
                     self.own_words_similarity(
                         question,
@@ -741,11 +749,8 @@ impl MemoryService {
                     .await?,
                 );
                 found.memory = newest;
+                about_it = about_it || relevant(&found, &own_words);
             }
-            let about_it = about_the_question(question, &found)
-                && own_words
-                    .get(&found.memory.id)
-                    .is_none_or(|s| *s >= OWN_WORDS_SIMILARITY);
             let new = !items.iter().any(|c| c.item.id == found.memory.id);
             if about_it && new && seen.insert(sameness_key(&found.memory.text)) {
                 add_merged(

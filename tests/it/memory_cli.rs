@@ -573,6 +573,52 @@ fn what_a_user_says_in_a_few_words_or_denies_is_a_fact_and_the_denial_wins() {
 }
 
 #[test]
+fn moving_somewhere_replaces_where_the_user_lived() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"march","time":"2026-03-01T10:00:00Z","speaker":"user","role":"user","text":"I live in Dublin.","id":"t1"}"#,
+            r#"{"session":"march","time":"2026-03-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Dublin is lively.","id":"t2"}"#,
+            r#"{"session":"july","time":"2026-07-02T09:00:00Z","speaker":"user","role":"user","text":"I moved to Berlin in June.","id":"t3"}"#,
+            r#"{"session":"july","time":"2026-07-02T09:01:00Z","speaker":"assistant","role":"assistant","text":"Good luck settling in.","id":"t4"}"#,
+        ],
+    );
+    let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
+    let moved = facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["text"] == "The user moved to Berlin in June.")
+        .unwrap_or_else(|| panic!("{facts}"));
+    // One chain: the move supersedes the old home (the previous build kept both current).
+    let shown = data.json(&["memory", "show", moved["id"].as_str().unwrap(), "--json"]);
+    let chain: Vec<&str> = shown["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            "The user lives in Dublin.",
+            "The user moved to Berlin in June."
+        ],
+        "{shown}"
+    );
+    let recalled = recalled_texts(&data, "Where do I live?");
+    assert!(
+        recalled.iter().any(|t| t.contains("Berlin")),
+        "{recalled:?}"
+    );
+    assert!(
+        !recalled.iter().any(|t| t.contains("Dublin")),
+        "{recalled:?}"
+    );
+}
+
+#[test]
 fn a_fact_about_someone_is_not_replaced_by_another_fact_about_them() {
     let data = DataDir::new();
     import_conversation(

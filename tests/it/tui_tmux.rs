@@ -304,7 +304,10 @@ fn a_fact_learned_from_a_message_is_announced_and_ctrl_z_forgets_it() {
     // `/remember` said so, and a fact found in a message was saved silently.
     tmux.wait_for(
         "chat",
-        &["memory saved: “The user is vegetarian.”", "Ctrl+Z or /forget"],
+        &[
+            "memory saved: “The user is vegetarian.”",
+            "Ctrl+Z or /forget",
+        ],
         long,
     );
     assert_eq!(facts(), ["The user is vegetarian."]);
