@@ -114,6 +114,50 @@ pub(super) const PASSING_STATES: &[&str] = &[
     "feeling",
     // "I'm over X": done with it, not a fact about X.
     "over",
+    // "I'm in London this week", "I'm at work": where the user is now.
+    "in",
+    "at",
+];
+
+/// What one has for a moment, or not at all, after "I have" / "I don't have" ("a meeting at
+/// 3pm", "a question", "time for this").
+pub(super) const HAD_FOR_A_MOMENT: &[&str] = &[
+    "meeting",
+    "question",
+    "questions",
+    "appointment",
+    "call",
+    "idea",
+    "problem",
+    "issue",
+    "doubt",
+    "exam",
+    "test",
+    "interview",
+    "deadline",
+    "headache",
+    "cold",
+    "date",
+    "plan",
+    "plans",
+    "feeling",
+    "suggestion",
+    "request",
+    "time",
+    "much",
+    "enough",
+    "fun",
+    "anything",
+    "clue",
+    "choice",
+];
+
+/// Words after a stating verb that point at what was said or who is talked to, so the statement
+/// says nothing about the user on its own ("I like it", "I like your style", "I hate when that
+/// happens").
+pub(super) const POINTERS: &[&str] = &[
+    "it", "that", "this", "you", "your", "yours", "them", "their", "his", "her", "its", "him",
+    "when", "how", "what",
 ];
 
 /// Words that make a sentence hypothetical or a question rather than a statement.
