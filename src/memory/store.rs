@@ -528,6 +528,24 @@ impl MemoryStore {
             .collect())
     }
 
+    /// The rows matching `filter` with only `columns` read (the others left empty).
+    async fn rows_with(&self, filter: String, columns: &[&str]) -> Result<Vec<Memory>, StoreError> {
+        let batches: Vec<RecordBatch> = self
+            .table
+            .query()
+            .only_if(filter)
+            .select(Select::columns(columns))
+            .execute()
+            .await?
+            .try_collect()
+            .await?;
+        Ok(batches
+            .iter()
+            .flat_map(from_batch)
+            .map(|(m, _)| m)
+            .collect())
+    }
+
     /// One memory by id.
     pub async fn get(&self, id: &str) -> Result<Option<Memory>, StoreError> {
         Ok(self
@@ -556,22 +574,11 @@ impl MemoryStore {
         // `source_turns` holds the turn ids as a JSON list; a LIKE wildcard in the id only widens
         // the match, and each row is checked exactly below.
         let quoted = serde_json::to_string(turn).expect("strings serialise");
-        let batches: Vec<RecordBatch> = self
-            .table
-            .query()
-            .only_if(format!(
-                "source_turns LIKE {}",
-                sql_quote(&format!("%{quoted}%"))
-            ))
-            .select(Select::columns(ROW_COLUMNS))
-            .execute()
+        let filter = format!("source_turns LIKE {}", sql_quote(&format!("%{quoted}%")));
+        Ok(self
+            .rows_with(filter, ROW_COLUMNS)
             .await?
-            .try_collect()
-            .await?;
-        Ok(batches
-            .iter()
-            .flat_map(from_batch)
-            .map(|(m, _)| m)
+            .into_iter()
             .filter(|m| m.source_turns.iter().any(|t| t == turn))
             .collect())
     }
@@ -583,26 +590,8 @@ impl MemoryStore {
         if turns.is_empty() {
             return Ok(Vec::new());
         }
-        let batches: Vec<RecordBatch> = self
-            .table
-            .query()
-            .only_if("kind = 'fact'")
-            .select(Select::columns(&[
-                "id",
-                "kind",
-                "text",
-                "source_turns",
-                "time_start",
-            ]))
-            .execute()
-            .await?
-            .try_collect()
-            .await?;
-        let facts: Vec<Memory> = batches
-            .iter()
-            .flat_map(from_batch)
-            .map(|(m, _)| m)
-            .collect();
+        let columns = ["id", "kind", "text", "source_turns", "time_start"];
+        let facts = self.rows_with("kind = 'fact'".into(), &columns).await?;
         let mut newest: HashMap<&str, &Memory> = HashMap::new();
         for fact in &facts {
             if let Some(prefix) = super::facts::prefix_of(&fact.id) {
@@ -698,20 +687,9 @@ impl MemoryStore {
             return Ok(Vec::new());
         }
         let ids: Vec<_> = keys.iter().map(|(_, id)| sql_quote(id)).collect();
-        let batches: Vec<RecordBatch> = self
-            .table
-            .query()
-            .only_if(format!("id IN ({})", ids.join(", ")))
-            .select(Select::columns(ROW_COLUMNS))
-            .execute()
-            .await?
-            .try_collect()
+        let mut rows = self
+            .rows_with(format!("id IN ({})", ids.join(", ")), ROW_COLUMNS)
             .await?;
-        let mut rows: Vec<Memory> = batches
-            .iter()
-            .flat_map(from_batch)
-            .map(|(m, _)| m)
-            .collect();
         rows.sort_by(|a, b| b.time_end.cmp(&a.time_end).then_with(|| a.id.cmp(&b.id)));
         Ok(rows)
     }
@@ -724,19 +702,11 @@ impl MemoryStore {
     /// Turn ids already inside `chunk` memories of a session: those are never chunked again.
     pub async fn covered_turns(&self, session: &str) -> Result<HashSet<String>, StoreError> {
         let filter = format!("kind = 'chunk' AND session = {}", sql_quote(session));
-        let batches: Vec<RecordBatch> = self
-            .table
-            .query()
-            .only_if(filter)
-            .select(Select::columns(&["source_turns"]))
-            .execute()
+        Ok(self
+            .rows_with(filter, &["source_turns"])
             .await?
-            .try_collect()
-            .await?;
-        Ok(batches
-            .iter()
-            .flat_map(from_batch)
-            .flat_map(|(m, _)| m.source_turns)
+            .into_iter()
+            .flat_map(|m| m.source_turns)
             .collect())
     }
 
@@ -754,18 +724,15 @@ impl MemoryStore {
     pub async fn latest_summaries(
         &self,
     ) -> Result<std::collections::HashMap<String, String>, StoreError> {
-        let batches: Vec<RecordBatch> = self
-            .table
-            .query()
-            .only_if("kind = 'summary' AND session IS NOT NULL")
-            .select(Select::columns(&["session", "time_end", "text"]))
-            .execute()
-            .await?
-            .try_collect()
+        let summaries = self
+            .rows_with(
+                "kind = 'summary' AND session IS NOT NULL".into(),
+                &["session", "time_end", "text"],
+            )
             .await?;
         let mut newest: std::collections::HashMap<String, (DateTime<Utc>, String)> =
             Default::default();
-        for (memory, _) in batches.iter().flat_map(from_batch) {
+        for memory in summaries {
             let Some(session) = memory.session else {
                 continue;
             };

@@ -139,6 +139,17 @@ fn recalled_facts(data: &DataDir, question: &str) -> Vec<String> {
         .collect()
 }
 
+/// The texts of the chain `fact` belongs to (`mneme memory show`), oldest first.
+fn fact_chain(data: &DataDir, fact: &serde_json::Value) -> Vec<String> {
+    let shown = data.json(&["memory", "show", fact["id"].as_str().unwrap(), "--json"]);
+    shown["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Imports these conversation lines (JSON Lines) and waits until every turn is in memory.
 fn import_conversation(data: &DataDir, lines: &[&str]) {
     let file = data.path().join("conversation.jsonl");
@@ -493,14 +504,8 @@ fn facts_come_from_the_users_words_and_a_newer_one_supersedes_an_older_one() {
         "{newest}"
     );
     // The chain: both kept, oldest first.
-    let shown = data.json(&["memory", "show", newest["id"].as_str().unwrap(), "--json"]);
-    let chain: Vec<&str> = shown["chain"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(chain.len(), 2, "{shown}");
+    let chain = fact_chain(&data, newest);
+    assert_eq!(chain.len(), 2, "{chain:?}");
     assert!(chain[0].contains("green tea") && chain[1].contains("rooibos"));
     // Recall prefers the newer fact.
     assert_eq!(
@@ -539,20 +544,14 @@ fn what_a_user_says_in_a_few_words_or_denies_is_a_fact_and_the_denial_wins() {
         .iter()
         .find(|f| f["text"] == "The user does not like coffee anymore.")
         .unwrap_or_else(|| panic!("no denial among {texts:?}"));
-    let shown = data.json(&["memory", "show", denial["id"].as_str().unwrap(), "--json"]);
-    let chain: Vec<&str> = shown["chain"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["text"].as_str().unwrap())
-        .collect();
+    let chain = fact_chain(&data, denial);
     assert_eq!(
         chain,
         [
             "The user likes coffee a lot.",
             "The user does not like coffee anymore."
         ],
-        "{shown}"
+        "{chain:?}"
     );
     // Recall gives what is true now (as the fact or the turn it was drawn from), and not what
     // was: neither the superseded fact nor the turn that said only that. The previous build
@@ -592,20 +591,14 @@ fn moving_somewhere_replaces_where_the_user_lived() {
         .find(|f| f["text"] == "The user moved to Berlin in June.")
         .unwrap_or_else(|| panic!("{facts}"));
     // One chain: the move supersedes the old home (the previous build kept both current).
-    let shown = data.json(&["memory", "show", moved["id"].as_str().unwrap(), "--json"]);
-    let chain: Vec<&str> = shown["chain"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["text"].as_str().unwrap())
-        .collect();
+    let chain = fact_chain(&data, moved);
     assert_eq!(
         chain,
         [
             "The user lives in Dublin.",
             "The user moved to Berlin in June."
         ],
-        "{shown}"
+        "{chain:?}"
     );
     let recalled = recalled_texts(&data, "Where do I live?");
     assert!(

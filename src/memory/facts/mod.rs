@@ -609,7 +609,8 @@ fn what_is_said(told: &str, rest: &[String]) -> String {
 mod tests {
     use super::*;
 
-    fn said(text: &str) -> Vec<String> {
+    /// The facts the user's message `text` states.
+    fn extracted(text: &str) -> Vec<FactDraft> {
         let turn = SourceTurn {
             id: "s.1".into(),
             session: "s".into(),
@@ -617,7 +618,15 @@ mod tests {
             speaker: "user".into(),
             text: text.into(),
         };
-        extract(&turn).into_iter().map(|f| f.text).collect()
+        extract(&turn)
+    }
+
+    fn said(text: &str) -> Vec<String> {
+        extracted(text).into_iter().map(|f| f.text).collect()
+    }
+
+    fn subjects(text: &str) -> Vec<String> {
+        extracted(text).into_iter().map(|f| f.subject).collect()
     }
 
     #[test]
@@ -780,17 +789,6 @@ mod tests {
         assert!(said("Red, yellow and blue.").is_empty());
     }
 
-    fn subjects(text: &str) -> Vec<String> {
-        let turn = SourceTurn {
-            id: "s.1".into(),
-            session: "s".into(),
-            time: chrono::DateTime::UNIX_EPOCH,
-            speaker: "user".into(),
-            text: text.into(),
-        };
-        extract(&turn).into_iter().map(|f| f.subject).collect()
-    }
-
     #[test]
     fn each_statement_about_someone_is_a_fact_of_its_own() {
         // Users say two things in one breath; each fact states one, so a question about either
@@ -891,16 +889,7 @@ mod tests {
 
     #[test]
     fn only_a_statement_that_replaces_the_last_one_shares_its_subject() {
-        let subject = |text: &str| {
-            let turn = SourceTurn {
-                id: "t".into(),
-                session: "s".into(),
-                time: chrono::DateTime::UNIX_EPOCH,
-                speaker: "user".into(),
-                text: text.into(),
-            };
-            extract(&turn)[0].subject.clone()
-        };
+        let subject = |text: &str| subjects(text)[0].clone();
         // Where someone moved is where they live now, however it is said.
         assert_eq!(
             subject("I moved to Berlin last year."),
