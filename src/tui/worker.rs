@@ -10,7 +10,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
 use super::state::Entry;
-use super::update::Msg;
+use super::update::{LearnedFact, Msg};
 use crate::app::App;
 use crate::app::chat::{Chat, Opening, Readiness, SharedMemory, TurnError, TurnEvent, TurnOptions};
 use crate::domain::Role;
@@ -70,7 +70,22 @@ async fn report_learned(
             .cloned()
             .collect();
         if !facts.is_empty() {
-            let _ = msgs.send(Msg::Learned(facts));
+            let mut learned = Vec::new();
+            for fact in facts {
+                // The fact just before it in its chain is the one it supersedes.
+                let chain = memory
+                    .store()
+                    .fact_chain(&fact.id)
+                    .await
+                    .unwrap_or_default();
+                let replaces = chain
+                    .iter()
+                    .position(|f| f.id == fact.id)
+                    .filter(|at| *at > 0 && *at + 1 == chain.len())
+                    .map(|at| chain[at - 1].text.clone());
+                learned.push(LearnedFact { fact, replaces });
+            }
+            let _ = msgs.send(Msg::Learned(learned));
             return;
         }
         if drawn.iter().any(|m| m.kind == MemoryKind::Chunk) {

@@ -282,7 +282,7 @@ fn the_chat_keeps_one_connection_to_the_daemon_and_reconnects_after_a_restart() 
 }
 
 #[test]
-fn a_fact_learned_from_a_message_is_announced_and_ctrl_z_forgets_it() {
+fn a_fact_learned_from_a_message_is_announced_with_what_it_replaced_and_ctrl_z_forgets_it() {
     let data = DataDir::new();
     data.write_config("[generation]\ntemperature = 0.0\nmax_tokens = 16\n");
     let tmux = Tmux::new();
@@ -296,7 +296,8 @@ fn a_fact_learned_from_a_message_is_announced_and_ctrl_z_forgets_it() {
             .collect::<Vec<_>>()
     };
 
-    tmux.start("chat", &data, "chat --new");
+    // Wide enough for an update's notice, which names the old fact too.
+    tmux.start_sized("chat", &data, "", "chat --new", (150, 30));
     tmux.wait_for("chat", &["smollm2-135m", "Enter send"], long);
     tmux.type_text("chat", "I'm vegetarian.");
     tmux.keys("chat", &["Enter"]);
@@ -311,9 +312,17 @@ fn a_fact_learned_from_a_message_is_announced_and_ctrl_z_forgets_it() {
         long,
     );
     assert_eq!(facts(), ["The user is vegetarian."]);
+    // A fact that supersedes one says which; undoing it makes the old one current again.
+    tmux.type_text("chat", "I'm no longer vegetarian.");
+    tmux.keys("chat", &["Enter"]);
+    tmux.wait_for(
+        "chat",
+        &["memory updated: “The user is no longer vegetarian.” (was “The user is vegetarian.”)"],
+        long,
+    );
     tmux.keys("chat", &["C-z"]);
     let deadline = Instant::now() + long;
-    while !facts().is_empty() {
+    while facts() != ["The user is vegetarian."] {
         assert!(Instant::now() < deadline, "Ctrl+Z left {:?}", facts());
         std::thread::sleep(Duration::from_millis(300));
     }

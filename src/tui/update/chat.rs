@@ -317,20 +317,31 @@ pub(super) fn on_remembered(state: &mut State, memory: Memory) -> Vec<Effect> {
 
 /// The daemon stored `facts` from the user's last message: say what was learned, and keep them
 /// for undo, as `/remember` does.
-pub(super) fn on_learned(state: &mut State, facts: Vec<Memory>) -> Vec<Effect> {
+pub(super) fn on_learned(state: &mut State, facts: Vec<super::LearnedFact>) -> Vec<Effect> {
     let Some(first) = facts.first() else {
         return Vec::new();
     };
-    let first = crate::session::one_line(&first.text, 40);
-    let (what, them) = match facts.len() {
-        1 => (format!("memory saved: “{first}”"), "it"),
-        n => (format!("{n} memories saved: “{first}” …"), "them"),
+    let short = |text: &str| crate::session::one_line(text, 40);
+    let (what, them) = match (facts.len(), &first.replaces) {
+        (1, Some(old)) => (
+            format!(
+                "memory updated: “{}” (was “{}”)",
+                short(&first.fact.text),
+                short(old)
+            ),
+            "it",
+        ),
+        (1, None) => (format!("memory saved: “{}”", short(&first.fact.text)), "it"),
+        (n, _) => (
+            format!("{n} memories saved: “{}” …", short(&first.fact.text)),
+            "them",
+        ),
     };
     state.notify(format!(
         "{what} · {} or /forget undoes {them}",
         state.keys.label(Action::Undo)
     ));
-    state.chat.remembered = facts.into_iter().map(|f| f.id).collect();
+    state.chat.remembered = facts.into_iter().map(|f| f.fact.id).collect();
     Vec::new()
 }
 

@@ -99,7 +99,7 @@ pub enum Msg {
     /// `/remember` in the chat saved this memory.
     Remembered(Memory),
     /// The daemon stored these facts from the user's last message.
-    Learned(Vec<Memory>),
+    Learned(Vec<LearnedFact>),
     MemoryRestored(Memory),
     /// The daemon's state (`None`: not running) and memory count.
     Daemon {
@@ -108,6 +108,15 @@ pub enum Msg {
     },
     Notice(String),
     Error(String),
+}
+
+/// A fact the daemon stored from the user's last message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearnedFact {
+    pub fact: Memory,
+    /// The text of the fact it supersedes, if any ("I'm no longer vegetarian" after "I'm
+    /// vegetarian").
+    pub replaces: Option<String>,
 }
 
 /// Work for the runner: generation, loading, memory reads and writes, the editor, quitting.
@@ -545,8 +554,12 @@ mod tests {
     fn facts_learned_from_a_message_are_announced_and_ctrl_z_or_forget_deletes_them() {
         let mut state = state();
         let fact = |text: &str| Memory::new(MemoryKind::Fact, text.into(), vec![], Utc::now());
+        let learned = |fact: &Memory| LearnedFact {
+            fact: fact.clone(),
+            replaces: None,
+        };
         let vegetarian = fact("The user is vegetarian.");
-        update(&mut state, Msg::Learned(vec![vegetarian.clone()]));
+        update(&mut state, Msg::Learned(vec![learned(&vegetarian)]));
         let notice = state.notice.as_ref().map(|n| n.text.clone()).unwrap();
         assert!(
             notice.contains("memory saved: “The user is vegetarian.”") && notice.contains("Ctrl+Z"),
@@ -561,7 +574,10 @@ mod tests {
             fact("The user's brother Olek is a firefighter."),
             fact("The user's brother Olek lives in Gdansk."),
         );
-        update(&mut state, Msg::Learned(vec![olek.clone(), gdansk.clone()]));
+        update(
+            &mut state,
+            Msg::Learned(vec![learned(&olek), learned(&gdansk)]),
+        );
         let notice = state.notice.as_ref().map(|n| n.text.clone()).unwrap();
         assert!(notice.starts_with("2 memories saved"), "{notice}");
         assert_eq!(
@@ -569,6 +585,26 @@ mod tests {
             [Effect::Delete(olek.id), Effect::Delete(gdansk.id)]
         );
         assert!(type_and_send(&mut state, "/forget").is_empty());
+        // A fact that supersedes another says what it replaced; undo deletes only the new one.
+        let no_longer = fact("The user is no longer vegetarian.");
+        update(
+            &mut state,
+            Msg::Learned(vec![LearnedFact {
+                fact: no_longer.clone(),
+                replaces: Some("The user is vegetarian.".into()),
+            }]),
+        );
+        let notice = state.notice.as_ref().map(|n| n.text.clone()).unwrap();
+        assert!(
+            notice.starts_with(
+                "memory updated: “The user is no longer vegetarian.” (was “The user is vegetarian.”)"
+            ),
+            "{notice}"
+        );
+        assert_eq!(
+            press(&mut state, KeyCode::Char('z'), KeyModifiers::CONTROL),
+            [Effect::Delete(no_longer.id)]
+        );
         // A message that stated nothing says nothing.
         state.notice = None;
         update(&mut state, Msg::Learned(Vec::new()));
