@@ -37,8 +37,10 @@ pub enum ChatCommand {
 /// How long the chat looks for the facts learned from a message before giving up (the daemon
 /// is down or busy: they show in the memory browser when it catches up).
 const LEARNED_WAIT: Duration = Duration::from_secs(30);
-/// How often it looks.
+/// How soon it first looks; it looks half as often again each time (a store scan each), up to
+/// every `LEARNED_POLL_MAX`, so a daemon that is down costs little.
 const LEARNED_POLL: Duration = Duration::from_millis(500);
+const LEARNED_POLL_MAX: Duration = Duration::from_secs(4);
 /// Facts are stored just after their turn's chunk: how long after the chunk it looks for them.
 const FACTS_AFTER_CHUNK: Duration = Duration::from_millis(1500);
 
@@ -55,8 +57,10 @@ async fn report_learned(
     };
     let deadline = Instant::now() + LEARNED_WAIT;
     let mut chunk_seen: Option<Instant> = None;
+    let mut poll = LEARNED_POLL;
     while Instant::now() < deadline {
-        tokio::time::sleep(LEARNED_POLL).await;
+        tokio::time::sleep(poll).await;
+        poll = (poll * 3 / 2).min(LEARNED_POLL_MAX);
         let drawn = match memory.store().drawn_from(&turn).await {
             Ok(drawn) => drawn,
             Err(e) => {
