@@ -572,6 +572,61 @@ fn what_a_user_says_in_a_few_words_or_denies_is_a_fact_and_the_denial_wins() {
 }
 
 #[test]
+fn a_divorce_replaces_a_marriage_and_how_the_day_goes_is_no_fact() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"march","time":"2026-03-01T10:00:00Z","speaker":"user","role":"user","text":"I'm married to Anna.","id":"t1"}"#,
+            r#"{"session":"march","time":"2026-03-01T10:01:00Z","speaker":"assistant","role":"assistant","text":"Lovely.","id":"t2"}"#,
+            r#"{"session":"march","time":"2026-03-01T10:02:00Z","speaker":"user","role":"user","text":"My laptop is slow today.","id":"t3"}"#,
+            r#"{"session":"march","time":"2026-03-01T10:03:00Z","speaker":"assistant","role":"assistant","text":"Try restarting it.","id":"t4"}"#,
+            r#"{"session":"june","time":"2026-06-02T09:00:00Z","speaker":"user","role":"user","text":"I recently got divorced.","id":"t5"}"#,
+            r#"{"session":"june","time":"2026-06-02T09:01:00Z","speaker":"assistant","role":"assistant","text":"I'm sorry to hear that.","id":"t6"}"#,
+            r#"{"session":"june","time":"2026-06-02T09:02:00Z","speaker":"user","role":"user","text":"We've got two rescue greyhounds.","id":"t7"}"#,
+        ],
+    );
+    let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
+    let texts: Vec<&str> = facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    // The previous build made a fact of the slow laptop, and none of the divorce or the dogs.
+    assert!(!texts.iter().any(|t| t.contains("laptop")), "{texts:?}");
+    assert!(
+        texts.contains(&"The user and others have two rescue greyhounds."),
+        "{texts:?}"
+    );
+    let divorce = facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["text"] == "The user recently got divorced.")
+        .unwrap_or_else(|| panic!("no divorce among {texts:?}"));
+    // Married, divorced or single: one replaces the other, both kept.
+    let chain = fact_chain(&data, divorce);
+    assert_eq!(
+        chain,
+        [
+            "The user is married to Anna.",
+            "The user recently got divorced."
+        ],
+        "{chain:?}"
+    );
+    let recalled = recalled_texts(&data, "Am I married?");
+    assert!(
+        recalled.iter().any(|t| t.contains("divorced")),
+        "{recalled:?}"
+    );
+    assert!(
+        !recalled.iter().any(|t| t.contains("married to Anna")),
+        "{recalled:?}"
+    );
+}
+
+#[test]
 fn moving_somewhere_replaces_where_the_user_lived() {
     let data = DataDir::new();
     import_conversation(

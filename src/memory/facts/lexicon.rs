@@ -20,6 +20,32 @@ pub(super) const STATING_VERBS: &[(&str, &str)] = &[
     ("eat", "eats"),
     ("drink", "drinks"),
     ("smoke", "smokes"),
+    ("use", "uses"),
+    ("take", "takes"),
+    ("run", "runs"),
+    ("swim", "swims"),
+    ("cycle", "cycles"),
+    ("cook", "cooks"),
+    ("bake", "bakes"),
+    ("knit", "knits"),
+    ("ski", "skis"),
+    ("surf", "surfs"),
+    ("climb", "climbs"),
+    ("hike", "hikes"),
+    ("meditate", "meditates"),
+    ("broke", "broke"),
+    ("wear", "wears"),
+    ("volunteer", "volunteers"),
+    ("can't stand", "cannot stand"),
+    ("cannot stand", "cannot stand"),
+    // What was so for a while: "I lived in Rome", "I studied chemistry at Edinburgh".
+    ("lived", "lived"),
+    ("worked", "worked"),
+    ("studied", "studied"),
+    ("taught", "taught"),
+    ("owned", "owned"),
+    ("quit", "quit"),
+    ("used to", "used to"),
     ("moved", "moved"),
     ("adopted", "adopted"),
     ("bought", "bought"),
@@ -28,17 +54,86 @@ pub(super) const STATING_VERBS: &[(&str, &str)] = &[
     ("married", "married"),
     ("was born", "was born"),
     ("grew up", "grew up"),
+    ("got married", "got married"),
+    ("got divorced", "got divorced"),
+    ("got engaged", "got engaged"),
+    ("got promoted", "got promoted"),
+    ("retired", "retired"),
+    ("graduated", "graduated"),
     ("am allergic", "is allergic"),
 ];
 
 /// Statements that add up rather than replace: a new purchase is not a correction of the last.
 pub(super) const ADDING_UP: &[&str] = &[
     "has", "owns", "bought", "adopted", "plays", "speaks", "teaches", "started", "eats", "drinks",
-    "smokes",
+    "smokes", "uses", "takes", "wears", "lived", "worked", "studied", "taught", "owned", "used to",
+];
+
+/// Past events that need no object: "I got married", "I retired".
+pub(super) const COMPLETE_EVENTS: &[&str] = &[
+    "got married",
+    "got divorced",
+    "got engaged",
+    "got promoted",
+    "retired",
+    "graduated",
+];
+
+/// Words between "I" and its verb that leave what is stated as it is ("I recently got
+/// divorced", "I also have a cat").
+pub(super) const ADVERBS: &[&str] = &[
+    "just",
+    "recently",
+    "finally",
+    "also",
+    "still",
+    "actually",
+    "usually",
+    "always",
+    "often",
+    "sometimes",
+    "mostly",
+    "normally",
+    "now",
+    "really",
+];
+
+/// Words that make a present-tense statement about now only ("my train is late again", "my
+/// laptop is slow today"); a past event is dated by them instead ("I started a new job today").
+/// "Right now" is not one: "my favourite band right now is …" is what the user likes now.
+pub(super) const MOMENT_WORDS: &[&str] = &[
+    "today",
+    "tonight",
+    "again",
+    "this morning",
+    "this afternoon",
+    "this evening",
+    "this week",
+];
+
+/// States of which a person is in one at a time: a newer one replaces the older ("I'm married"
+/// then "I got divorced", "I'm vegetarian" then "I'm vegan now").
+pub(super) const ONE_OF: &[(&str, &[&str])] = &[
+    (
+        "relationship status",
+        &[
+            "married",
+            "single",
+            "divorced",
+            "engaged",
+            "widowed",
+            "separated",
+        ],
+    ),
+    ("diet", &["vegetarian", "vegan", "pescatarian"]),
+    (
+        "employment",
+        &["retired", "unemployed", "self-employed", "freelance"],
+    ),
 ];
 
 /// Feelings: a newer one about the same thing replaces the older ("likes jazz", "hates jazz").
-pub(super) const FEELINGS: &[&str] = &["loves", "likes", "hates"];
+pub(super) const FEELINGS: &[&str] = &["loves", "likes", "hates", "cannot stand"];
 
 /// Words that end the object of a statement ("a red kayak for the summer" → "red kayak").
 pub(super) const OBJECT_ENDS: &[&str] = &[
@@ -50,7 +145,57 @@ pub(super) const OBJECT_ENDS: &[&str] = &[
 /// Verbs that make "my X … <verb> …" a statement about X.
 pub(super) const MY_VERBS: &[&str] = &[
     "is", "are", "was", "were", "lives", "works", "moved", "started", "turns", "turned", "has",
-    "got", "loves", "likes", "studies", "plays", "goes",
+    "got", "loves", "likes", "studies", "plays", "goes", "died", "passed", "had",
+];
+
+/// Verbs that say what happened to someone ("my sister got married", "… had a baby"), not to a
+/// thing ("my meeting got cancelled").
+pub(super) const HAPPENED_TO_SOMEONE: &[&str] = &["got", "had"];
+
+/// How a thing is today ("my flight is delayed", "my internet is down"): not a fact about it.
+pub(super) const THINGS_NOW: &[&str] = &[
+    "delayed",
+    "cancelled",
+    "canceled",
+    "broken",
+    "late",
+    "down",
+    "dead",
+    "gone",
+    "stuck",
+    "crashed",
+    "frozen",
+    "lost",
+    "missing",
+    "empty",
+    "full",
+    "ready",
+    "done",
+    "over",
+    "slow",
+    "cold",
+    "hot",
+    "wrong",
+];
+
+/// Nouns for what a person does or likes, so "my hobby is gardening" is a fact where "my phone
+/// is dying" is not.
+pub(super) const IDENTITY_NOUNS: &[&str] = &[
+    "hobby",
+    "hobbies",
+    "job",
+    "work",
+    "career",
+    "passion",
+    "dream",
+    "goal",
+    "favourite",
+    "favorite",
+    "speciality",
+    "specialty",
+    "thing",
+    "major",
+    "field",
 ];
 
 /// Words saying when, not what, in "my favourite X now is …".
@@ -92,7 +237,6 @@ pub(super) const PASSING_STATES: &[&str] = &[
     "sure",
     "so",
     "just",
-    "really",
     "tired",
     "glad",
     "happy",
@@ -117,10 +261,71 @@ pub(super) const PASSING_STATES: &[&str] = &[
     // "I'm in London this week", "I'm at work": where the user is now.
     "in",
     "at",
+    // How the user feels or how far along they are now.
+    "excited",
+    "bored",
+    "almost",
+    "nearly",
+    "worried",
+    "nervous",
+    "stressed",
+    "anxious",
+    "upset",
+    "angry",
+    "annoyed",
+    "sad",
+    "scared",
+    "hungry",
+    "thirsty",
+    "sick",
+    "busy",
+    "late",
+    "ready",
+    "exhausted",
+    "confused",
+    "curious",
+    "stuck",
+    "free",
+    "available",
+    "sleepy",
+    "cold",
+    "hot",
+    // What one does for an hour ("I'm heading to the office", "I'm asking for a friend"), not
+    // for months ("I'm volunteering at the shelter", "I'm taking a course").
+    "heading",
+    "leaving",
+    "coming",
+    "eating",
+    "having",
+    "asking",
+    "kidding",
+    "joking",
+    "sitting",
+    "waiting",
+    "watching",
+    "cooking",
+    "walking",
+    "getting",
+    "making",
+    "doing",
+    "talking",
+    "saying",
+    "telling",
+    "calling",
+    "texting",
+    "typing",
+    "sleeping",
+    "resting",
+    "relaxing",
+    "listening",
+    "packing",
+    "cleaning",
+    "shopping",
+    "checking",
 ];
 
-/// What one has for a moment, or not at all, after "I have" / "I don't have" ("a meeting at
-/// 3pm", "a question", "time for this").
+/// What one has or takes for a moment, or not at all, after "I have" / "I don't have" / "I take"
+/// ("a meeting at 3pm", "a question", "time for this", "a break").
 pub(super) const HAD_FOR_A_MOMENT: &[&str] = &[
     "meeting",
     "question",
@@ -144,6 +349,26 @@ pub(super) const HAD_FOR_A_MOMENT: &[&str] = &[
     "suggestion",
     "request",
     "time",
+    // "I take a break", "I take a look".
+    "break",
+    "look",
+    "nap",
+    "shower",
+    "walk",
+    "minute",
+    "moment",
+    "second",
+    "seat",
+    "guess",
+    // "I'm writing an email to my boss".
+    "email",
+    "message",
+    "text",
+    "reply",
+    "letter",
+    "note",
+    "comment",
+    "post",
     "much",
     "enough",
     "fun",
@@ -197,6 +422,13 @@ pub(super) const LASTING_STATES: &[&str] = &[
     "autistic",
     "dyslexic",
     "sober",
+    // "I'm gluten intolerant", "I'm lactose intolerant".
+    "intolerant",
+];
+
+/// Words before the thing had in "I have a few questions", "I have no idea".
+pub(super) const QUANTIFIERS: &[&str] = &[
+    "a", "an", "any", "some", "no", "few", "several", "many", "lots", "of",
 ];
 
 /// "-ing" words after "I'm" for what someone is doing over months ("I'm learning Spanish"),
@@ -211,6 +443,9 @@ pub(super) const ONGOING: &[&str] = &[
     "renovating",
     "expecting",
     "raising",
+    "living",
+    "working",
+    "commuting",
 ];
 
 /// What follows "I'm a" about a moment or a mood, not a role ("I'm a mess", "I'm a bit tired").
@@ -221,12 +456,41 @@ pub(super) const NOT_ROLES: &[&str] = &[
 /// Verbs a three-word sentence can state a fact with ("I speak Polish", "I hate mornings");
 /// "I have time" is not one.
 pub(super) const SHORT_VERBS: &[&str] = &[
-    "live", "work", "love", "like", "hate", "prefer", "drive", "play", "speak", "study", "teach",
-    "commute", "eat", "drink", "smoke",
+    "live",
+    "work",
+    "love",
+    "like",
+    "hate",
+    "prefer",
+    "drive",
+    "play",
+    "speak",
+    "study",
+    "teach",
+    "commute",
+    "eat",
+    "drink",
+    "smoke",
+    "run",
+    "swim",
+    "cycle",
+    "cook",
+    "bake",
+    "knit",
+    "ski",
+    "surf",
+    "climb",
+    "hike",
+    "meditate",
+    "wear",
+    "volunteer",
 ];
 
 /// Habits a verb states with no object: "I smoke", "I don't drive".
-pub(super) const HABITS: &[&str] = &["smoke", "drink", "drive"];
+pub(super) const HABITS: &[&str] = &[
+    "smoke", "drink", "drive", "run", "swim", "cycle", "cook", "bake", "knit", "ski", "surf",
+    "climb", "hike", "meditate",
+];
 
 /// Words after a verb in a short sentence that say when or where, not what ("I work tomorrow"),
 /// or point at what was just said ("I like both").
@@ -350,4 +614,100 @@ pub(super) const PEOPLE: &[&str] = &[
     "parrot",
     "rabbit",
     "hamster",
+];
+
+/// Past tenses that do not end in "-ed", left as they are after "I" in a retold clause ("when I
+/// was twelve", "before I became a developer"), as are the words that take no "-s".
+pub(super) const KEPT_AFTER_I: &[&str] = &[
+    "was",
+    "were",
+    "will",
+    "would",
+    "can",
+    "could",
+    "should",
+    "might",
+    "must",
+    "may",
+    "shall",
+    "did",
+    "didn't",
+    "can't",
+    "cannot",
+    "won't",
+    "wouldn't",
+    "couldn't",
+    "shouldn't",
+    "had",
+    "never",
+    "went",
+    "saw",
+    "got",
+    "met",
+    "became",
+    "began",
+    "came",
+    "left",
+    "made",
+    "took",
+    "gave",
+    "found",
+    "knew",
+    "thought",
+    "told",
+    "said",
+    "felt",
+    "kept",
+    "lost",
+    "paid",
+    "sold",
+    "spent",
+    "won",
+    "wrote",
+    "read",
+    "ran",
+    "swam",
+    "ate",
+    "drank",
+    "drove",
+    "spoke",
+    "taught",
+    "bought",
+    "brought",
+    "caught",
+    "broke",
+    "chose",
+    "fell",
+    "flew",
+    "forgot",
+    "grew",
+    "held",
+    "hurt",
+    "let",
+    "led",
+    "put",
+    "quit",
+    "rode",
+    "sat",
+    "set",
+    "slept",
+    "stood",
+    "threw",
+    "understood",
+    "woke",
+    "wore",
+    "sent",
+    "built",
+    "heard",
+    "used",
+];
+
+/// Words after "I" with a third-person form of their own.
+pub(super) const THIRD_PERSON: &[(&str, &str)] = &[
+    ("am", "is"),
+    ("have", "has"),
+    ("do", "does"),
+    ("don't", "doesn't"),
+    ("haven't", "hasn't"),
+    ("go", "goes"),
 ];
