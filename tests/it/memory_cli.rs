@@ -801,10 +801,11 @@ fn a_change_said_in_other_words_is_recalled_above_what_it_replaced() {
         ],
     );
     let texts = recalled_texts(&data, "How does Maya get to the office these days?");
+    // Each statement is recalled as Maya's turn or as the fact drawn from it, never both.
     let at = |needle: &str| {
         texts
             .iter()
-            .position(|t| t.starts_with("Maya:") && t.contains(needle))
+            .position(|t| (t.starts_with("Maya:") || t.starts_with("Maya ")) && t.contains(needle))
             .unwrap_or_else(|| panic!("{needle:?} not recalled: {texts:#?}"))
     };
     // Both are recalled, dated; the newer one, which replaces the older, comes first.

@@ -1,0 +1,478 @@
+//! One clause read as a fact: which first-person statements state something that lasts, and the
+//! third-person sentence, subject and person each one gives.
+
+use super::lexicon::*;
+use super::subject::{object_key, what_is_said};
+use super::words::*;
+
+/// A first-person statement read as a fact.
+pub(super) struct Found {
+    /// What it is about ("sister|is a", "lives in"): a later fact with the same replaces it.
+    pub(super) subject: String,
+    /// The statement in the third person.
+    pub(super) text: String,
+    /// Whom it is about, as said ("My", "brother", "Olek"; "I"): what a pronoun or a clause
+    /// without a subject after it stands for.
+    pub(super) about: Vec<String>,
+}
+
+/// The fact a first-person statement states, if it is one.
+pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Found> {
+    if let Some(and) = lower.windows(2).position(|p| p == ["and", "i"])
+        && names_someone(&w[..and].join(" "))
+    {
+        let others = retell(&w[..and], name);
+        return with_others(&others, as_said_alone("i", &w[and + 2..]), name);
+    }
+    // "We live in Glasgow", "we're vegetarian": "we" holds the user.
+    if matches!(lower[0].as_str(), "we" | "we're" | "we've") {
+        return with_others("others", as_said_alone(&lower[0], &w[1..]), name);
+    }
+    // "Call me Pete", "I go by Liz": the name the user goes by.
+    let called = if lower[..2] == ["call", "me"] {
+        Some(2)
+    } else if lower.get(..3) == Some(&["i".into(), "go".into(), "by".into()]) {
+        Some(3)
+    } else {
+        None
+    };
+    if let Some(at) = called
+        && lower.len() <= at + 2
+        && lower.len() > at
+        && w[at..].iter().all(|x| starts_upper(x))
+    {
+        return Some(Found {
+            subject: "name".into(),
+            text: format!("{name} goes by {}", w[at..].join(" ")),
+            about: vec!["I".to_string()],
+        });
+    }
+    // "My sister Agnieszka is a nurse", "my favourite tea is rooibos"; "our house is in …" is
+    // the user's too.
+    if matches!(lower[0].as_str(), "my" | "our")
+        && !META_NOUNS.contains(&lower[1].as_str())
+        && let Some(be) = lower.iter().position(|x| MY_VERBS.contains(&x.as_str()))
+        && (2..=5).contains(&be)
+        && (past(&lower[be]) || !for_now_only(lower))
+    {
+        // "my sister Agnieszka": the subject is the relation, not the name.
+        // "my favourite band right now": when is not what.
+        let noun = lower[1..be]
+            .iter()
+            .zip(&w[1..be])
+            .filter(|(_, original)| !original.chars().next().is_some_and(char::is_uppercase))
+            .filter(|(l, _)| !TIME_WORDS.contains(&l.as_str()) && !ADVERBS.contains(&l.as_str()))
+            .map(|(l, _)| l.clone())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let noun = if noun.is_empty() {
+            lower[1].clone()
+        } else {
+            noun
+        };
+        // A person (or pet) has many facts, each its own subject: "my sister is a nurse" is not
+        // replaced by "my sister lives in Kraków". A thing's statement gives its one value:
+        // "my favourite tea is rooibos now" replaces "… is green tea".
+        let someone = noun
+            .split(' ')
+            .next_back()
+            .is_some_and(|last| PEOPLE.contains(&last));
+        // "My meeting got cancelled", "my phone is dying": what happens to a thing today.
+        let doing = lower.get(be + 1).map_or("", String::as_str);
+        let thing_now = !someone
+            && (HAPPENED_TO_SOMEONE.contains(&lower[be].as_str())
+                || (matches!(lower[be].as_str(), "is" | "are")
+                    && ((doing.ends_with("ing")
+                        && !noun.split(' ').any(|x| IDENTITY_NOUNS.contains(&x)))
+                        || THINGS_NOW.contains(&doing))));
+        // "My sister had to leave": an obligation.
+        if thing_now || (lower[be] == "had" && doing == "to") {
+            return None;
+        }
+        let subject = if someone {
+            format!("{noun}|{}", what_is_said(&lower[be], &lower[be + 1..]))
+        } else {
+            noun
+        };
+        return Some(Found {
+            subject,
+            text: format!("{} {}", possessive(name), retell(&w[1..], name)),
+            about: w[..be].to_vec(),
+        });
+    }
+    // "I'm a nurse", "I am allergic to peanuts", "I live in Kraków", "I switched to rooibos".
+    let (start, verb_at) = match lower[0].as_str() {
+        "i'm" => (1, None),
+        "i" if lower[1] == "am" => (2, None),
+        // "I recently got divorced": the adverb stays in the fact, the verb after it states it.
+        "i" | "i've" => (
+            1,
+            Some(
+                1 + lower[1..]
+                    .iter()
+                    .take_while(|x| ADVERBS.contains(&x.as_str()))
+                    .count(),
+            ),
+        ),
+        _ => return None,
+    };
+    let me = vec!["I".to_string()];
+    // "I was a chef before I became a developer": a role the user had.
+    if lower[..2] == ["i", "was"]
+        && matches!(lower.get(2).map(String::as_str), Some("a" | "an"))
+        && lower
+            .get(3)
+            .is_some_and(|role| !NOT_ROLES.contains(&role.as_str()))
+    {
+        return Some(Found {
+            subject: "was a".into(),
+            text: format!("{name} was {}", retell(&w[2..], name)),
+            about: me,
+        });
+    }
+    // "I've lived in Canada for six years": what lasts, said with how long.
+    let have_at = match lower.get(..2).unwrap_or(&[]) {
+        [i, _] if i == "i've" => Some(1),
+        [i, have] if i == "i" && have == "have" => Some(2),
+        _ => None,
+    };
+    // "I've had asthma since I was a kid": had for years, not for the day.
+    let had_for_years = |at: usize| {
+        lower.get(at).is_some_and(|x| x == "had")
+            && lower[at..]
+                .iter()
+                .any(|x| matches!(x.as_str(), "since" | "for"))
+            && lower[at + 1..]
+                .iter()
+                .find(|x| !QUANTIFIERS.contains(&x.as_str()))
+                .is_some_and(|thing| !HAD_FOR_A_MOMENT.contains(&thing.as_str()))
+    };
+    if let Some(at) = have_at
+        && let Some(third) = lower
+            .get(at)
+            .and_then(|x| participle_form(x))
+            .or_else(|| had_for_years(at).then_some("has"))
+        && lower.get(at + 1).is_some_and(|next| {
+            !POINTERS.contains(&next.as_str()) && !SHORT_STOPS.contains(&next.as_str())
+        })
+        && !for_now_only(lower)
+    {
+        return Some(Found {
+            subject: what_is_said(third, &lower[at + 1..]),
+            text: format!("{name} has {}", retell(&w[at..], name)),
+            about: me,
+        });
+    }
+    // "I've never been to Asia", "I've been to Japan twice": where the user has travelled.
+    if lower[0] == "i've"
+        && let Some(been) = lower.iter().position(|x| x == "been")
+        && lower[1..been]
+            .iter()
+            .all(|x| x == "never" || ADVERBS.contains(&x.as_str()))
+        && lower.get(been + 1).is_some_and(|x| x == "to")
+        && lower
+            .get(been + 2)
+            .is_some_and(|place| !POINTERS.contains(&place.as_str()))
+    {
+        return Some(Found {
+            subject: format!("been to {}", object_key(&lower[been + 1..])),
+            text: format!("{name} has {}", retell(&w[1..], name)),
+            about: me,
+        });
+    }
+    // "I've been living in Berlin since 2019": what lasts, said with how long.
+    let been_at = match lower.get(..3).unwrap_or(&[]) {
+        [i, been, ..] if i == "i've" && been == "been" => Some(2),
+        [i, have, been] if i == "i" && have == "have" && been == "been" => Some(3),
+        _ => None,
+    };
+    // "I've been a nurse for twelve years", "I've been vegetarian since 2019": what the user
+    // is, said with how long.
+    let role_or_state = |at: usize| match lower.get(at).map(String::as_str) {
+        Some("a" | "an") => lower
+            .get(at + 1)
+            .is_some_and(|role| !NOT_ROLES.contains(&role.as_str())),
+        Some(state) => LASTING_STATES.contains(&state),
+        None => false,
+    };
+    if let Some(at) = been_at
+        && role_or_state(at)
+    {
+        return Some(Found {
+            subject: what_is_said("is", &lower[at..]),
+            text: format!("{name} has been {}", retell(&w[at..], name)),
+            about: me,
+        });
+    }
+    if let Some(at) = been_at
+        && !for_now_only(lower)
+        && let Some(ing) = lower.get(at)
+        && let Some(third) = ongoing_form(ing)
+        && lower.len() > at + 1
+        && !matches!(
+            lower[at + 1].as_str(),
+            "it" | "that" | "this" | "you" | "them"
+        )
+    {
+        return Some(Found {
+            subject: what_is_said(third, &lower[at + 1..]),
+            text: format!("{name} has been {}", retell(&w[at..], name)),
+            about: me,
+        });
+    }
+    match verb_at {
+        None => {
+            // "I'm no longer vegetarian" denies what "I'm vegetarian" said.
+            let (is, start) =
+                if lower.get(start..start + 2) == Some(&["no".into(), "longer".into()]) {
+                    ("is no longer", start + 2)
+                } else {
+                    ("is", start)
+                };
+            let first = lower.get(start)?;
+            let then = lower.get(start + 1).map_or("", String::as_str);
+            // "I'm a bit tired", "I'm 5 minutes away": how the user is now, not what they are.
+            let for_now = (matches!(first.as_str(), "a" | "an") && NOT_ROLES.contains(&then))
+                || (first.chars().any(|c| c.is_ascii_digit())
+                    && matches!(
+                        then,
+                        "minutes" | "mins" | "min" | "hours" | "seconds" | "secs"
+                    ));
+            // "I'm writing an email": something done in an hour.
+            // "I'm running late": how, not what.
+            let brief = first.ends_with("ing")
+                && (SHORT_STOPS.contains(&then)
+                    || lower[start + 1..]
+                        .iter()
+                        .find(|x| !QUANTIFIERS.contains(&x.as_str()) && x.as_str() != "the")
+                        .is_some_and(|thing| HAD_FOR_A_MOMENT.contains(&thing.as_str())));
+            // "I'm currently unemployed" is about being unemployed; "I'm really tired" is a mood.
+            let state = start
+                + lower[start..]
+                    .iter()
+                    .take_while(|x| {
+                        ADVERBS.contains(&x.as_str()) || TIME_WORDS.contains(&x.as_str())
+                    })
+                    .count();
+            let passing =
+                |x: Option<&String>| x.is_some_and(|x| PASSING_STATES.contains(&x.as_str()));
+            if passing(Some(first))
+                || passing(lower.get(state))
+                || for_now
+                || brief
+                || for_now_only(lower)
+            {
+                return None;
+            }
+            let rest = retell(&w[start..], name);
+            // "I'm working at a bakery" says what "I work at a bakery" does.
+            let subject = match ongoing_form(first) {
+                Some(third) => what_is_said(third, &lower[start + 1..]),
+                None => what_is_said("is", &lower[state.min(lower.len() - 1)..]),
+            };
+            Some(Found {
+                subject,
+                text: format!("{name} {is} {rest}"),
+                about: me,
+            })
+        }
+        Some(at) => {
+            let adverbs = w[1..at].join(" ");
+            // "I don't like coffee", "I no longer work at Google": the same subject as what
+            // they deny, so the newer replaces the older either way.
+            // "I can't stand horror movies" is a feeling, not a denial.
+            let idiom = lower.get(at + 1).is_some_and(|x| x == "stand");
+            let (denied, at) = match denial(&lower[at..]).filter(|_| !idiom) {
+                Some((told, len)) => (Some(told), at + len),
+                None => (None, at),
+            };
+            let two = lower
+                .get(at..at + 2)
+                .map(|p| p.join(" "))
+                .unwrap_or_default();
+            let found = STATING_VERBS.iter().find_map(|(verb, third)| {
+                if two == *verb {
+                    Some((*verb, *third, 2))
+                } else if lower.get(at) == Some(&verb.to_string()) {
+                    Some((*verb, *third, 1))
+                } else {
+                    None
+                }
+            });
+            // "I've got three kids": what the user has.
+            let (said, told, len) = match found {
+                Some(found) => found,
+                None if lower[0] == "i've" && lower.get(at).is_some_and(|x| x == "got") => {
+                    ("have", "has", 1)
+                }
+                None => return None,
+            };
+            // "does not" and "cannot" take the verb as said ("does not like"); a past tense
+            // ("moved") has no such form.
+            let takes_base = matches!(denied, Some("does not" | "cannot"));
+            if takes_base && said == told {
+                return None;
+            }
+            let told = if lower[0] == "i've" && said == "have" {
+                "has"
+            } else {
+                told
+            };
+            // "I have to go", "I like it": an obligation or a reaction, not a fact.
+            let next = lower.get(at + len).map_or("", String::as_str);
+            let infinitive =
+                next == "to" && matches!(said, "have" | "like" | "love" | "hate" | "prefer");
+            // "I have a meeting at 3pm", "I don't have time for this": had for a moment, or no
+            // possession at all.
+            let thing = lower[at + len..]
+                .iter()
+                .find(|x| !QUANTIFIERS.contains(&x.as_str()))
+                .map_or("", String::as_str);
+            let for_a_moment = matches!(said, "have" | "take") && HAD_FOR_A_MOMENT.contains(&thing);
+            // "I work from home today": how it is now. "I started a new job today" is dated.
+            let for_now = !past(told) && for_now_only(lower);
+            // "I have their album on repeat": whose is not said, so the fact would not stand alone.
+            // "I like your style", "I hate when that happens": about the talk, not the user.
+            // "I smoke", "I got married": a habit or an event needs no object.
+            if (next.is_empty() && !HABITS.contains(&said) && !COMPLETE_EVENTS.contains(&said))
+                || for_a_moment
+                || for_now
+                || infinitive
+                || POINTERS.contains(&next)
+            {
+                return None;
+            }
+            let rest = retell(&w[at + len..], name);
+            let stated = match denied {
+                Some(denial) if takes_base => format!("{denial} {said}"),
+                Some(denial) => format!("{denial} {told}"),
+                None => told.to_string(),
+            };
+            let text = [name, &adverbs, &stated, &rest]
+                .iter()
+                .filter(|part| !part.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Some(Found {
+                subject: what_is_said(told, &lower[at + len..]),
+                text,
+                about: me,
+            })
+        }
+    }
+}
+
+/// "My wife Sofia and I adopted a dog", "We live in Glasgow": the user's statement, made with
+/// someone (`others`: "the user's wife Sofia"; "others" for "we").
+pub(super) fn with_others(others: &str, alone: Vec<String>, name: &str) -> Option<Found> {
+    let lower: Vec<String> = alone.iter().map(|x| x.to_lowercase()).collect();
+    if lower.len() < 3 {
+        return None;
+    }
+    let found = fact_in(&alone, &lower, name)?;
+    let said_alone = found.text.strip_prefix(&format!("{name} "))?;
+    // The verb in the plural: "The user and the user's wife live in Porto."
+    let mut verb_seen = false;
+    let plural = said_alone
+        .split(' ')
+        .map(|word| {
+            if verb_seen || ADVERBS.contains(&word) {
+                return word;
+            }
+            verb_seen = true;
+            match word {
+                "is" => "are",
+                "does" => "do",
+                _ => STATING_VERBS
+                    .iter()
+                    .find(|(first, third)| *third == word && first != third)
+                    .map_or(word, |(first, _)| first),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(Found {
+        subject: found.subject,
+        text: format!("{name} and {others} {plural}"),
+        about: vec!["I".to_string()],
+    })
+}
+
+/// What "we" or "my wife and I" said, as the user alone would say it: "are vegetarian" → "I am
+/// vegetarian", "have a cat" → "I have a cat".
+pub(super) fn as_said_alone(first: &str, rest: &[String]) -> Vec<String> {
+    let start: &[&str] = match first.to_lowercase().as_str() {
+        "we're" => &["I", "am"],
+        "we've" => &["I've"],
+        _ if rest.first().is_some_and(|x| x.eq_ignore_ascii_case("are")) => &["I", "am"],
+        _ => &["I"],
+    };
+    let skip = usize::from(start.len() == 2 && !first.eq_ignore_ascii_case("we're"));
+    start
+        .iter()
+        .map(|x| x.to_string())
+        .chain(rest[skip..].iter().cloned())
+        .collect()
+}
+
+/// Whether a clause of two or three words states something that lasts: "I'm vegetarian", "I'm
+/// 34", "I'm a nurse", "I'm Polish", "I'm learning Spanish", "I speak Polish", "I don't smoke",
+/// "Call me Pete". Most short sentences are moods or replies ("I'm starving", "I love it").
+pub(super) fn short_but_lasting(w: &[String], lower: &[String]) -> bool {
+    let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
+    match lower.as_slice() {
+        ["i'm", rest @ ..] | ["i", "am", rest @ ..] if !rest.is_empty() && rest.len() <= 2 => {
+            let original = &w[w.len() - rest.len()..];
+            match rest {
+                // "I'm vegan now", "I'm 35 today".
+                [one] | [one, "now" | "today"] => {
+                    one.chars().any(|c| c.is_ascii_digit())
+                        || LASTING_STATES.contains(one)
+                        || (starts_upper(&original[0]) && !PASSING_STATES.contains(one))
+                }
+                ["a" | "an", role] => !NOT_ROLES.contains(role),
+                // "I'm learning Spanish", "I'm colour blind", "I'm currently unemployed".
+                [first, second] => {
+                    (ONGOING.contains(first) && !SHORT_STOPS.contains(second))
+                        || (LASTING_STATES.contains(second) && !PASSING_STATES.contains(first))
+                }
+                _ => false,
+            }
+        }
+        // "I got married", "I just retired".
+        ["i", rest @ ..]
+            if COMPLETE_EVENTS.contains(
+                &rest
+                    .iter()
+                    .skip_while(|x| ADVERBS.contains(x))
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .as_str(),
+            ) =>
+        {
+            true
+        }
+        ["i", verb] => HABITS.contains(verb),
+        ["i", denied, verb] if denial(&[denied.to_string()]).is_some() => HABITS.contains(verb),
+        ["i", verb, object] => {
+            (SHORT_VERBS.contains(verb) && !SHORT_STOPS.contains(object))
+                // "I have ADHD", "I have Netflix": a name says what.
+                || (*verb == "have" && starts_upper(&w[2]))
+        }
+        ["call", "me", _] => starts_upper(&w[2]),
+        _ => false,
+    }
+}
+
+/// Whether `part` only names someone ("My wife Sofia", "Tom"): a noun phrase without a verb.
+pub(super) fn names_someone(part: &str) -> bool {
+    let w = words(part);
+    let lower: Vec<String> = w.iter().map(|x| x.to_lowercase()).collect();
+    (1..=4).contains(&w.len())
+        && (matches!(lower[0].as_str(), "my" | "our") || (starts_upper(&w[0]) && lower[0] != "i"))
+        && !lower
+            .iter()
+            .any(|x| is_a_verb(x) || matches!(x.as_str(), "i" | "i'm" | "and"))
+}
