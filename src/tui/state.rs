@@ -501,6 +501,15 @@ impl State {
         });
     }
 
+    /// A notice that offers an undo stays long enough to read after the reply (15 s).
+    pub fn offer_undo(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: false,
+            ttl: 150,
+        });
+    }
+
     pub fn warn(&mut self, text: impl Into<String>) {
         self.notice = Some(Notice {
             text: text.into(),

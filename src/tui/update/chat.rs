@@ -306,7 +306,7 @@ fn memory_command(state: &mut State, text: &str) -> Option<Vec<Effect>> {
 
 /// `/remember` saved `memory`: say so, and keep it for undo.
 pub(super) fn on_remembered(state: &mut State, memory: Memory) -> Vec<Effect> {
-    state.notify(format!(
+    state.offer_undo(format!(
         "memory saved: “{}” · {} or /forget undoes it",
         crate::session::one_line(&memory.text, 40),
         state.keys.label(Action::Undo)
@@ -337,7 +337,7 @@ pub(super) fn on_learned(state: &mut State, facts: Vec<super::LearnedFact>) -> V
             "them",
         ),
     };
-    state.notify(format!(
+    state.offer_undo(format!(
         "{what} · {} or /forget undoes {them}",
         state.keys.label(Action::Undo)
     ));

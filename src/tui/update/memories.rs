@@ -83,7 +83,7 @@ pub(super) fn on_message(state: &mut State, msg: Msg) -> Vec<Effect> {
             move_selection(&mut state.memories.selected, state.memories.items.len(), 0);
             state.memories.detail = None;
             state.memories.mode = MemoryMode::List;
-            state.notify(format!(
+            state.offer_undo(format!(
                 "deleted; {} undoes it",
                 state.keys.label(Action::Undo)
             ));

@@ -565,6 +565,16 @@ mod tests {
             notice.contains("memory saved: “The user is vegetarian.”") && notice.contains("Ctrl+Z"),
             "{notice}"
         );
+        // It stays while the reply is read (the previous build cleared it after 4 s), then goes.
+        let tick = |state: &mut State, ticks: usize| {
+            for _ in 0..ticks {
+                update(state, Msg::Tick(Utc::now()));
+            }
+        };
+        tick(&mut state, 100);
+        assert!(state.notice.is_some(), "gone after 10 s");
+        tick(&mut state, 60);
+        assert!(state.notice.is_none(), "still there after 16 s");
         assert_eq!(
             press(&mut state, KeyCode::Char('z'), KeyModifiers::CONTROL),
             [Effect::Delete(vegetarian.id.clone())]
