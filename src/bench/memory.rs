@@ -37,6 +37,11 @@ pub struct SizePoint {
     pub index: Option<crate::memory::ann::IndexState>,
     /// Seconds to compact and fold new rows in (and train the index when due).
     pub optimize_s: f64,
+    /// Recall as `ask` runs it (search, the newest fact of each chain, the turns a superseded
+    /// fact outdates, the floors, the quoted block), milliseconds.
+    pub recall_p50_ms: f64,
+    /// How many of the memories are facts (every fifth synthetic row, in chains of about 20).
+    pub facts: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -131,16 +136,33 @@ pub async fn run(
     let mut have = seed_rows.len();
     let mut points = Vec::new();
     let mut rng_state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut facts = 0;
+    let limits =
+        crate::memory::recall::RecallLimits::from_config(&crate::config::MemoryConfig::default());
     for &size in sizes {
         let mut batch = Vec::new();
         while have + batch.len() < size {
-            let src = &seed_rows[(have + batch.len()) % seed_rows.len().max(1)];
+            let n = have + batch.len();
+            let src = &seed_rows[n % seed_rows.len().max(1)];
+            // Every fifth row is a fact citing the turn it copies, in chains of one subject, so
+            // recall reads the facts as it does for a user who has told it many things.
+            let is_fact = n % 5 == 0;
             let mut m = Memory::new(
-                MemoryKind::Chunk,
-                format!("{} (copy {})", src.text, have + batch.len()),
+                if is_fact {
+                    MemoryKind::Fact
+                } else {
+                    MemoryKind::Chunk
+                },
+                format!("{} (copy {n})", src.text),
                 Vec::new(),
-                src.time_end,
+                src.time_end + Duration::seconds(n as i64),
             );
+            if is_fact {
+                m.source_turns = src.source_turns.clone();
+                let subject = format!("the user|bench subject {}", n / 5 % (size / 100).max(1));
+                m.id = format!("{}{n:012x}", crate::memory::facts::subject_prefix(&subject));
+                facts += 1;
+            }
             m.session = Some(format!("bench-{}", (have + batch.len()) / 40));
             let mut jittered = |vector: &[f32]| -> Vec<f32> {
                 vector
@@ -171,7 +193,7 @@ pub async fn run(
         let optimize_s = t.elapsed().as_secs_f64();
         let filter = MemoryFilter::default();
         let (mut hybrid, mut plain, mut exact) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut embed, mut text) = (Vec::new(), Vec::new());
+        let (mut embed, mut text, mut recall) = (Vec::new(), Vec::new(), Vec::new());
         let mut found = Vec::new();
         for q in 0..queries {
             let query = format!("what happened with {} on day {q}", TOPICS[q % TOPICS.len()]);
@@ -187,7 +209,11 @@ pub async fn run(
             let approximate = memory.store().vector_search(&v, 20, &filter).await?;
             plain.push(t.elapsed().as_secs_f64() * 1000.0);
             let t = Instant::now();
-            let v = memory.embed(&[query]).await?.pop().unwrap_or_default();
+            let v = memory
+                .embed(std::slice::from_ref(&query))
+                .await?
+                .pop()
+                .unwrap_or_default();
             let truth = memory.store().vector_search_exact(&v, 20, &filter).await?;
             exact.push(t.elapsed().as_secs_f64() * 1000.0);
             found.push(share_found(&approximate, &truth));
@@ -202,6 +228,15 @@ pub async fn run(
                 .text_search(TOPICS[q % TOPICS.len()], 60, &filter)
                 .await?;
             text.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            memory
+                .recall(
+                    &query,
+                    &crate::memory::recall::RecallContext::default(),
+                    limits,
+                )
+                .await?;
+            recall.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         let vector_only_p50_ms = median(&mut plain);
         let exact_p50_ms = median(&mut exact);
@@ -219,6 +254,8 @@ pub async fn run(
             recall_at_20: found.iter().sum::<f64>() / found.len().max(1) as f64,
             index: memory.store().vector_index().await?,
             optimize_s,
+            recall_p50_ms: median(&mut recall),
+            facts,
         });
     }
     Ok(MemoryReport {

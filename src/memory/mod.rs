@@ -1,6 +1,7 @@
 //! Long-term memory: what was said, embedded and stored in LanceDB, recalled by hybrid search.
 
 pub mod ann;
+pub mod chains;
 pub mod chunk;
 pub mod embed;
 pub mod facts;

@@ -684,16 +684,58 @@ impl MemoryService {
         // A question that names a time asks about then, not about what holds now.
         let names_a_time = super::when::span(question, chrono::Utc::now()).is_some()
             || super::when::relative_event(question).is_some();
-        if !names_a_time {
+        // The facts' chains, read once (every fact's id, turns and time): which candidate facts
+        // a newer one replaces, and which turns a superseded fact outdates. The rows needed
+        // from them come in one read too.
+        let chains = self.store().fact_chains().await?;
+        let superseded_ids = if names_a_time {
+            Vec::new()
+        } else {
             prefer_updates(&mut found);
-            // A turn whose facts a newer fact superseded says what is no longer true: "I like
-            // coffee a lot." after "I don't like coffee anymore." is not recalled as a turn either.
             let turns: Vec<String> = found
                 .iter()
                 .filter(|f| f.memory.kind == MemoryKind::Chunk)
                 .flat_map(|f| f.memory.source_turns.iter().cloned())
                 .collect();
-            let superseded = self.store().superseded_facts_from(&turns).await?;
+            chains.superseded_from(&turns)
+        };
+        let mut wanted: Vec<String> = found
+            .iter()
+            .filter(|f| f.memory.kind == MemoryKind::Fact)
+            .map(|f| chains.newest_of(&f.memory.id))
+            .filter(|newest| !found.iter().any(|f| f.memory.id == *newest))
+            .map(str::to_string)
+            .chain(superseded_ids.iter().cloned())
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        let fetched: std::collections::HashMap<String, Memory> = self
+            .store()
+            .rows_by_ids(&wanted)
+            .await?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect();
+        // A newest fact that is itself a candidate is used as found.
+        let candidates: std::collections::HashMap<String, Memory> = found
+            .iter()
+            .filter(|f| f.memory.kind == MemoryKind::Fact)
+            .map(|f| (f.memory.id.clone(), f.memory.clone()))
+            .collect();
+        let newest_of = |id: &str| {
+            let newest = chains.newest_of(id);
+            fetched
+                .get(newest)
+                .or_else(|| candidates.get(newest))
+                .cloned()
+        };
+        if !names_a_time {
+            // A turn whose facts a newer fact superseded says what is no longer true: "I like
+            // coffee a lot." after "I don't like coffee anymore." is not recalled as a turn either.
+            let superseded: Vec<Memory> = superseded_ids
+                .iter()
+                .filter_map(|id| fetched.get(id).cloned())
+                .collect();
             found.retain(|f| !outdated(&f.memory, &superseded));
         }
         // The own words of turns and facts are embedded in batches of those the remaining places
@@ -733,7 +775,7 @@ impl MemoryService {
             // A fact superseded by a newer one about the same subject: the newer is recalled.
             let mut about_it = relevant(&found, &own_words);
             if found.memory.kind == super::MemoryKind::Fact
-                && let Some(newest) = self.store().fact_chain(&found.memory.id).await?.pop()
+                && let Some(newest) = newest_of(&found.memory.id)
                 && newest.id != found.memory.id
             {
                 // The newer is what is true now of what the question found, in other words or

@@ -1,6 +1,6 @@
 //! The LanceDB memory table: schema, versioning, reads, retried writes, and purging deleted text from disk.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -15,7 +15,9 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use lancedb::index::Index;
-use lancedb::index::scalar::{FtsIndexBuilder, FullTextSearchQuery};
+use lancedb::index::scalar::{
+    BTreeIndexBuilder, BitmapIndexBuilder, FtsIndexBuilder, FullTextSearchQuery,
+};
 use lancedb::query::{ExecutableQuery, QueryBase, Select};
 use lancedb::table::OptimizeAction;
 use lancedb::{Connection, DistanceType, Table};
@@ -485,26 +487,30 @@ impl MemoryStore {
             async move { merge.execute(reader).await.map(|_| ()) }
         })
         .await?;
-        self.ensure_text_index().await;
+        self.ensure_indexes().await;
         Ok(())
     }
 
-    /// Creates the full-text index once there is text to index; new rows are searched without it until the next optimise.
-    async fn ensure_text_index(&self) {
-        let has = self
-            .table
-            .list_indices()
-            .await
-            .map(|ix| ix.iter().any(|i| i.columns == ["text"]))
-            .unwrap_or(true);
-        if !has
-            && let Err(e) = self
-                .table
-                .create_index(&["text"], Index::FTS(FtsIndexBuilder::default()))
-                .execute()
-                .await
-        {
-            tracing::warn!("could not build the full-text index yet: {e}");
+    /// Creates the full-text index once there is text to index, and the scalar indexes on `id`
+    /// and `kind`; new rows are searched without them until the next optimise.
+    async fn ensure_indexes(&self) {
+        let Ok(indexes) = self.table.list_indices().await else {
+            return;
+        };
+        // Full-text search, and lookups by id and kind (the facts' chains, rows by id) instead
+        // of a scan of every row.
+        let wanted = [
+            ("text", Index::FTS(FtsIndexBuilder::default())),
+            ("id", Index::BTree(BTreeIndexBuilder::default())),
+            ("kind", Index::Bitmap(BitmapIndexBuilder::default())),
+        ];
+        for (column, index) in wanted {
+            if indexes.iter().any(|i| i.columns == [column]) {
+                continue;
+            }
+            if let Err(e) = self.table.create_index(&[column], index).execute().await {
+                tracing::warn!("could not build the index on {column} yet: {e}");
+            }
         }
     }
 
@@ -583,34 +589,23 @@ impl MemoryStore {
             .collect())
     }
 
-    /// The facts drawn from any of `turns` that a newer fact about the same subject supersedes
-    /// (each is not the newest of its [`fact_chain`](Self::fact_chain)). One read of the facts'
-    /// ids, texts, turns and times, whatever the number of turns.
-    pub async fn superseded_facts_from(&self, turns: &[String]) -> Result<Vec<Memory>, StoreError> {
-        if turns.is_empty() {
+    /// Every fact's id, turns and time (not its text or vectors), read once per recall to know
+    /// which fact is the newest about its subject.
+    pub async fn fact_chains(&self) -> Result<super::chains::FactChains, StoreError> {
+        let columns = ["id", "kind", "source_turns", "time_start"];
+        let facts = self.rows_with("kind = 'fact'".into(), &columns).await?;
+        Ok(super::chains::FactChains::new(facts))
+    }
+
+    /// The memories with these ids, in one read, with what search reads of them (their own
+    /// words' vector, not the stored one).
+    pub async fn rows_by_ids(&self, ids: &[String]) -> Result<Vec<Memory>, StoreError> {
+        if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let columns = ["id", "kind", "text", "source_turns", "time_start"];
-        let facts = self.rows_with("kind = 'fact'".into(), &columns).await?;
-        let mut newest: HashMap<&str, &Memory> = HashMap::new();
-        for fact in &facts {
-            if let Some(prefix) = super::facts::prefix_of(&fact.id) {
-                let slot = newest.entry(prefix).or_insert(fact);
-                if (fact.time_start, &fact.id) > (slot.time_start, &slot.id) {
-                    *slot = fact;
-                }
-            }
-        }
-        let superseded = |f: &Memory| {
-            super::facts::prefix_of(&f.id)
-                .and_then(|p| newest.get(p))
-                .is_some_and(|n| n.id != f.id)
-        };
-        Ok(facts
-            .iter()
-            .filter(|f| f.source_turns.iter().any(|t| turns.contains(t)) && superseded(f))
-            .cloned()
-            .collect())
+        let quoted: Vec<String> = ids.iter().map(|id| sql_quote(id)).collect();
+        let filter = format!("id IN ({})", quoted.join(", "));
+        self.rows_with(filter, &search_columns()).await
     }
 
     /// The full id of the memory whose id is `id_or_prefix` or starts with it (as session ids
