@@ -385,6 +385,26 @@ pub(super) const POINTERS: &[&str] = &[
     "when", "how", "what",
 ];
 
+/// What the user picks among the assistant's offers ("I like the second option", "I prefer the
+/// shorter version"): a choice in the talk, not a taste.
+pub(super) const CHOICES: &[&str] = &[
+    "option",
+    "options",
+    "version",
+    "versions",
+    "suggestion",
+    "suggestions",
+    "answer",
+    "answers",
+    "explanation",
+    "example",
+    "examples",
+    "draft",
+    "one",
+    "approach",
+    "choice",
+];
+
 /// Words that make a sentence hypothetical or a question rather than a statement.
 pub(super) const HEDGES: &[&str] = &[
     "if", "maybe", "might", "would", "could", "should", "perhaps", "wish", "hope", "whether",

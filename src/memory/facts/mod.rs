@@ -614,6 +614,9 @@ mod tests {
             "We like it.",
             "My flight is delayed.",
             "I've had a cold for a week.",
+            // A fifth set, scored before these two were fixed.
+            "I have a quick question.",
+            "I like the second option.",
         ] {
             assert!(said(text).is_empty(), "{text}: {:?}", said(text));
         }
@@ -688,7 +691,7 @@ mod tests {
     }
 
     /// Precision and recall of the rules on a labelled set of user sentences
-    /// (`assets/eval/facts.jsonl`: 148 facts, 120 sentences that are not; for some facts, words the
+    /// (`assets/eval/facts.jsonl`: 173 facts, 140 sentences that are not; for some facts, words the
     /// fact must hold).
     #[test]
     fn the_rules_are_precise_on_a_labelled_set() {

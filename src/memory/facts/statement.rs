@@ -324,11 +324,21 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                 next == "to" && matches!(said, "have" | "like" | "love" | "hate" | "prefer");
             // "I have a meeting at 3pm", "I don't have time for this": had for a moment, or no
             // possession at all.
-            let thing = lower[at + len..]
+            // The object's first words, past "a few", "the" and an adjective: "a quick question".
+            let object: Vec<&str> = lower[at + len..]
                 .iter()
-                .find(|x| !QUANTIFIERS.contains(&x.as_str()))
-                .map_or("", String::as_str);
-            let for_a_moment = matches!(said, "have" | "take") && HAD_FOR_A_MOMENT.contains(&thing);
+                .map(String::as_str)
+                .skip_while(|x| QUANTIFIERS.contains(x) || *x == "the")
+                .take_while(|x| !OBJECT_ENDS.contains(x))
+                .take(3)
+                .collect();
+            let for_a_moment = matches!(said, "have" | "take")
+                && object.iter().any(|x| HAD_FOR_A_MOMENT.contains(x));
+            // "I like the second option": a choice in the talk, not a taste ("I prefer short
+            // answers" is one).
+            let a_choice = (FEELINGS.contains(&told) || said == "prefer")
+                && next == "the"
+                && object.iter().any(|x| CHOICES.contains(x));
             // "I work from home today": how it is now. "I started a new job today" is dated.
             let for_now = !past(told) && for_now_only(lower);
             // "I have their album on repeat": whose is not said, so the fact would not stand alone.
@@ -336,6 +346,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             // "I smoke", "I got married": a habit or an event needs no object.
             if (next.is_empty() && !HABITS.contains(&said) && !COMPLETE_EVENTS.contains(&said))
                 || for_a_moment
+                || a_choice
                 || for_now
                 || infinitive
                 || POINTERS.contains(&next)
