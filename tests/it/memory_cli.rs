@@ -150,6 +150,35 @@ fn fact_chain(data: &DataDir, fact: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
+/// The chain of the fact whose text is `text` among `facts` (`memory list --json`), oldest first.
+fn chain_of(data: &DataDir, facts: &serde_json::Value, text: &str) -> Vec<String> {
+    let fact = facts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["text"] == text)
+        .unwrap_or_else(|| panic!("no {text:?} among {facts}"));
+    fact_chain(data, fact)
+}
+
+/// Asserts that recall for `question` gives an item holding `wanted` and none holding any of
+/// `unwanted`.
+fn assert_recalls(data: &DataDir, question: &str, wanted: &[&str], unwanted: &[&str]) {
+    let recalled = recalled_texts(data, question);
+    assert!(
+        recalled
+            .iter()
+            .any(|t| wanted.iter().any(|w| t.contains(w))),
+        "{question}: {recalled:?}"
+    );
+    assert!(
+        !recalled
+            .iter()
+            .any(|t| unwanted.iter().any(|u| t.contains(u))),
+        "{question}: {recalled:?}"
+    );
+}
+
 /// Imports these conversation lines (JSON Lines) and waits until every turn is in memory.
 fn import_conversation(data: &DataDir, lines: &[&str]) {
     let file = data.path().join("conversation.jsonl");
@@ -538,13 +567,7 @@ fn what_a_user_says_in_a_few_words_or_denies_is_a_fact_and_the_denial_wins() {
     // A two-word statement is a fact; the previous build kept only sentences of four words.
     assert!(texts.contains(&"The user is vegetarian."), "{texts:?}");
     // The denial is a fact about the same thing: it supersedes "likes coffee", both kept.
-    let denial = facts
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["text"] == "The user does not like coffee anymore.")
-        .unwrap_or_else(|| panic!("no denial among {texts:?}"));
-    let chain = fact_chain(&data, denial);
+    let chain = chain_of(&data, &facts, "The user does not like coffee anymore.");
     assert_eq!(
         chain,
         [
@@ -556,18 +579,11 @@ fn what_a_user_says_in_a_few_words_or_denies_is_a_fact_and_the_denial_wins() {
     // Recall gives what is true now (as the fact or the turn it was drawn from), and not what
     // was: neither the superseded fact nor the turn that said only that. The previous build
     // recalled "user: I like coffee a lot." beside the denial.
-    let recalled = recalled_texts(&data, "Do I like coffee?");
-    assert!(
-        recalled
-            .iter()
-            .any(|t| t.contains("don't like coffee") || t.contains("does not like coffee")),
-        "{recalled:?}"
-    );
-    assert!(
-        !recalled
-            .iter()
-            .any(|t| t.contains("I like coffee a lot") || t.contains("likes coffee a lot")),
-        "{recalled:?}"
+    assert_recalls(
+        &data,
+        "Do I like coffee?",
+        &["don't like coffee", "does not like coffee"],
+        &["I like coffee a lot", "likes coffee a lot"],
     );
 }
 
@@ -599,14 +615,8 @@ fn a_divorce_replaces_a_marriage_and_how_the_day_goes_is_no_fact() {
         texts.contains(&"The user and others have two rescue greyhounds."),
         "{texts:?}"
     );
-    let divorce = facts
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["text"] == "The user recently got divorced.")
-        .unwrap_or_else(|| panic!("no divorce among {texts:?}"));
     // Married, divorced or single: one replaces the other, both kept.
-    let chain = fact_chain(&data, divorce);
+    let chain = chain_of(&data, &facts, "The user recently got divorced.");
     assert_eq!(
         chain,
         [
@@ -615,15 +625,7 @@ fn a_divorce_replaces_a_marriage_and_how_the_day_goes_is_no_fact() {
         ],
         "{chain:?}"
     );
-    let recalled = recalled_texts(&data, "Am I married?");
-    assert!(
-        recalled.iter().any(|t| t.contains("divorced")),
-        "{recalled:?}"
-    );
-    assert!(
-        !recalled.iter().any(|t| t.contains("married to Anna")),
-        "{recalled:?}"
-    );
+    assert_recalls(&data, "Am I married?", &["divorced"], &["married to Anna"]);
 }
 
 #[test]
@@ -639,14 +641,8 @@ fn moving_somewhere_replaces_where_the_user_lived() {
         ],
     );
     let facts = data.json(&["memory", "list", "--kind", "fact", "--all", "--json"]);
-    let moved = facts
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["text"] == "The user moved to Berlin in June.")
-        .unwrap_or_else(|| panic!("{facts}"));
     // One chain: the move supersedes the old home (the previous build kept both current).
-    let chain = fact_chain(&data, moved);
+    let chain = chain_of(&data, &facts, "The user moved to Berlin in June.");
     assert_eq!(
         chain,
         [
@@ -655,15 +651,7 @@ fn moving_somewhere_replaces_where_the_user_lived() {
         ],
         "{chain:?}"
     );
-    let recalled = recalled_texts(&data, "Where do I live?");
-    assert!(
-        recalled.iter().any(|t| t.contains("Berlin")),
-        "{recalled:?}"
-    );
-    assert!(
-        !recalled.iter().any(|t| t.contains("Dublin")),
-        "{recalled:?}"
-    );
+    assert_recalls(&data, "Where do I live?", &["Berlin"], &["Dublin"]);
 }
 
 #[test]
