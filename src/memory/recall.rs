@@ -687,7 +687,11 @@ impl MemoryService {
         // The facts' chains, read once (every fact's id, turns and time): which candidate facts
         // a newer one replaces, and which turns a superseded fact outdates. The rows needed
         // from them come in one read too.
-        let chains = self.store().fact_chains().await?;
+        let chains = if found.is_empty() {
+            super::chains::FactChains::default()
+        } else {
+            self.store().fact_chains().await?
+        };
         let superseded_ids = if names_a_time {
             Vec::new()
         } else {
