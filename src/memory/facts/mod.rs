@@ -18,7 +18,7 @@ mod words;
 
 use lexicon::*;
 use statement::{fact_in, names_someone, short_but_lasting};
-use words::{capitalised, contracted_is, is_a_verb, sentences, starts_upper, words};
+use words::{capitalised, contracted_is, for_now_only, is_a_verb, sentences, starts_upper, words};
 
 /// A fact found in a turn, before it is embedded and stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +103,9 @@ pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
             if states_a_mood {
                 continue;
             }
-            if let Some(found) = fact_in(&w, &lower, &name) {
+            if let Some(found) =
+                fact_in(&w, &lower, &name).filter(|found| !(found.present && for_now_only(&lower)))
+            {
                 about = Some(found.about);
                 // "I have two kids, Tom and Ella": names after a comma belong to the statement.
                 let text = match clauses.get(at + 1).filter(|next| only_names(next)) {

@@ -14,6 +14,9 @@ pub(super) struct Found {
     /// Whom it is about, as said ("My", "brother", "Olek"; "I"): what a pronoun or a clause
     /// without a subject after it stands for.
     pub(super) about: Vec<String>,
+    /// Said in the present tense: said of today or "again", it holds for now only ("my train
+    /// is late again"); a past event is dated by those words instead.
+    pub(super) present: bool,
 }
 
 /// The fact a first-person statement states, if it is one.
@@ -45,6 +48,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             subject: "name".into(),
             text: format!("{name} goes by {}", w[at..].join(" ")),
             about: vec!["I".to_string()],
+            present: true,
         });
     }
     // "My sister Agnieszka is a nurse", "my favourite tea is rooibos"; "our house is in …" is
@@ -53,7 +57,6 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
         && !META_NOUNS.contains(&lower[1].as_str())
         && let Some(be) = lower.iter().position(|x| MY_VERBS.contains(&x.as_str()))
         && (2..=5).contains(&be)
-        && (past(&lower[be]) || !for_now_only(lower))
     {
         // "my sister Agnieszka": the subject is the relation, not the name.
         // "my favourite band right now": when is not what.
@@ -98,6 +101,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             subject,
             text: format!("{} {}", possessive(name), retell(&w[1..], name)),
             about: w[..be].to_vec(),
+            present: !past(&lower[be]),
         });
     }
     // "I'm a nurse", "I am allergic to peanuts", "I live in Kraków", "I switched to rooibos".
@@ -128,6 +132,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             subject: "was a".into(),
             text: format!("{name} was {}", retell(&w[2..], name)),
             about: me,
+            present: false,
         });
     }
     // "I've lived in Canada for six years": what lasts, said with how long.
@@ -155,12 +160,12 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
         && lower.get(at + 1).is_some_and(|next| {
             !POINTERS.contains(&next.as_str()) && !SHORT_STOPS.contains(&next.as_str())
         })
-        && !for_now_only(lower)
     {
         return Some(Found {
             subject: what_is_said(third, &lower[at + 1..]),
             text: format!("{name} has {}", retell(&w[at..], name)),
             about: me,
+            present: true,
         });
     }
     // "I've never been to Asia", "I've been to Japan twice": where the user has travelled.
@@ -178,6 +183,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             subject: format!("been to {}", object_key(&lower[been + 1..])),
             text: format!("{name} has {}", retell(&w[1..], name)),
             about: me,
+            present: true,
         });
     }
     // "I've been living in Berlin since 2019": what lasts, said with how long.
@@ -202,10 +208,10 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             subject: what_is_said("is", &lower[at..]),
             text: format!("{name} has been {}", retell(&w[at..], name)),
             about: me,
+            present: true,
         });
     }
     if let Some(at) = been_at
-        && !for_now_only(lower)
         && let Some(ing) = lower.get(at)
         && let Some(third) = ongoing_form(ing)
         && lower.len() > at + 1
@@ -218,6 +224,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             subject: what_is_said(third, &lower[at + 1..]),
             text: format!("{name} has been {}", retell(&w[at..], name)),
             about: me,
+            present: true,
         });
     }
     match verb_at {
@@ -256,12 +263,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                     .count();
             let passing =
                 |x: Option<&String>| x.is_some_and(|x| PASSING_STATES.contains(&x.as_str()));
-            if passing(Some(first))
-                || passing(lower.get(state))
-                || for_now
-                || brief
-                || for_now_only(lower)
-            {
+            if passing(Some(first)) || passing(lower.get(state)) || for_now || brief {
                 return None;
             }
             let rest = retell(&w[start..], name);
@@ -274,6 +276,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                 subject,
                 text: format!("{name} {is} {rest}"),
                 about: me,
+                present: true,
             })
         }
         Some(at) => {
@@ -339,15 +342,12 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             let a_choice = (FEELINGS.contains(&told) || said == "prefer")
                 && next == "the"
                 && object.iter().any(|x| CHOICES.contains(x));
-            // "I work from home today": how it is now. "I started a new job today" is dated.
-            let for_now = !past(told) && for_now_only(lower);
             // "I have their album on repeat": whose is not said, so the fact would not stand alone.
             // "I like your style", "I hate when that happens": about the talk, not the user.
             // "I smoke", "I got married": a habit or an event needs no object.
             if (next.is_empty() && !HABITS.contains(&said) && !COMPLETE_EVENTS.contains(&said))
                 || for_a_moment
                 || a_choice
-                || for_now
                 || infinitive
                 || POINTERS.contains(&next)
             {
@@ -369,6 +369,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                 subject: what_is_said(told, &lower[at + len..]),
                 text,
                 about: me,
+                present: !past(told),
             })
         }
     }
@@ -407,6 +408,7 @@ pub(super) fn with_others(others: &str, alone: Vec<String>, name: &str) -> Optio
         subject: found.subject,
         text: format!("{name} and {others} {plural}"),
         about: vec!["I".to_string()],
+        present: found.present,
     })
 }
 
