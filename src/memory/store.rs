@@ -600,12 +600,21 @@ impl MemoryStore {
     /// The memories with these ids, in one read, with what search reads of them (their own
     /// words' vector, not the stored one).
     pub async fn rows_by_ids(&self, ids: &[String]) -> Result<Vec<Memory>, StoreError> {
+        self.rows_with_ids(ids, &search_columns()).await
+    }
+
+    /// The rows with these ids, with only `columns` read.
+    async fn rows_with_ids(
+        &self,
+        ids: &[String],
+        columns: &[&str],
+    ) -> Result<Vec<Memory>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
         let quoted: Vec<String> = ids.iter().map(|id| sql_quote(id)).collect();
-        let filter = format!("id IN ({})", quoted.join(", "));
-        self.rows_with(filter, &search_columns()).await
+        self.rows_with(format!("id IN ({})", quoted.join(", ")), columns)
+            .await
     }
 
     /// The full id of the memory whose id is `id_or_prefix` or starts with it (as session ids
@@ -681,10 +690,8 @@ impl MemoryStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<_> = keys.iter().map(|(_, id)| sql_quote(id)).collect();
-        let mut rows = self
-            .rows_with(format!("id IN ({})", ids.join(", ")), ROW_COLUMNS)
-            .await?;
+        let ids: Vec<String> = keys.into_iter().map(|(_, id)| id).collect();
+        let mut rows = self.rows_with_ids(&ids, ROW_COLUMNS).await?;
         rows.sort_by(|a, b| b.time_end.cmp(&a.time_end).then_with(|| a.id.cmp(&b.id)));
         Ok(rows)
     }
