@@ -96,47 +96,49 @@ pub(super) fn third_person(verb: &str) -> String {
     }
 }
 
-/// The third-person form of the stating verb whose "-ing" form `word` is ("living" → "lives").
-pub(super) fn ongoing_form(word: &str) -> Option<&'static str> {
+/// The third-person form of the one-word present-tense stating verb (not "have") of which
+/// `is_form` says `word` is a form.
+fn third_of_stating_verb(is_form: impl Fn(&str) -> bool) -> Option<&'static str> {
     STATING_VERBS
         .iter()
-        .filter(|(verb, third)| verb != third && *verb != "have")
-        .find(|(verb, _)| {
-            let stem = verb.strip_suffix('e').unwrap_or(verb);
-            word == format!("{stem}ing")
-        })
+        .filter(|(verb, third)| verb != third && *verb != "have" && !verb.contains(' '))
+        .find(|(verb, _)| is_form(verb))
         .map(|(_, third)| *third)
+}
+
+/// The third-person form of the stating verb whose "-ing" form `word` is ("living" → "lives").
+pub(super) fn ongoing_form(word: &str) -> Option<&'static str> {
+    third_of_stating_verb(|verb| {
+        let stem = verb.strip_suffix('e').unwrap_or(verb);
+        word == format!("{stem}ing")
+    })
 }
 
 /// The third-person form of the stating verb whose past participle `word` is ("lived" →
 /// "lives", "spoken" → "speaks"); "had" is left out ("I've had a long day").
 pub(super) fn participle_form(word: &str) -> Option<&'static str> {
-    STATING_VERBS
-        .iter()
-        .filter(|(verb, third)| verb != third && *verb != "have" && !verb.contains(' '))
-        .find(|(verb, _)| {
-            let regular = if verb.ends_with('e') {
-                format!("{verb}d")
-            } else if let Some(stem) = verb.strip_suffix('y')
-                && !stem.ends_with(['a', 'e', 'o', 'u'])
-            {
-                format!("{stem}ied")
-            } else {
-                format!("{verb}ed")
-            };
-            let irregular = match *verb {
-                "speak" => "spoken",
-                "teach" => "taught",
-                "drive" => "driven",
-                "eat" => "eaten",
-                "drink" => "drunk",
-                "run" => "run",
-                "swim" => "swum",
-                _ => "",
-            };
-            word == regular || word == irregular
-        })
-        .map(|(_, third)| *third)
+    third_of_stating_verb(|verb| {
+        let regular = if verb.ends_with('e') {
+            format!("{verb}d")
+        } else if let Some(stem) = verb.strip_suffix('y')
+            && !stem.ends_with(['a', 'e', 'o', 'u'])
+        {
+            format!("{stem}ied")
+        } else {
+            format!("{verb}ed")
+        };
+        let irregular = match verb {
+            "speak" => "spoken",
+            "teach" => "taught",
+            "drive" => "driven",
+            "eat" => "eaten",
+            "drink" => "drunk",
+            "run" => "run",
+            "swim" => "swum",
+            _ => "",
+        };
+        word == regular || word == irregular
+    })
 }
 
 /// The denial opening `lower` (after "I"), as the fact says it, and how many words it takes.
