@@ -15,12 +15,15 @@ pub const ATTENTION_TEXT: &str = "bench/genesis-kjv.txt";
 /// The recall eval set.
 pub const EVAL_CONVERSATIONS: &str = "eval/conversations.jsonl";
 pub const EVAL_QUESTIONS: &str = "eval/questions.jsonl";
+/// User sentences labelled fact or not, for `bench facts`.
+pub const EVAL_FACTS: &str = "eval/facts.jsonl";
 /// Every asset `mneme bench` reads.
-pub const ALL: [&str; 4] = [
+pub const ALL: [&str; 5] = [
     ENGINE_TEXT,
     ATTENTION_TEXT,
     EVAL_CONVERSATIONS,
     EVAL_QUESTIONS,
+    EVAL_FACTS,
 ];
 
 /// The assets `dir` (see [`assets_dir`]) lacks.
@@ -58,12 +61,7 @@ pub fn read(name: &str) -> Result<String> {
 mod tests {
     #[test]
     fn every_bench_asset_is_found_from_the_build_tree() {
-        for name in [
-            super::ENGINE_TEXT,
-            super::ATTENTION_TEXT,
-            super::EVAL_CONVERSATIONS,
-            super::EVAL_QUESTIONS,
-        ] {
+        for name in super::ALL {
             assert!(!super::read(name).unwrap().is_empty(), "{name}");
         }
     }

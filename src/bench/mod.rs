@@ -5,6 +5,7 @@ pub mod attention;
 pub mod chat_passkey;
 pub mod daemon;
 pub mod engine;
+pub mod facts;
 pub mod memory;
 pub mod recall;
 pub mod tui;

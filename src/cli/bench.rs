@@ -92,6 +92,17 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         sessions: usize,
     },
+    /// Fact rules: precision and recall on user sentences labelled fact or not, against taking
+    /// every first-person statement for a fact (no models needed).
+    Facts {
+        /// Print JSON only.
+        #[arg(long)]
+        json: bool,
+        /// The labelled set, one JSON object a line: {"text", "fact": true|false, "has"?: words
+        /// the fact must hold} (default: the shipped set).
+        #[arg(long)]
+        labels: Option<std::path::PathBuf>,
+    },
     /// Recall quality: evidence turns found within 1,300 characters, BM25 vs vector vs hybrid.
     Recall {
         /// Print JSON only.
@@ -351,6 +362,40 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                     report.picker_sessions,
                     report.picker_open_ms
                 );
+            }
+        }
+        BenchCommand::Facts { json, labels } => {
+            let text = crate::bench::recall::read_or_default(
+                labels.as_deref(),
+                crate::bench::assets::EVAL_FACTS,
+            )?;
+            let report = crate::bench::facts::run(&crate::bench::facts::parse(&text)?);
+            if *json {
+                print_json(&report)?;
+            } else {
+                crate::outln!(
+                    "{} sentences, {} labelled facts",
+                    report.sentences,
+                    report.facts
+                );
+                for (name, s) in [("rules", report.rules), ("baseline", report.baseline)] {
+                    crate::outln!(
+                        "{name:>9}: precision {:.2}, recall {:.2} ({} taken, {} right)",
+                        s.precision,
+                        s.recall,
+                        s.found,
+                        s.right
+                    );
+                }
+                crate::outln!("(baseline: every first-person statement is a fact)");
+                for (heading, wrong) in [
+                    ("missed", &report.missed),
+                    ("not facts", &report.false_facts),
+                ] {
+                    for w in wrong {
+                        crate::outln!("{heading}: {} -> {:?}", w.text, w.facts);
+                    }
+                }
             }
         }
         BenchCommand::Daemon { json, sessions } => {

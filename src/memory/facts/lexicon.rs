@@ -36,6 +36,15 @@ pub(super) const STATING_VERBS: &[(&str, &str)] = &[
     ("broke", "broke"),
     ("wear", "wears"),
     ("volunteer", "volunteers"),
+    ("support", "supports"),
+    ("follow", "follows"),
+    ("listen", "listens"),
+    ("keep", "keeps"),
+    ("collect", "collects"),
+    ("suffer", "suffers"),
+    ("ride", "rides"),
+    // Only with an activity: "I go swimming every Tuesday" (see `WITH_AN_ACTIVITY_ONLY`).
+    ("go", "goes"),
     ("can't stand", "cannot stand"),
     ("cannot stand", "cannot stand"),
     // What was so for a while: "I lived in Rome", "I studied chemistry at Edinburgh".
@@ -63,10 +72,22 @@ pub(super) const STATING_VERBS: &[(&str, &str)] = &[
     ("am allergic", "is allergic"),
 ];
 
+/// Verbs that state a fact only of a name: "I support Liverpool", "I follow Formula 1" (not "I
+/// support the idea", "I follow the steps").
+pub(super) const OF_A_NAME_ONLY: &[&str] = &["support", "follow"];
+
+/// Verbs that state a habit only with an activity after them: "I go swimming every Tuesday",
+/// not "I go to bed", "I go crazy".
+pub(super) const WITH_AN_ACTIVITY_ONLY: &[&str] = &["go"];
+
+/// "I'm afraid of heights": a fear of something (not "afraid of the exam", "afraid so").
+pub(super) const FEARS: &[&str] = &["afraid", "scared", "terrified", "frightened"];
+
 /// Statements that add up rather than replace: a new purchase is not a correction of the last.
 pub(super) const ADDING_UP: &[&str] = &[
     "has", "owns", "bought", "adopted", "plays", "speaks", "teaches", "started", "eats", "drinks",
-    "smokes", "uses", "takes", "wears", "lived", "worked", "studied", "taught", "owned", "used to",
+    "smokes", "uses", "takes", "wears", "keeps", "collects", "suffers", "lived", "worked",
+    "studied", "taught", "owned", "used to",
 ];
 
 /// Past events that need no object: "I got married", "I retired".
@@ -96,6 +117,48 @@ pub(super) const ADVERBS: &[&str] = &[
     "normally",
     "now",
     "really",
+    "rarely",
+    "seldom",
+    "generally",
+    "typically",
+];
+
+/// Adverbs of how often that make any verb after them a habit: "I usually skip breakfast", "I
+/// always forget people's names".
+pub(super) const FREQUENCIES: &[&str] = &[
+    "usually",
+    "always",
+    "often",
+    "normally",
+    "rarely",
+    "seldom",
+    "generally",
+    "typically",
+];
+
+/// Verbs that say what the user thinks, wants or does in the talk, not a habit, even after
+/// "always" ("I always think …", "I usually ask …").
+pub(super) const NOT_HABITS: &[&str] = &[
+    "think", "know", "want", "need", "mean", "guess", "wonder", "feel", "say", "tell", "ask",
+    "see", "hope", "wish", "try", "get", "do", "am", "be", "can", "will", "could", "would",
+    "should", "must", "say", "thought", "find", "end", "seem",
+];
+
+/// Counts before what the user has had: "I've had two knee operations".
+pub(super) const COUNTS: &[&str] = &[
+    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "several", "many",
+];
+
+/// What a person is on for months: "I'm on a low-sodium diet", "I'm on insulin" (not "I'm on
+/// my way", "I'm on it").
+pub(super) const REGIMENS: &[&str] = &[
+    "diet",
+    "medication",
+    "medications",
+    "meds",
+    "insulin",
+    "antidepressants",
+    "dialysis",
 ];
 
 /// Words that make a present-tense statement about now only ("my train is late again", "my
@@ -109,6 +172,8 @@ pub(super) const MOMENT_WORDS: &[&str] = &[
     "this afternoon",
     "this evening",
     "this week",
+    "this weekend",
+    "later",
 ];
 
 /// States of which a person is in one at a time: a newer one replaces the older ("I'm married"
@@ -298,6 +363,14 @@ pub(super) const PASSING_STATES: &[&str] = &[
     "eating",
     "having",
     "asking",
+    // Plans and errands: "I'm planning to paint the kitchen", "I'm meeting my sister later".
+    "planning",
+    "hoping",
+    "meaning",
+    "wanting",
+    "aiming",
+    "intending",
+    "meeting",
     "kidding",
     "joking",
     "sitting",
@@ -504,6 +577,11 @@ pub(super) const SHORT_VERBS: &[&str] = &[
     "meditate",
     "wear",
     "volunteer",
+    "support",
+    "follow",
+    "ride",
+    "keep",
+    "collect",
 ];
 
 /// Habits a verb states with no object: "I smoke", "I don't drive".

@@ -521,6 +521,172 @@ mod tests {
     }
 
     #[test]
+    fn a_fear_and_a_team_are_facts_and_a_worry_or_an_idea_are_not() {
+        // Missed on a set labelled before the rules saw it (set A, 2026-12-02).
+        for (text, fact) in [
+            ("I'm afraid of heights.", "The user is afraid of heights."),
+            (
+                "I'm terrified of flying.",
+                "The user is terrified of flying.",
+            ),
+            ("I'm scared of big dogs.", "The user is scared of big dogs."),
+            ("I support Liverpool.", "The user supports Liverpool."),
+            (
+                "I follow Formula 1 closely.",
+                "The user follows Formula 1 closely.",
+            ),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+        }
+        for text in [
+            "I'm afraid of the interview tomorrow.",
+            "I'm afraid of losing my job.",
+            "I'm afraid so.",
+            "I'm scared of it.",
+            "I support the idea.",
+            "I follow the steps you gave me.",
+            "I follow you.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+    }
+
+    #[test]
+    fn habits_said_with_a_preposition_or_an_activity_and_what_my_people_own_are_facts() {
+        // Missed on a set labelled before the rules saw it (set B, 2026-12-02).
+        for (text, fact) in [
+            (
+                "I listen mostly to jazz.",
+                "The user listens mostly to jazz.",
+            ),
+            (
+                "I go swimming every Tuesday.",
+                "The user goes swimming every Tuesday.",
+            ),
+            (
+                "My uncle owns a vineyard in Portugal.",
+                "The user's uncle owns a vineyard in Portugal.",
+            ),
+            (
+                "I ride my bike to work.",
+                "The user rides the user's bike to work.",
+            ),
+            (
+                "My sister speaks four languages.",
+                "The user's sister speaks four languages.",
+            ),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+        }
+        for text in [
+            "I go to bed at ten.",
+            "I go crazy when the build breaks.",
+            "I listen to what you say.",
+            "I listen to you.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+    }
+
+    #[test]
+    fn what_my_people_do_not_do_and_what_the_user_keeps_collects_or_suffers_from_are_facts() {
+        // Missed on a set labelled before the rules saw it (set C, 2026-12-02).
+        for (text, fact) in [
+            (
+                "I keep bees in my garden.",
+                "The user keeps bees in the user's garden.",
+            ),
+            (
+                "My partner doesn't like spicy food.",
+                "The user's partner doesn't like spicy food.",
+            ),
+            (
+                "My brother never drinks alcohol.",
+                "The user's brother never drinks alcohol.",
+            ),
+            (
+                "I collect old vinyl records.",
+                "The user collects old vinyl records.",
+            ),
+            (
+                "I suffer from migraines.",
+                "The user suffers from migraines.",
+            ),
+            ("I'm half Irish.", "The user is half Irish."),
+            ("I am half Greek.", "The user is half Greek."),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+        }
+        for text in [
+            "I keep getting this error.",
+            "I keep it short.",
+            "I'm half asleep.",
+            "My code doesn't compile.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+        // A denial about someone is about what it denies: the newer replaces the older.
+        let subject = |text: &str| subjects(text)[0].clone();
+        assert_eq!(
+            subject("My partner doesn't like spicy food."),
+            subject("My partner likes spicy food.")
+        );
+    }
+
+    #[test]
+    fn habits_roles_denied_counts_and_diets_are_facts_and_plans_and_the_talk_are_not() {
+        // Found on a harder set labelled before the rules saw it (set D, 2026-12-02).
+        for (text, fact) in [
+            (
+                "I usually skip breakfast.",
+                "The user usually skips breakfast.",
+            ),
+            (
+                "I always forget people's names.",
+                "The user always forgets people's names.",
+            ),
+            (
+                "I'm not a morning person.",
+                "The user is not a morning person.",
+            ),
+            (
+                "I've had two knee operations.",
+                "The user has had two knee operations.",
+            ),
+            (
+                "I'm on a low-sodium diet for my blood pressure.",
+                "The user is on a low-sodium diet for the user's blood pressure.",
+            ),
+            (
+                "I often go hiking with friends.",
+                "The user often goes hiking with friends.",
+            ),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+        }
+        for text in [
+            "I'm planning to paint the kitchen this weekend.",
+            "I'm meeting my sister for lunch later.",
+            "I'm sending this from my phone.",
+            "I'm writing to you from the airport.",
+            "I always appreciate your help.",
+            "I usually just google it.",
+            "I always wanted to visit Japan.",
+            "I've had two coffees this morning.",
+            "I'm on my way.",
+            "I'm not a fan of this layout.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+        // A role denied replaces no role: "I'm a nurse" stays what the user is.
+        let subject = |text: &str| subjects(text)[0].clone();
+        assert_ne!(
+            subject("I'm not a morning person."),
+            subject("I'm a nurse.")
+        );
+    }
+
+    #[test]
     fn what_lasts_is_a_fact_and_how_the_day_goes_is_not() {
         // Found on a second set of everyday statements, written before the rules were run on it.
         for (text, fact) in [
@@ -690,38 +856,6 @@ mod tests {
         ] {
             assert!(said(text).is_empty(), "{text}: {:?}", said(text));
         }
-    }
-
-    /// Precision and recall of the rules on a labelled set of user sentences
-    /// (`assets/eval/facts.jsonl`: 173 facts, 140 sentences that are not; for some facts, words the
-    /// fact must hold).
-    #[test]
-    fn the_rules_are_precise_on_a_labelled_set() {
-        let (mut found, mut right, mut facts) = (0, 0, 0);
-        let mut wrong = Vec::new();
-        for line in include_str!("../../../assets/eval/facts.jsonl").lines() {
-            let item: serde_json::Value = serde_json::from_str(line).unwrap();
-            let is_fact = item["fact"].as_bool().unwrap();
-            let text = item["text"].as_str().unwrap();
-            let facts_said = said(text);
-            // A sentence of several clauses must give the fact it states, not a misleading one
-            // ("I'm over jazz, my favourite music now is folk" is not "The user is over jazz").
-            let stated = item["has"]
-                .as_str()
-                .is_none_or(|has| facts_said.iter().any(|f| f.contains(has)));
-            let extracted = !facts_said.is_empty() && stated;
-            facts += usize::from(is_fact);
-            found += usize::from(extracted);
-            right += usize::from(extracted && is_fact);
-            if extracted != is_fact {
-                wrong.push(text.to_string());
-            }
-        }
-        let precision = right as f64 / found as f64;
-        let recall = right as f64 / facts as f64;
-        eprintln!("fact rules: precision {precision:.2}, recall {recall:.2}; wrong: {wrong:?}");
-        assert!(precision >= 0.9, "precision {precision:.2}: {wrong:?}");
-        assert!(recall >= 0.7, "recall {recall:.2}: {wrong:?}");
     }
 
     #[test]

@@ -55,8 +55,13 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
     // the user's too.
     if matches!(lower[0].as_str(), "my" | "our")
         && !META_NOUNS.contains(&lower[1].as_str())
-        && let Some(be) = lower.iter().position(|x| MY_VERBS.contains(&x.as_str()))
-        && (2..=5).contains(&be)
+        // The noun comes first: "my drinks are on me" is about drinks, "runs" no verb there.
+        && let Some(be) = lower
+            .iter()
+            .skip(2)
+            .position(|x| says_what_they_do(x))
+            .map(|at| at + 2)
+        && be <= 5
     {
         // "my sister Agnieszka": the subject is the relation, not the name.
         // "my favourite band right now": when is not what.
@@ -92,8 +97,15 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
         if thing_now || (lower[be] == "had" && doing == "to") {
             return None;
         }
+        // "My partner doesn't like spicy food" is about what "likes spicy food" says.
+        // "My code doesn't compile": only a stating verb is denied as a fact.
+        let (told, after) = match denied_verb(&lower[be..]) {
+            Some((third, len)) => (third, be + len),
+            None if matches!(lower[be].as_str(), "doesn't" | "does" | "never") => return None,
+            None => (lower[be].as_str(), be + 1),
+        };
         let subject = if someone {
-            format!("{noun}|{}", what_is_said(&lower[be], &lower[be + 1..]))
+            format!("{noun}|{}", what_is_said(told, &lower[after..]))
         } else {
             noun
         };
@@ -152,11 +164,22 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                 .find(|x| !QUANTIFIERS.contains(&x.as_str()))
                 .is_some_and(|thing| !HAD_FOR_A_MOMENT.contains(&thing.as_str()))
     };
+    // "I've had two knee operations": what adds up over a life.
+    let had_a_count_of = |at: usize| {
+        lower.get(at).is_some_and(|x| x == "had")
+            && lower.get(at + 1).is_some_and(|n| {
+                COUNTS.contains(&n.as_str()) || n.chars().all(|c| c.is_ascii_digit())
+            })
+            && !lower[at + 1..]
+                .iter()
+                .any(|x| HAD_FOR_A_MOMENT.contains(&x.as_str()))
+            && !for_now_only(lower)
+    };
     if let Some(at) = have_at
         && let Some(third) = lower
             .get(at)
             .and_then(|x| participle_form(x))
-            .or_else(|| had_for_years(at).then_some("has"))
+            .or_else(|| (had_for_years(at) || had_a_count_of(at)).then_some("has"))
         && lower.get(at + 1).is_some_and(|next| {
             !POINTERS.contains(&next.as_str()) && !SHORT_STOPS.contains(&next.as_str())
         })
@@ -229,10 +252,20 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
     }
     match verb_at {
         None => {
-            // "I'm no longer vegetarian" denies what "I'm vegetarian" said.
+            // "I'm no longer vegetarian" denies what "I'm vegetarian" said; "I'm not a morning
+            // person" is a role denied.
+            let not_a_role = lower.get(start).is_some_and(|x| x == "not")
+                && lower
+                    .get(start + 1)
+                    .is_some_and(|x| matches!(x.as_str(), "a" | "an"))
+                && lower
+                    .get(start + 2)
+                    .is_some_and(|role| !NOT_ROLES.contains(&role.as_str()));
             let (is, start) =
                 if lower.get(start..start + 2) == Some(&["no".into(), "longer".into()]) {
                     ("is no longer", start + 2)
+                } else if not_a_role {
+                    ("is not", start + 1)
                 } else {
                     ("is", start)
                 };
@@ -247,8 +280,14 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                     ));
             // "I'm writing an email": something done in an hour.
             // "I'm running late": how, not what.
+            // "I'm sending this from my phone", "I'm writing to you": about the talk.
             let brief = first.ends_with("ing")
                 && (SHORT_STOPS.contains(&then)
+                    || POINTERS.contains(&then)
+                    || (then == "to"
+                        && lower
+                            .get(start + 2)
+                            .is_some_and(|x| POINTERS.contains(&x.as_str())))
                     || lower[start + 1..]
                         .iter()
                         .find(|x| !QUANTIFIERS.contains(&x.as_str()) && x.as_str() != "the")
@@ -263,12 +302,24 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                     .count();
             let passing =
                 |x: Option<&String>| x.is_some_and(|x| PASSING_STATES.contains(&x.as_str()));
-            if passing(Some(first)) || passing(lower.get(state)) || for_now || brief {
+            let fear = a_lasting_fear(&lower[state..]);
+            // "I'm on a low-sodium diet", "I'm on insulin".
+            let regimen = lower[state] == "on"
+                && lower[state + 1..]
+                    .iter()
+                    .take(4)
+                    .any(|x| REGIMENS.contains(&x.as_str()));
+            if (passing(Some(first)) || passing(lower.get(state)) || for_now || brief)
+                && !fear
+                && !regimen
+            {
                 return None;
             }
             let rest = retell(&w[start..], name);
             // "I'm working at a bakery" says what "I work at a bakery" does.
             let subject = match ongoing_form(first) {
+                // "is not a morning person" replaces no role the user has.
+                _ if not_a_role => format!("is not a {}", object_key(&lower[start + 1..])),
                 Some(third) => what_is_said(third, &lower[start + 1..]),
                 None => what_is_said("is", &lower[state.min(lower.len() - 1)..]),
             };
@@ -302,9 +353,24 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                     None
                 }
             });
+            // "I usually skip breakfast": any verb after how often is a habit.
+            let habitual = lower[1..at]
+                .iter()
+                .any(|x| FREQUENCIES.contains(&x.as_str()))
+                && lower.get(at).is_some_and(|verb| {
+                    verb.chars().all(|c| c.is_ascii_lowercase())
+                        && !verb.ends_with("ed")
+                        && !verb.ends_with("ing")
+                        && !NOT_HABITS.contains(&verb.as_str())
+                });
+            let conjugated;
             // "I've got three kids": what the user has.
             let (said, told, len) = match found {
                 Some(found) => found,
+                None if habitual && denied.is_none() => {
+                    conjugated = third_person(&lower[at]);
+                    (lower[at].as_str(), conjugated.as_str(), 1)
+                }
                 None if lower[0] == "i've" && lower.get(at).is_some_and(|x| x == "got") => {
                     ("have", "has", 1)
                 }
@@ -337,6 +403,22 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                 .collect();
             let for_a_moment = matches!(said, "have" | "take")
                 && object.iter().any(|x| HAD_FOR_A_MOMENT.contains(x));
+            // "I support the idea": a verb that states a fact only of a name.
+            let not_a_name = OF_A_NAME_ONLY.contains(&said)
+                && !w[at + len..]
+                    .iter()
+                    .find(|x| !x.eq_ignore_ascii_case("the"))
+                    .is_some_and(|x| starts_upper(x));
+            // "I go to bed", "I go crazy": "go" states a habit only with an activity.
+            let no_activity = WITH_AN_ACTIVITY_ONLY.contains(&said)
+                && !(next.ends_with("ing") && next != "going");
+            // "I keep getting this error": "keep" with an activity says it happens again.
+            let a_repetition = said == "keep" && next.ends_with("ing");
+            // "I listen to what you say": the pointer after the preposition.
+            let points_after_to = next == "to"
+                && lower
+                    .get(at + len + 1)
+                    .is_some_and(|x| POINTERS.contains(&x.as_str()));
             // "I like the second option": a choice in the talk, not a taste ("I prefer short
             // answers" is one).
             let a_choice = (FEELINGS.contains(&told) || said == "prefer")
@@ -348,6 +430,10 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             if (next.is_empty() && !HABITS.contains(&said) && !COMPLETE_EVENTS.contains(&said))
                 || for_a_moment
                 || a_choice
+                || not_a_name
+                || no_activity
+                || a_repetition
+                || points_after_to
                 || infinitive
                 || POINTERS.contains(&next)
             {
@@ -373,6 +459,47 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             })
         }
     }
+}
+
+/// Whether `word` makes "my X … <word> …" a statement about X: "is", "has", "died", or any
+/// stating verb in the third person ("my uncle owns a vineyard", "my son rides a bike").
+fn says_what_they_do(word: &str) -> bool {
+    MY_VERBS.contains(&word)
+        || STATING_VERBS
+            .iter()
+            .any(|(first, third)| word == *third && first != third && third.ends_with('s'))
+        || matches!(word, "doesn't" | "does" | "never")
+}
+
+/// "doesn't like …", "does not eat …", "never drinks …": the stating verb denied (third
+/// person) and how many words the denial and the verb take.
+fn denied_verb(lower: &[String]) -> Option<(&'static str, usize)> {
+    let len = match lower.first()?.as_str() {
+        "doesn't" | "never" => 1,
+        "does" if lower.get(1).is_some_and(|x| x == "not") => 2,
+        _ => return None,
+    };
+    let verb = lower.get(len)?;
+    STATING_VERBS
+        .iter()
+        .find(|(first, third)| verb == first || verb == third)
+        .map(|(_, third)| (*third, len + 1))
+}
+
+/// Whether what follows "I'm" is a fear that lasts: "afraid of heights", "scared of dogs",
+/// "terrified of flying"; not of one thing or moment ("scared of the interview", "afraid of it",
+/// "afraid of losing my job").
+fn a_lasting_fear(after_i_am: &[String]) -> bool {
+    let [fear, of, what, rest @ ..] = after_i_am else {
+        return false;
+    };
+    const DETERMINERS: &[&str] = &["the", "a", "an", "my", "our", "being"];
+    FEARS.contains(&fear.as_str())
+        && of == "of"
+        && !POINTERS.contains(&what.as_str())
+        && !DETERMINERS.contains(&what.as_str())
+        && !(what.ends_with("ing") && !rest.is_empty())
+        && rest.len() <= 2
 }
 
 /// "My wife Sofia and I adopted a dog", "We live in Glasgow": the user's statement, made with
@@ -445,6 +572,8 @@ pub(super) fn short_but_lasting(w: &[String], lower: &[String]) -> bool {
                         || (starts_upper(&original[0]) && !PASSING_STATES.contains(one))
                 }
                 ["a" | "an", role] => !NOT_ROLES.contains(role),
+                // "I'm half Irish".
+                ["half" | "part", _] => starts_upper(&original[1]),
                 // "I'm learning Spanish", "I'm colour blind", "I'm currently unemployed".
                 [first, second] => {
                     (ONGOING.contains(first) && !SHORT_STOPS.contains(second))
