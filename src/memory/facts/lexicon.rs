@@ -43,6 +43,9 @@ pub(super) const STATING_VERBS: &[(&str, &str)] = &[
     ("collect", "collects"),
     ("suffer", "suffers"),
     ("ride", "rides"),
+    ("sing", "sings"),
+    ("dance", "dances"),
+    ("rent", "rents"),
     // Only with an activity: "I go swimming every Tuesday" (see `WITH_AN_ACTIVITY_ONLY`).
     ("go", "goes"),
     ("can't stand", "cannot stand"),
@@ -121,6 +124,14 @@ pub(super) const ADVERBS: &[&str] = &[
     "seldom",
     "generally",
     "typically",
+    // How much: "I'm pretty sure", "I'm quite tired".
+    "pretty",
+    "quite",
+    "very",
+    "fairly",
+    "totally",
+    "absolutely",
+    "completely",
 ];
 
 /// Adverbs of how often that make any verb after them a habit: "I usually skip breakfast", "I
@@ -539,6 +550,7 @@ pub(super) const ONGOING: &[&str] = &[
     "living",
     "working",
     "commuting",
+    "saving",
 ];
 
 /// What follows "I'm a" about a moment or a mood, not a role ("I'm a mess", "I'm a bit tired").
@@ -580,6 +592,9 @@ pub(super) const SHORT_VERBS: &[&str] = &[
     "support",
     "follow",
     "ride",
+    "sing",
+    "dance",
+    "rent",
     "keep",
     "collect",
 ];

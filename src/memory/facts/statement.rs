@@ -58,8 +58,9 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
         // The noun comes first: "my drinks are on me" is about drinks, "runs" no verb there.
         && let Some(be) = lower
             .iter()
+            .enumerate()
             .skip(2)
-            .position(|x| says_what_they_do(x))
+            .position(|(at, x)| says_what_they_do(x) || said_of_many(&lower[at - 1], x))
             .map(|at| at + 2)
         && be <= 5
     {
@@ -309,7 +310,12 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                     .iter()
                     .take(4)
                     .any(|x| REGIMENS.contains(&x.as_str()));
-            if (passing(Some(first)) || passing(lower.get(state)) || for_now || brief)
+            // "I'm fixing a bug", "I'm cleaning the flat": what the user is doing now, unless it
+            // goes on for months ("I'm learning Spanish", "I'm working at a bakery").
+            let doing_now = first.ends_with("ing")
+                && !ONGOING.contains(&first.as_str())
+                && ongoing_form(first).is_none();
+            if (passing(Some(first)) || passing(lower.get(state)) || for_now || brief || doing_now)
                 && !fear
                 && !regimen
             {
@@ -471,6 +477,17 @@ fn says_what_they_do(word: &str) -> bool {
         || matches!(word, "doesn't" | "does" | "never")
 }
 
+/// "My kids go to a Montessori school", "my parents live in Spain": a stating verb in its plain
+/// form after people in the plural.
+fn said_of_many(noun: &str, word: &str) -> bool {
+    noun.ends_with('s')
+        && PEOPLE.contains(&noun)
+        && (matches!(word, "go" | "are" | "were" | "have")
+            || STATING_VERBS
+                .iter()
+                .any(|(first, third)| word == *first && first != third))
+}
+
 /// "doesn't like …", "does not eat …", "never drinks …": the stating verb denied (third
 /// person) and how many words the denial and the verb take.
 fn denied_verb(lower: &[String]) -> Option<(&'static str, usize)> {
@@ -498,7 +515,8 @@ fn a_lasting_fear(after_i_am: &[String]) -> bool {
         && of == "of"
         && !POINTERS.contains(&what.as_str())
         && !DETERMINERS.contains(&what.as_str())
-        && !(what.ends_with("ing") && !rest.is_empty())
+        // "afraid of flying", not "afraid of losing my job".
+        && (rest.is_empty() || !what.ends_with("ing"))
         && rest.len() <= 2
 }
 

@@ -110,7 +110,13 @@ fn third_of_stating_verb(is_form: impl Fn(&str) -> bool) -> Option<&'static str>
 pub(super) fn ongoing_form(word: &str) -> Option<&'static str> {
     third_of_stating_verb(|verb| {
         let stem = verb.strip_suffix('e').unwrap_or(verb);
-        word == format!("{stem}ing")
+        // "run" → "running", "swim" → "swimming": a short verb doubles its last consonant.
+        let doubled = verb
+            .chars()
+            .last()
+            .filter(|c| !"aeiouwy".contains(*c))
+            .map(|c| format!("{verb}{c}ing"));
+        word == format!("{stem}ing") || doubled.is_some_and(|d| word == d)
     })
 }
 
