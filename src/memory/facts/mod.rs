@@ -87,14 +87,23 @@ pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
                 continue;
             }
             // After the first clause, "I'm …" is a mood more often than a fact ("Sorry, I'm late
-            // again"): only "I'm a …", "I'm allergic …", what lasts ("I'm vegetarian") and a
-            // name count there.
+            // again"): only "I'm a …" (or "not a …"), "I'm allergic …", what lasts ("I'm
+            // vegetarian") and a name count there.
+            let after_i_am = lower
+                .iter()
+                .position(|x| !matches!(x.as_str(), "i'm" | "i" | "am"))
+                .unwrap_or(lower.len());
+            let after_i_am = match lower.get(after_i_am..after_i_am + 2) {
+                Some([not, a]) if not == "not" && matches!(a.as_str(), "a" | "an") => {
+                    after_i_am + 1
+                }
+                _ => after_i_am,
+            };
             let states_a_mood = at > 0
                 && (lower[0] == "i'm" || lower[..2] == ["i", "am"])
                 && !lower
-                    .iter()
-                    .zip(&w)
-                    .find(|(x, _)| !matches!(x.as_str(), "i'm" | "i" | "am"))
+                    .get(after_i_am)
+                    .zip(w.get(after_i_am))
                     .is_some_and(|(x, original)| {
                         matches!(x.as_str(), "a" | "an" | "allergic")
                             || LASTING_STATES.contains(&x.as_str())
@@ -678,6 +687,14 @@ mod tests {
         ] {
             assert!(said(text).is_empty(), "{text}: {:?}", said(text));
         }
+        // Found trying it as a user: a role denied after "and" is a fact of its own.
+        assert_eq!(
+            said("By the way, I usually skip breakfast and I'm not a morning person."),
+            [
+                "The user usually skips breakfast.",
+                "The user is not a morning person."
+            ]
+        );
         // A role denied replaces no role: "I'm a nurse" stays what the user is.
         let subject = |text: &str| subjects(text)[0].clone();
         assert_ne!(
