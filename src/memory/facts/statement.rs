@@ -237,15 +237,22 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
     }
     if let Some(at) = been_at
         && let Some(ing) = lower.get(at)
-        && let Some(third) = ongoing_form(ing)
+        // "I've been learning the guitar for a year": what goes on for months, said as "I'm
+        // learning the guitar" would be.
+        && let Some(third) = ongoing_form(ing).or(ONGOING.contains(&ing.as_str()).then_some("is"))
         && lower.len() > at + 1
         && !matches!(
             lower[at + 1].as_str(),
             "it" | "that" | "this" | "you" | "them"
         )
     {
+        let subject = if third == "is" {
+            what_is_said("is", &lower[at..])
+        } else {
+            what_is_said(third, &lower[at + 1..])
+        };
         return Some(Found {
-            subject: what_is_said(third, &lower[at + 1..]),
+            subject,
             text: format!("{name} has been {}", retell(&w[at..], name)),
             about: me,
             present: true,
