@@ -60,7 +60,9 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             .iter()
             .enumerate()
             .skip(2)
-            .position(|(at, x)| says_what_they_do(x) || said_of_many(&lower[at - 1], x))
+            .position(|(at, x)| {
+                says_what_they_do(x, lower.get(at + 1)) || said_of_many(&lower[at - 1], x)
+            })
             .map(|at| at + 2)
         && be <= 5
     {
@@ -474,14 +476,16 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
     }
 }
 
-/// Whether `word` makes "my X … <word> …" a statement about X: "is", "has", "died", or any
-/// stating verb in the third person ("my uncle owns a vineyard", "my son rides a bike").
-fn says_what_they_do(word: &str) -> bool {
+/// Whether `word` (then `next`) makes "my X … <word> …" a statement about X: "is", "has",
+/// "died", any stating verb in the third person ("my uncle owns a vineyard", "my son rides a
+/// bike"), or a denial ("doesn't", "does not", "never"; "does" alone is no statement here).
+fn says_what_they_do(word: &str, next: Option<&String>) -> bool {
     MY_VERBS.contains(&word)
         || STATING_VERBS
             .iter()
             .any(|(first, third)| word == *third && first != third && third.ends_with('s'))
-        || matches!(word, "doesn't" | "does" | "never")
+        || matches!(word, "doesn't" | "never")
+        || (word == "does" && next.is_some_and(|x| x == "not"))
 }
 
 /// "My kids go to a Montessori school", "my parents live in Spain": a stating verb in its plain
