@@ -224,6 +224,21 @@ pub(super) const MY_VERBS: &[&str] = &[
     "got", "loves", "likes", "studies", "plays", "goes", "died", "passed", "had",
 ];
 
+/// What "my X is a …" says of how a thing is now, not what it is ("my inbox is a disaster",
+/// "my desk is a total mess"; "my car is an old Volvo" stays a fact).
+pub(super) const STATES_OF_A_THING: &[&str] = &[
+    "disaster",
+    "mess",
+    "nightmare",
+    "wreck",
+    "zoo",
+    "circus",
+    "pigsty",
+    "tip",
+    "joke",
+    "pain",
+];
+
 /// Verbs that say what happened to someone ("my sister got married", "… had a baby"), not to a
 /// thing ("my meeting got cancelled").
 pub(super) const HAPPENED_TO_SOMEONE: &[&str] = &["got", "had"];

@@ -743,6 +743,9 @@ mod tests {
             "I'm pretty sure that's wrong.",
             "I'm quite tired.",
             "I'm fixing a bug in the login page.",
+            // 33 of the 85 facts of the generated set (seed 7) were this noise turn's.
+            "My inbox is a disaster after Monday.",
+            "My desk is a total mess.",
             "I'm cleaning the kitchen before they arrive.",
             "My glasses need cleaning.",
         ] {

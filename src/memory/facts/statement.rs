@@ -95,7 +95,13 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                 || (matches!(lower[be].as_str(), "is" | "are")
                     && ((doing.ends_with("ing")
                         && !noun.split(' ').any(|x| IDENTITY_NOUNS.contains(&x)))
-                        || THINGS_NOW.contains(&doing))));
+                        || THINGS_NOW.contains(&doing)
+                        // "My inbox is a disaster after Monday", "my flat is a mess".
+                        || (matches!(doing, "a" | "an" | "such")
+                            && lower[be + 2..]
+                                .iter()
+                                .take(2)
+                                .any(|x| STATES_OF_A_THING.contains(&x.as_str()))))));
         // "My sister had to leave": an obligation.
         if thing_now || (lower[be] == "had" && doing == "to") {
             return None;
