@@ -5,8 +5,7 @@
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::memory::chunk::SourceTurn;
-use crate::memory::facts::extract;
+use crate::memory::facts::said_by_the_user;
 
 /// One labelled sentence, as a line of the set: `{"text", "fact", "has"?}`.
 #[derive(Debug, Clone, Deserialize)]
@@ -76,15 +75,8 @@ pub fn parse(text: &str) -> Result<Vec<Labelled>> {
 }
 
 /// The facts the rules find in `text` said by the user.
-pub fn facts_said(text: &str) -> Vec<String> {
-    let turn = SourceTurn {
-        id: "bench.1".into(),
-        session: "bench".into(),
-        time: chrono::DateTime::UNIX_EPOCH,
-        speaker: "user".into(),
-        text: text.into(),
-    };
-    extract(&turn).into_iter().map(|f| f.text).collect()
+fn facts_said(text: &str) -> Vec<String> {
+    said_by_the_user(text).into_iter().map(|f| f.text).collect()
 }
 
 /// The naive baseline: every first-person statement is a fact.

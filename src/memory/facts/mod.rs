@@ -128,6 +128,18 @@ pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
     facts
 }
 
+/// The facts in `text` as the user's message of no session: how `bench facts` and the rules'
+/// tests read a sentence.
+pub fn said_by_the_user(text: &str) -> Vec<FactDraft> {
+    extract(&SourceTurn {
+        id: "user.1".into(),
+        session: "user".into(),
+        time: chrono::DateTime::UNIX_EPOCH,
+        speaker: "user".into(),
+        text: text.into(),
+    })
+}
+
 /// Whether a clause is only names ("Tom and Ella", "England").
 fn only_names(clause: &str) -> bool {
     let w = words(clause);
@@ -234,24 +246,15 @@ fn draft(turn: &SourceTurn, name: &str, (subject, text): (String, String)) -> Fa
 mod tests {
     use super::*;
 
-    /// The facts the user's message `text` states.
-    fn extracted(text: &str) -> Vec<FactDraft> {
-        let turn = SourceTurn {
-            id: "s.1".into(),
-            session: "s".into(),
-            time: chrono::DateTime::UNIX_EPOCH,
-            speaker: "user".into(),
-            text: text.into(),
-        };
-        extract(&turn)
-    }
-
     fn said(text: &str) -> Vec<String> {
-        extracted(text).into_iter().map(|f| f.text).collect()
+        said_by_the_user(text).into_iter().map(|f| f.text).collect()
     }
 
     fn subjects(text: &str) -> Vec<String> {
-        extracted(text).into_iter().map(|f| f.subject).collect()
+        said_by_the_user(text)
+            .into_iter()
+            .map(|f| f.subject)
+            .collect()
     }
 
     #[test]
