@@ -152,7 +152,7 @@ pub(super) const FREQUENCIES: &[&str] = &[
 pub(super) const NOT_HABITS: &[&str] = &[
     "think", "know", "want", "need", "mean", "guess", "wonder", "feel", "say", "tell", "ask",
     "see", "hope", "wish", "try", "get", "do", "am", "be", "can", "will", "could", "would",
-    "should", "must", "say", "thought", "find", "end", "seem",
+    "should", "must", "thought", "find", "end", "seem",
 ];
 
 /// Counts before what the user has had: "I've had two knee operations".

@@ -269,14 +269,11 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
     match verb_at {
         None => {
             // "I'm no longer vegetarian" denies what "I'm vegetarian" said; "I'm not a morning
-            // person" is a role denied.
+            // person" is a role denied ("I'm not a fan of …" is then a mood, as "I'm a fan" is).
             let not_a_role = lower.get(start).is_some_and(|x| x == "not")
                 && lower
                     .get(start + 1)
-                    .is_some_and(|x| matches!(x.as_str(), "a" | "an"))
-                && lower
-                    .get(start + 2)
-                    .is_some_and(|role| !NOT_ROLES.contains(&role.as_str()));
+                    .is_some_and(|x| matches!(x.as_str(), "a" | "an"));
             let (is, start) =
                 if lower.get(start..start + 2) == Some(&["no".into(), "longer".into()]) {
                     ("is no longer", start + 2)
