@@ -72,6 +72,8 @@ pub(super) const STATING_VERBS: &[(&str, &str)] = &[
     ("got promoted", "got promoted"),
     ("retired", "retired"),
     ("graduated", "graduated"),
+    ("learned", "learned"),
+    ("learnt", "learnt"),
     ("am allergic", "is allergic"),
 ];
 
@@ -90,7 +92,7 @@ pub(super) const FEARS: &[&str] = &["afraid", "scared", "terrified", "frightened
 pub(super) const ADDING_UP: &[&str] = &[
     "has", "owns", "bought", "adopted", "plays", "speaks", "teaches", "started", "eats", "drinks",
     "smokes", "uses", "takes", "wears", "keeps", "collects", "suffers", "lived", "worked",
-    "studied", "taught", "owned", "used to",
+    "studied", "taught", "owned", "used to", "learned", "learnt",
 ];
 
 /// Past events that need no object: "I got married", "I retired".
@@ -145,6 +147,35 @@ pub(super) const FREQUENCIES: &[&str] = &[
     "seldom",
     "generally",
     "typically",
+];
+
+/// "-ing" forms of stating verbs that say what the user is doing at this moment ("I'm drinking a
+/// coffee", "I'm playing chess with my son"), unless said to last ("… these days", "every …").
+pub(super) const DONE_NOW_WHEN_ONGOING: &[&str] = &[
+    "wearing",
+    "eating",
+    "drinking",
+    "listening",
+    "playing",
+    "singing",
+    "dancing",
+    "cooking",
+    "baking",
+    "riding",
+    "driving",
+    "smoking",
+    "hiking",
+    "climbing",
+    "swimming",
+    "surfing",
+    "skiing",
+    "knitting",
+    "going",
+];
+
+/// Words that make what the user is doing last ("I'm eating less meat these days").
+pub(super) const LASTING_NOW: &[&str] = &[
+    "nowadays", "lately", "every", "days", "weekly", "daily", "times", "twice",
 ];
 
 /// Verbs that say what the user thinks, wants or does in the talk, not a habit, even after
@@ -222,6 +253,29 @@ pub(super) const OBJECT_ENDS: &[&str] = &[
 pub(super) const MY_VERBS: &[&str] = &[
     "is", "are", "was", "were", "lives", "works", "moved", "started", "turns", "turned", "has",
     "got", "loves", "likes", "studies", "plays", "goes", "died", "passed", "had",
+];
+
+/// Past verbs that tell a person's history ("my grandfather fought in the Korean War", "my mum
+/// taught maths for years"), not an errand of the day ("my son dropped his phone").
+pub(super) const LIFE_PASTS: &[&str] = &[
+    "fought",
+    "taught",
+    "won",
+    "built",
+    "grew",
+    "became",
+    "wrote",
+    "founded",
+    "raised",
+    "ran",
+    "served",
+    "emigrated",
+    "trained",
+    "worked",
+    "studied",
+    "lived",
+    "retired",
+    "graduated",
 ];
 
 /// What "my X is a …" says of how a thing is now, not what it is ("my inbox is a disaster",
@@ -534,6 +588,10 @@ pub(super) const LASTING_STATES: &[&str] = &[
     "right-handed",
     "colourblind",
     "colorblind",
+    "shortsighted",
+    "longsighted",
+    "nearsighted",
+    "farsighted",
     "deaf",
     "blind",
     "bilingual",
@@ -566,6 +624,21 @@ pub(super) const ONGOING: &[&str] = &[
     "working",
     "commuting",
     "saving",
+];
+
+/// What the user is in for good, not for the afternoon ("I'm in a wheelchair", "I'm in a band";
+/// not "I'm in a meeting", "I'm in the car").
+pub(super) const IN_FOR_GOOD: &[&str] = &[
+    "wheelchair",
+    "band",
+    "choir",
+    "orchestra",
+    "relationship",
+    "army",
+    "navy",
+    "recovery",
+    "remission",
+    "union",
 ];
 
 /// What follows "I'm a" about a moment or a mood, not a role ("I'm a mess", "I'm a bit tired").
@@ -673,8 +746,11 @@ pub(super) const DENIALS: &[(&str, usize)] = &[
 pub(super) const PRONOUNS: &[&str] = &["he", "she", "they"];
 
 /// Words that open a clause without changing what it states ("and I live in …", "now my …").
-pub(super) const CLAUSE_OPENERS: &[&str] =
-    &["and", "but", "so", "now", "then", "also", "plus", "though"];
+/// Chat fillers count as openers too ("ngl I've never liked olives", "tbh I hate flying").
+pub(super) const CLAUSE_OPENERS: &[&str] = &[
+    "and", "but", "so", "now", "then", "also", "plus", "though", "ngl", "tbh", "btw", "fyi",
+    "honestly", "actually", "well", "oh", "lol",
+];
 
 /// Nouns for the people (and animals) in the user's life: each has many facts of its own.
 pub(super) const PEOPLE: &[&str] = &[

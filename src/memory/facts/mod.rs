@@ -18,7 +18,10 @@ mod words;
 
 use lexicon::*;
 use statement::{fact_in, names_someone, short_but_lasting};
-use words::{capitalised, contracted_is, for_now_only, is_a_verb, sentences, starts_upper, words};
+use words::{
+    capitalised, contracted_is, for_now_only, is_a_verb, lasting_state, sentences, starts_upper,
+    words,
+};
 
 /// A fact found in a turn, before it is embedded and stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +109,7 @@ pub fn extract(turn: &SourceTurn) -> Vec<FactDraft> {
                     .zip(w.get(after_i_am))
                     .is_some_and(|(x, original)| {
                         matches!(x.as_str(), "a" | "an" | "allergic")
-                            || LASTING_STATES.contains(&x.as_str())
+                            || lasting_state(x)
                             || starts_upper(original)
                     });
             if states_a_mood {
@@ -751,6 +754,88 @@ mod tests {
             "My desk is a total mess.",
             "I'm cleaning the kitchen before they arrive.",
             "My glasses need cleaning.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+    }
+
+    #[test]
+    fn a_history_told_of_my_people_and_a_state_written_with_a_hyphen_are_facts_and_what_i_am_doing_this_minute_is_not()
+     {
+        // Found on set G (written and labelled before the rules saw it, 2026-12-02).
+        for (text, fact) in [
+            (
+                "My grandfather fought in the Korean War.",
+                "The user's grandfather fought in the Korean War.",
+            ),
+            (
+                "My grandma taught me to bake bread.",
+                "The user's grandma taught the user to bake bread.",
+            ),
+            (
+                "My uncle built his own house.",
+                "The user's uncle built his own house.",
+            ),
+            (
+                "I'm colour-blind, so the red and green look the same to me.",
+                "The user is colour-blind.",
+            ),
+            ("I'm short-sighted.", "The user is short-sighted."),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+        }
+        for text in [
+            "I'm wearing my new glasses and they feel weird.",
+            "I'm drinking a coffee right now.",
+            "I'm playing chess with my son.",
+            "My train was late again.",
+            "My son ran off with my phone.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+        // What the user does at this minute lasts when they say so.
+        for (text, fact) in [
+            (
+                "I'm eating less meat these days.",
+                "The user is eating less meat these days.",
+            ),
+            (
+                "I'm drinking less coffee lately.",
+                "The user is drinking less coffee lately.",
+            ),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+        }
+    }
+
+    #[test]
+    fn chat_fillers_denials_since_ever_modest_roles_and_what_one_is_in_for_good_are_facts() {
+        // Found on set H (messages as users type them, labelled before the rules saw it).
+        for (text, fact) in [
+            (
+                "ngl i've never liked olives",
+                "The user has never liked olives.",
+            ),
+            (
+                "I'm a bit of a night owl, I do my best work after midnight.",
+                "The user is a bit of a night owl.",
+            ),
+            (
+                "I never learned to ride a bike.",
+                "The user never learned to ride a bike.",
+            ),
+            (
+                "I'm in a wheelchair, so step-free access matters to me.",
+                "The user is in a wheelchair.",
+            ),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+        }
+        for text in [
+            "My laptop keeps crashing whenever I open Photoshop.",
+            "I'm in a meeting.",
+            "honestly I'm exhausted, long week",
+            "I'm a bit tired.",
         ] {
             assert!(said(text).is_empty(), "{text}: {:?}", said(text));
         }

@@ -61,7 +61,9 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             .enumerate()
             .skip(2)
             .position(|(at, x)| {
-                says_what_they_do(x, lower.get(at + 1)) || said_of_many(&lower[at - 1], x)
+                says_what_they_do(x, lower.get(at + 1))
+                    || said_of_many(&lower[at - 1], x)
+                    || tells_their_history(&lower[1..at], x, lower.get(at + 1))
             })
             .map(|at| at + 2)
         && be <= 5
@@ -102,8 +104,12 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                                 .iter()
                                 .take(2)
                                 .any(|x| STATES_OF_A_THING.contains(&x.as_str()))))));
+        // "My train was late again": what happened to a thing on one day.
+        let thing_that_day = !someone && past(&lower[be]) && for_now_only(lower);
+        // "My laptop keeps crashing", "my son keeps asking for a dog": it happens again.
+        let again_and_again = lower[be] == "keeps" && doing.ends_with("ing");
         // "My sister had to leave": an obligation.
-        if thing_now || (lower[be] == "had" && doing == "to") {
+        if thing_now || thing_that_day || again_and_again || (lower[be] == "had" && doing == "to") {
             return None;
         }
         // "My partner doesn't like spicy food" is about what "likes spicy food" says.
@@ -157,11 +163,20 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
         });
     }
     // "I've lived in Canada for six years": what lasts, said with how long.
+    // "I've never liked olives", "I've always had asthma": the adverb stays in the fact, the
+    // participle after it states it.
     let have_at = match lower.get(..2).unwrap_or(&[]) {
         [i, _] if i == "i've" => Some(1),
         [i, have] if i == "i" && have == "have" => Some(2),
         _ => None,
-    };
+    }
+    .map(|at| {
+        at + lower[at..]
+            .iter()
+            .take_while(|x| x.as_str() == "never" || ADVERBS.contains(&x.as_str()))
+            .count()
+    });
+    let have_said_at = if lower[0] == "i've" { 1 } else { 2 };
     // "I've had asthma since I was a kid": had for years, not for the day.
     let had_for_years = |at: usize| {
         lower.get(at).is_some_and(|x| x == "had")
@@ -195,7 +210,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
     {
         return Some(Found {
             subject: what_is_said(third, &lower[at + 1..]),
-            text: format!("{name} has {}", retell(&w[at..], name)),
+            text: format!("{name} has {}", retell(&w[have_said_at..], name)),
             about: me,
             present: true,
         });
@@ -230,7 +245,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
         Some("a" | "an") => lower
             .get(at + 1)
             .is_some_and(|role| !NOT_ROLES.contains(&role.as_str())),
-        Some(state) => LASTING_STATES.contains(&state),
+        Some(state) => lasting_state(state),
         None => false,
     };
     if let Some(at) = been_at
@@ -285,12 +300,17 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             let first = lower.get(start)?;
             let then = lower.get(start + 1).map_or("", String::as_str);
             // "I'm a bit tired", "I'm 5 minutes away": how the user is now, not what they are.
-            let for_now = (matches!(first.as_str(), "a" | "an") && NOT_ROLES.contains(&then))
-                || (first.chars().any(|c| c.is_ascii_digit())
-                    && matches!(
-                        then,
-                        "minutes" | "mins" | "min" | "hours" | "seconds" | "secs"
-                    ));
+            // "I'm a bit of a night owl": a role, said modestly.
+            let modest_role = lower.get(start..start + 4).is_some_and(|x| {
+                x[..3] == ["a", "bit", "of"] && matches!(x[3].as_str(), "a" | "an")
+            });
+            let for_now =
+                (matches!(first.as_str(), "a" | "an") && NOT_ROLES.contains(&then) && !modest_role)
+                    || (first.chars().any(|c| c.is_ascii_digit())
+                        && matches!(
+                            then,
+                            "minutes" | "mins" | "min" | "hours" | "seconds" | "secs"
+                        ));
             // "I'm writing an email": something done in an hour.
             // "I'm running late": how, not what.
             // "I'm sending this from my phone", "I'm writing to you": about the talk.
@@ -324,12 +344,27 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                     .any(|x| REGIMENS.contains(&x.as_str()));
             // "I'm fixing a bug", "I'm cleaning the flat": what the user is doing now, unless it
             // goes on for months ("I'm learning Spanish", "I'm working at a bakery").
+            let lasts = lower[start..]
+                .iter()
+                .any(|x| LASTING_NOW.contains(&x.as_str()) || FREQUENCIES.contains(&x.as_str()));
             let doing_now = first.ends_with("ing")
                 && !ONGOING.contains(&first.as_str())
-                && ongoing_form(first).is_none();
-            if (passing(Some(first)) || passing(lower.get(state)) || for_now || brief || doing_now)
+                && (ongoing_form(first).is_none()
+                    || DONE_NOW_WHEN_ONGOING.contains(&first.as_str()));
+            // "I'm in a wheelchair", "I'm in a band".
+            let in_for_good = lower[state] == "in"
+                && lower[state + 1..]
+                    .iter()
+                    .take(3)
+                    .any(|x| IN_FOR_GOOD.contains(&x.as_str()));
+            // "I'm eating less meat these days": what is done now lasts when said to.
+            let lasting_activity = first.ends_with("ing") && lasts;
+            if (((passing(Some(first)) || passing(lower.get(state)) || brief || doing_now)
+                && !lasting_activity)
+                || for_now)
                 && !fear
                 && !regimen
+                && !in_for_good
             {
                 return None;
             }
@@ -491,6 +526,19 @@ fn says_what_they_do(word: &str, next: Option<&String>) -> bool {
         || (word == "does" && next.is_some_and(|x| x == "not"))
 }
 
+/// "My grandfather fought in the Korean War": a past verb of a person's history after a noun
+/// naming someone ("my grandma taught me to bake bread"), not a way out ("my son ran off").
+fn tells_their_history(noun: &[String], word: &str, next: Option<&String>) -> bool {
+    LIFE_PASTS.contains(&word)
+        && noun.iter().any(|n| PEOPLE.contains(&n.as_str()))
+        && next.is_some_and(|n| {
+            !matches!(
+                n.as_str(),
+                "it" | "that" | "this" | "you" | "off" | "away" | "out" | "down"
+            )
+        })
+}
+
 /// "My kids go to a Montessori school", "my parents live in Spain": a stating verb in its plain
 /// form after people in the plural.
 fn said_of_many(noun: &str, word: &str) -> bool {
@@ -600,7 +648,7 @@ pub(super) fn short_but_lasting(w: &[String], lower: &[String]) -> bool {
                 // "I'm vegan now", "I'm 35 today".
                 [one] | [one, "now" | "today"] => {
                     one.chars().any(|c| c.is_ascii_digit())
-                        || LASTING_STATES.contains(one)
+                        || lasting_state(one)
                         || (starts_upper(&original[0]) && !PASSING_STATES.contains(one))
                 }
                 ["a" | "an", role] => !NOT_ROLES.contains(role),
@@ -609,7 +657,7 @@ pub(super) fn short_but_lasting(w: &[String], lower: &[String]) -> bool {
                 // "I'm learning Spanish", "I'm colour blind", "I'm currently unemployed".
                 [first, second] => {
                     (ONGOING.contains(first) && !SHORT_STOPS.contains(second))
-                        || (LASTING_STATES.contains(second) && !PASSING_STATES.contains(first))
+                        || (lasting_state(second) && !PASSING_STATES.contains(first))
                 }
                 _ => false,
             }

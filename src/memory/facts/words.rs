@@ -207,12 +207,19 @@ pub(super) fn for_now_only(lower: &[String]) -> bool {
             .any(|moment| text.contains(&format!(" {moment} ")))
 }
 
+/// Whether `word` after "I'm" says what lasts about a person ("vegetarian"), written with or
+/// without its hyphen ("colour-blind" as "colourblind").
+pub(super) fn lasting_state(word: &str) -> bool {
+    LASTING_STATES.contains(&word) || LASTING_STATES.contains(&word.replace('-', "").as_str())
+}
+
 /// Whether `verb` states what happened, not what is ("moved", "was", "died").
 pub(super) fn past(verb: &str) -> bool {
     matches!(
         verb,
         "was" | "were" | "got" | "died" | "passed" | "grew up" | "bought"
     ) || verb.ends_with("ed")
+        || LIFE_PASTS.contains(&verb)
         || verb.starts_with("got ")
 }
 
