@@ -684,14 +684,29 @@ impl MemoryService {
         // A question that names a time asks about then, not about what holds now.
         let names_a_time = super::when::span(question, chrono::Utc::now()).is_some()
             || super::when::relative_event(question).is_some();
-        // The facts' chains, read once (every fact's id, turns and time): which candidate facts
-        // a newer one replaces, and which turns a superseded fact outdates. The rows needed
-        // from them come in one read too.
-        let chains = if found.is_empty() {
-            super::chains::FactChains::default()
+        // The facts' chains the candidates touch, read once (ids, turns and times): which
+        // candidate facts a newer one replaces, and which turns a superseded fact outdates. The
+        // rows needed from them come in one read too.
+        // A turn outdated by a newer fact is left out only when the question asks about now (the
+        // candidates' turns, a few more than are left once updates are preferred).
+        let chunk_turns: Vec<String> = if names_a_time {
+            Vec::new()
         } else {
-            self.store().fact_chains().await?
+            found
+                .iter()
+                .filter(|f| f.memory.kind == MemoryKind::Chunk)
+                .flat_map(|f| f.memory.source_turns.iter().cloned())
+                .collect()
         };
+        let candidate_facts: Vec<String> = found
+            .iter()
+            .filter(|f| f.memory.kind == MemoryKind::Fact)
+            .map(|f| f.memory.id.clone())
+            .collect();
+        let chains = self
+            .store()
+            .fact_chains_around(&candidate_facts, &chunk_turns)
+            .await?;
         let superseded_ids = if names_a_time {
             Vec::new()
         } else {

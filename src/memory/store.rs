@@ -589,11 +589,58 @@ impl MemoryStore {
             .collect())
     }
 
-    /// Every fact's id, turns and time (not its text or vectors), read once per recall to know
-    /// which fact is the newest about its subject.
-    pub async fn fact_chains(&self) -> Result<super::chains::FactChains, StoreError> {
+    /// The chains recall needs, read once per recall (ids, turns and times; no texts or
+    /// vectors): those of the candidate facts `fact_ids` and of the facts drawn from the
+    /// candidate turns `turns`, whole, so each one's newest is known. Only those chains are read:
+    /// at 100k memories reading every fact's took 40 ms of a 94 ms recall.
+    pub async fn fact_chains_around(
+        &self,
+        fact_ids: &[String],
+        turns: &[String],
+    ) -> Result<super::chains::FactChains, StoreError> {
+        let mut prefixes: std::collections::BTreeSet<String> = fact_ids
+            .iter()
+            .filter_map(|id| super::facts::prefix_of(id))
+            .map(str::to_string)
+            .collect();
+        if !turns.is_empty() {
+            // `source_turns` holds the turn ids as a JSON list; a LIKE wildcard in an id only
+            // widens the match, and each row is checked exactly below.
+            let drawn_from = turns
+                .iter()
+                .map(|turn| {
+                    let quoted = serde_json::to_string(turn).expect("strings serialise");
+                    format!("source_turns LIKE {}", sql_quote(&format!("%{quoted}%")))
+                })
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let drawn = self
+                .rows_with(
+                    format!("kind = 'fact' AND ({drawn_from})"),
+                    &["id", "kind", "source_turns"],
+                )
+                .await?;
+            prefixes.extend(
+                drawn
+                    .iter()
+                    .filter(|m| m.source_turns.iter().any(|t| turns.contains(t)))
+                    .filter_map(|m| super::facts::prefix_of(&m.id))
+                    .map(str::to_string),
+            );
+        }
+        if prefixes.is_empty() {
+            return Ok(super::chains::FactChains::default());
+        }
+        // A subject prefix is letters, digits and dashes (`facts::prefix_of`): safe in a pattern.
+        let chains = prefixes
+            .iter()
+            .map(|prefix| format!("id LIKE '{prefix}%'"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
         let columns = ["id", "kind", "source_turns", "time_start"];
-        let facts = self.rows_with("kind = 'fact'".into(), &columns).await?;
+        let facts = self
+            .rows_with(format!("kind = 'fact' AND ({chains})"), &columns)
+            .await?;
         Ok(super::chains::FactChains::new(facts))
     }
 
