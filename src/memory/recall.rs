@@ -587,6 +587,15 @@ fn said_by_the_assistant(memory: &Memory) -> bool {
         && speaker_label(&memory.text).is_some_and(|(speaker, _)| speaker == "assistant")
 }
 
+/// The turns the candidate chunks are drawn from.
+fn turns_of_chunks(found: &[super::service::Found]) -> Vec<String> {
+    found
+        .iter()
+        .filter(|f| f.memory.kind == MemoryKind::Chunk)
+        .flat_map(|f| f.memory.source_turns.iter().cloned())
+        .collect()
+}
+
 /// Adds `fact` to the candidates, or raises the closeness of the same fact already there; a new
 /// one goes before the first candidate less close than it.
 fn add_closer(found: &mut Vec<super::service::Found>, fact: super::service::Found) {
@@ -689,14 +698,10 @@ impl MemoryService {
         // rows needed from them come in one read too.
         // A turn outdated by a newer fact is left out only when the question asks about now (the
         // candidates' turns, a few more than are left once updates are preferred).
-        let chunk_turns: Vec<String> = if names_a_time {
+        let chunk_turns = if names_a_time {
             Vec::new()
         } else {
-            found
-                .iter()
-                .filter(|f| f.memory.kind == MemoryKind::Chunk)
-                .flat_map(|f| f.memory.source_turns.iter().cloned())
-                .collect()
+            turns_of_chunks(&found)
         };
         let candidate_facts: Vec<String> = found
             .iter()
@@ -711,12 +716,7 @@ impl MemoryService {
             Vec::new()
         } else {
             prefer_updates(&mut found);
-            let turns: Vec<String> = found
-                .iter()
-                .filter(|f| f.memory.kind == MemoryKind::Chunk)
-                .flat_map(|f| f.memory.source_turns.iter().cloned())
-                .collect();
-            chains.superseded_from(&turns)
+            chains.superseded_from(&turns_of_chunks(&found))
         };
         let mut wanted: Vec<String> = found
             .iter()

@@ -117,6 +117,13 @@ fn from_micros(v: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(v).unwrap_or_default()
 }
 
+/// A filter for the rows whose `source_turns` (the turn ids as a JSON list) hold `turn`: a LIKE
+/// wildcard in the id only widens the match, so callers check each row exactly.
+fn cites_turn(turn: &str) -> String {
+    let quoted = serde_json::to_string(turn).expect("strings serialise");
+    format!("source_turns LIKE {}", sql_quote(&format!("%{quoted}%")))
+}
+
 fn sql_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -577,12 +584,9 @@ impl MemoryStore {
     /// The memories drawn from `turn` (its chunk, the facts found in it, a summary citing it),
     /// without their vectors.
     pub async fn drawn_from(&self, turn: &str) -> Result<Vec<Memory>, StoreError> {
-        // `source_turns` holds the turn ids as a JSON list; a LIKE wildcard in the id only widens
-        // the match, and each row is checked exactly below.
-        let quoted = serde_json::to_string(turn).expect("strings serialise");
-        let filter = format!("source_turns LIKE {}", sql_quote(&format!("%{quoted}%")));
+        // Each row is checked exactly below (`cites_turn` only narrows the rows read).
         Ok(self
-            .rows_with(filter, ROW_COLUMNS)
+            .rows_with(cites_turn(turn), ROW_COLUMNS)
             .await?
             .into_iter()
             .filter(|m| m.source_turns.iter().any(|t| t == turn))
@@ -604,14 +608,10 @@ impl MemoryStore {
             .map(str::to_string)
             .collect();
         if !turns.is_empty() {
-            // `source_turns` holds the turn ids as a JSON list; a LIKE wildcard in an id only
-            // widens the match, and each row is checked exactly below.
+            // Each row is checked exactly below (`cites_turn` only narrows the rows read).
             let drawn_from = turns
                 .iter()
-                .map(|turn| {
-                    let quoted = serde_json::to_string(turn).expect("strings serialise");
-                    format!("source_turns LIKE {}", sql_quote(&format!("%{quoted}%")))
-                })
+                .map(|turn| cites_turn(turn))
                 .collect::<Vec<_>>()
                 .join(" OR ");
             let drawn = self

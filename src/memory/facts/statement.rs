@@ -165,18 +165,17 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
     // "I've lived in Canada for six years": what lasts, said with how long.
     // "I've never liked olives", "I've always had asthma": the adverb stays in the fact, the
     // participle after it states it.
-    let have_at = match lower.get(..2).unwrap_or(&[]) {
+    let have_said_at = match lower.get(..2).unwrap_or(&[]) {
         [i, _] if i == "i've" => Some(1),
         [i, have] if i == "i" && have == "have" => Some(2),
         _ => None,
-    }
-    .map(|at| {
+    };
+    let have_at = have_said_at.map(|at| {
         at + lower[at..]
             .iter()
             .take_while(|x| x.as_str() == "never" || ADVERBS.contains(&x.as_str()))
             .count()
     });
-    let have_said_at = if lower[0] == "i've" { 1 } else { 2 };
     // "I've had asthma since I was a kid": had for years, not for the day.
     let had_for_years = |at: usize| {
         lower.get(at).is_some_and(|x| x == "had")
@@ -210,7 +209,10 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
     {
         return Some(Found {
             subject: what_is_said(third, &lower[at + 1..]),
-            text: format!("{name} has {}", retell(&w[have_said_at..], name)),
+            text: format!(
+                "{name} has {}",
+                retell(&w[have_said_at.unwrap_or(at)..], name)
+            ),
             about: me,
             present: true,
         });
