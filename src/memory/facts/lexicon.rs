@@ -178,6 +178,25 @@ pub(super) const LASTING_NOW: &[&str] = &[
     "nowadays", "lately", "every", "days", "weekly", "daily", "times", "twice",
 ];
 
+/// Spans that make what the user has been doing a part of their life: "I've been coding in
+/// Rust for three years" (not "I've been waiting for two hours").
+pub(super) const LONG_SPANS: &[&str] = &["years", "months", "decades", "decade", "year"];
+
+/// Studies a person is in for years: "I'm doing a PhD in linguistics", "I'm taking a master's".
+pub(super) const STUDIES: &[&str] = &[
+    "phd",
+    "doctorate",
+    "masters",
+    "master's",
+    "mba",
+    "degree",
+    "apprenticeship",
+    "residency",
+];
+
+/// Verbs that pursue [`STUDIES`] ("I'm doing / taking / finishing a PhD").
+pub(super) const PURSUING: &[&str] = &["doing", "taking", "pursuing", "finishing", "starting"];
+
 /// Verbs that say what the user thinks, wants or does in the talk, not a habit, even after
 /// "always" ("I always think …", "I usually ask …").
 pub(super) const NOT_HABITS: &[&str] = &[

@@ -721,6 +721,39 @@ mod tests {
     }
 
     #[test]
+    fn any_activity_said_to_go_on_for_years_and_studies_pursued_are_facts_and_hours_are_not() {
+        // Missed on sets labelled before the rules saw them (sets F and G, 2026-12-02).
+        for (text, fact) in [
+            (
+                "I've been coding in Rust for three years.",
+                "The user has been coding in Rust for three years.",
+            ),
+            (
+                "I've been climbing for a couple of years now.",
+                "The user has been climbing for a couple of years now.",
+            ),
+            (
+                "I'm doing a PhD in linguistics.",
+                "The user is doing a PhD in linguistics.",
+            ),
+            (
+                "I'm taking a master's in data science.",
+                "The user is taking a master's in data science.",
+            ),
+        ] {
+            assert_eq!(said(text), [fact], "{text}");
+        }
+        for text in [
+            "I've been waiting for two hours.",
+            "I've been debugging this since this morning.",
+            "I'm doing the dishes.",
+            "I'm taking a break.",
+        ] {
+            assert!(said(text).is_empty(), "{text}: {:?}", said(text));
+        }
+    }
+
+    #[test]
     fn what_my_kids_do_and_what_goes_on_for_years_are_facts_and_what_i_am_doing_now_is_not() {
         // Found on a set labelled before the rules saw it (set E, 2026-12-02).
         for (text, fact) in [

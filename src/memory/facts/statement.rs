@@ -264,7 +264,9 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
         && let Some(ing) = lower.get(at)
         // "I've been learning the guitar for a year": what goes on for months, said as "I'm
         // learning the guitar" would be.
-        && let Some(third) = ongoing_form(ing).or(ONGOING.contains(&ing.as_str()).then_some("is"))
+        && let Some(third) = ongoing_form(ing).or((ONGOING.contains(&ing.as_str())
+            || (ing.ends_with("ing") && said_for_long(&lower[at..])))
+        .then_some("is"))
         && lower.len() > at + 1
         && !matches!(
             lower[at + 1].as_str(),
@@ -360,7 +362,13 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                     .take(3)
                     .any(|x| IN_FOR_GOOD.contains(&x.as_str()));
             // "I'm eating less meat these days": what is done now lasts when said to.
-            let lasting_activity = first.ends_with("ing") && lasts;
+            // "I'm doing a PhD in linguistics": studies last for years.
+            let studies = PURSUING.contains(&first.as_str())
+                && lower[start + 1..]
+                    .iter()
+                    .take(3)
+                    .any(|x| STUDIES.contains(&x.as_str()));
+            let lasting_activity = first.ends_with("ing") && (lasts || studies);
             if (((passing(Some(first)) || passing(lower.get(state)) || brief || doing_now)
                 && !lasting_activity)
                 || for_now)

@@ -230,3 +230,18 @@ pub(super) fn is_a_verb(word: &str) -> bool {
             .iter()
             .any(|(first, third)| word == *first || word == *third)
 }
+
+/// Whether the clause says it has gone on for years or months ("for three years", "for a
+/// year", "since 2019"), not for hours ("for two hours", "since this morning").
+pub(super) fn said_for_long(lower: &[String]) -> bool {
+    lower.iter().enumerate().any(|(i, x)| match x.as_str() {
+        "for" => lower[i + 1..]
+            .iter()
+            .take(4)
+            .any(|w| LONG_SPANS.contains(&w.as_str())),
+        "since" => lower
+            .get(i + 1)
+            .is_some_and(|w| w.len() == 4 && w.chars().all(|c| c.is_ascii_digit())),
+        _ => false,
+    })
+}
