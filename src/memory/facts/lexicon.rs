@@ -75,6 +75,16 @@ pub(super) const STATING_VERBS: &[(&str, &str)] = &[
     ("learned", "learned"),
     ("learnt", "learnt"),
     ("am allergic", "is allergic"),
+    // Only with an achievement: "I wrote a novel", "I ran a marathon" (see
+    // `WITH_AN_ACHIEVEMENT_ONLY`).
+    ("wrote", "wrote"),
+    ("published", "published"),
+    ("ran", "ran"),
+    ("climbed", "climbed"),
+    ("won", "won"),
+    ("founded", "founded"),
+    ("earned", "earned"),
+    ("got", "got"),
 ];
 
 /// Verbs that state a fact only of a name: "I support Liverpool", "I follow Formula 1" (not "I
@@ -85,14 +95,84 @@ pub(super) const OF_A_NAME_ONLY: &[&str] = &["support", "follow"];
 /// not "I go to bed", "I go crazy".
 pub(super) const WITH_AN_ACTIVITY_ONLY: &[&str] = &["go"];
 
+/// Past verbs that state a fact only of an achievement: "I wrote a novel during lockdown", "I got
+/// my driving licence last year" (not "I wrote an email", "I got a coffee", "I ran late").
+pub(super) const WITH_AN_ACHIEVEMENT_ONLY: &[&str] = &[
+    "wrote",
+    "published",
+    "ran",
+    "climbed",
+    "won",
+    "founded",
+    "earned",
+    "got",
+];
+
+/// What a life counts as done: the objects of [`WITH_AN_ACHIEVEMENT_ONLY`].
+pub(super) const ACHIEVEMENTS: &[&str] = &[
+    "novel",
+    "book",
+    "thesis",
+    "dissertation",
+    "album",
+    "marathon",
+    "company",
+    "startup",
+    "business",
+    "award",
+    "medal",
+    "championship",
+    "licence",
+    "license",
+    "degree",
+    "diploma",
+    "phd",
+    "doctorate",
+    "scholarship",
+    "belt",
+    "citizenship",
+    "kilimanjaro",
+    "everest",
+];
+
 /// "I'm afraid of heights": a fear of something (not "afraid of the exam", "afraid so").
 pub(super) const FEARS: &[&str] = &["afraid", "scared", "terrified", "frightened"];
 
 /// Statements that add up rather than replace: a new purchase is not a correction of the last.
 pub(super) const ADDING_UP: &[&str] = &[
-    "has", "owns", "bought", "adopted", "plays", "speaks", "teaches", "started", "eats", "drinks",
-    "smokes", "uses", "takes", "wears", "keeps", "collects", "suffers", "lived", "worked",
-    "studied", "taught", "owned", "used to", "learned", "learnt",
+    "has",
+    "owns",
+    "bought",
+    "adopted",
+    "plays",
+    "speaks",
+    "teaches",
+    "started",
+    "eats",
+    "drinks",
+    "smokes",
+    "uses",
+    "takes",
+    "wears",
+    "keeps",
+    "collects",
+    "suffers",
+    "lived",
+    "worked",
+    "studied",
+    "taught",
+    "owned",
+    "used to",
+    "learned",
+    "learnt",
+    "wrote",
+    "published",
+    "ran",
+    "climbed",
+    "won",
+    "founded",
+    "earned",
+    "got",
 ];
 
 /// Past events that need no object: "I got married", "I retired".

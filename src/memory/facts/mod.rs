@@ -721,7 +721,7 @@ mod tests {
     }
 
     #[test]
-    fn any_activity_said_to_go_on_for_years_and_studies_pursued_are_facts_and_hours_are_not() {
+    fn activities_of_years_studies_and_achievements_are_facts_and_hours_and_errands_are_not() {
         // Missed on sets labelled before the rules saw them (sets F and G, 2026-12-02).
         for (text, fact) in [
             (
@@ -740,6 +740,18 @@ mod tests {
                 "I'm taking a master's in data science.",
                 "The user is taking a master's in data science.",
             ),
+            (
+                "I wrote a novel during lockdown.",
+                "The user wrote a novel during lockdown.",
+            ),
+            (
+                "I got my driving licence last year.",
+                "The user got the user's driving licence last year.",
+            ),
+            (
+                "I ran a marathon in 2019.",
+                "The user ran a marathon in 2019.",
+            ),
         ] {
             assert_eq!(said(text), [fact], "{text}");
         }
@@ -748,6 +760,10 @@ mod tests {
             "I've been debugging this since this morning.",
             "I'm doing the dishes.",
             "I'm taking a break.",
+            "I wrote an email to my landlord.",
+            "I got a coffee on the way in.",
+            "I ran late this morning.",
+            "I won the argument in the end.",
         ] {
             assert!(said(text).is_empty(), "{text}: {:?}", said(text));
         }

@@ -407,15 +407,20 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                 .get(at..at + 2)
                 .map(|p| p.join(" "))
                 .unwrap_or_default();
-            let found = STATING_VERBS.iter().find_map(|(verb, third)| {
-                if two == *verb {
-                    Some((*verb, *third, 2))
-                } else if lower.get(at) == Some(&verb.to_string()) {
-                    Some((*verb, *third, 1))
-                } else {
-                    None
-                }
-            });
+            // "I've got three kids" is what the user has, not an achievement ("I got my licence").
+            let have_got = lower[0] == "i've" && lower.get(at).is_some_and(|x| x == "got");
+            let found = STATING_VERBS
+                .iter()
+                .filter(|_| !have_got)
+                .find_map(|(verb, third)| {
+                    if two == *verb {
+                        Some((*verb, *third, 2))
+                    } else if lower.get(at) == Some(&verb.to_string()) {
+                        Some((*verb, *third, 1))
+                    } else {
+                        None
+                    }
+                });
             // "I usually skip breakfast": any verb after how often is a habit.
             let habitual = lower[1..at]
                 .iter()
@@ -434,9 +439,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                     conjugated = third_person(&lower[at]);
                     (lower[at].as_str(), conjugated.as_str(), 1)
                 }
-                None if lower[0] == "i've" && lower.get(at).is_some_and(|x| x == "got") => {
-                    ("have", "has", 1)
-                }
+                None if have_got => ("have", "has", 1),
                 None => return None,
             };
             // "does not" and "cannot" take the verb as said ("does not like"); a past tense
@@ -475,6 +478,13 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
             // "I go to bed", "I go crazy": "go" states a habit only with an activity.
             let no_activity = WITH_AN_ACTIVITY_ONLY.contains(&said)
                 && !(next.ends_with("ing") && next != "going");
+            // "I wrote an email", "I got a coffee": a past verb that states a fact only of an
+            // achievement ("I wrote a novel").
+            let no_achievement = WITH_AN_ACHIEVEMENT_ONLY.contains(&said)
+                && !lower[at + len..]
+                    .iter()
+                    .take(4)
+                    .any(|x| ACHIEVEMENTS.contains(&x.as_str()));
             // "I keep getting this error": "keep" with an activity says it happens again.
             let a_repetition = said == "keep" && next.ends_with("ing");
             // "I listen to what you say": the pointer after the preposition.
@@ -495,6 +505,7 @@ pub(super) fn fact_in(w: &[String], lower: &[String], name: &str) -> Option<Foun
                 || a_choice
                 || not_a_name
                 || no_activity
+                || no_achievement
                 || a_repetition
                 || points_after_to
                 || infinitive
