@@ -138,41 +138,12 @@ pub(super) const ACHIEVEMENTS: &[&str] = &[
 /// "I'm afraid of heights": a fear of something (not "afraid of the exam", "afraid so").
 pub(super) const FEARS: &[&str] = &["afraid", "scared", "terrified", "frightened"];
 
-/// Statements that add up rather than replace: a new purchase is not a correction of the last.
+/// Statements that add up rather than replace: a new purchase is not a correction of the last
+/// (achievements, [`WITH_AN_ACHIEVEMENT_ONLY`], add up too).
 pub(super) const ADDING_UP: &[&str] = &[
-    "has",
-    "owns",
-    "bought",
-    "adopted",
-    "plays",
-    "speaks",
-    "teaches",
-    "started",
-    "eats",
-    "drinks",
-    "smokes",
-    "uses",
-    "takes",
-    "wears",
-    "keeps",
-    "collects",
-    "suffers",
-    "lived",
-    "worked",
-    "studied",
-    "taught",
-    "owned",
-    "used to",
-    "learned",
-    "learnt",
-    "wrote",
-    "published",
-    "ran",
-    "climbed",
-    "won",
-    "founded",
-    "earned",
-    "got",
+    "has", "owns", "bought", "adopted", "plays", "speaks", "teaches", "started", "eats", "drinks",
+    "smokes", "uses", "takes", "wears", "keeps", "collects", "suffers", "lived", "worked",
+    "studied", "taught", "owned", "used to", "learned", "learnt",
 ];
 
 /// Past events that need no object: "I got married", "I retired".

@@ -97,7 +97,8 @@ pub(super) fn what_is_said(told: &str, rest: &[String]) -> String {
         );
     if FEELINGS.contains(&told) {
         format!("feels about {}", object_key(rest))
-    } else if ADDING_UP.contains(&told) || direct_object {
+    } else if ADDING_UP.contains(&told) || WITH_AN_ACHIEVEMENT_ONLY.contains(&told) || direct_object
+    {
         format!("{told} {}", object_key(rest))
             .trim_end()
             .to_string()
