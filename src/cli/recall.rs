@@ -10,7 +10,7 @@ use clap::Args;
 use super::{Cli, print_json};
 use crate::memory::recall::{
     FACT_SIMILARITY, OWN_WORDS_SIMILARITY, RECALL_SIMILARITY, RECALL_SIMILARITY_SHARING_A_WORD,
-    RecallContext, RecallLimits,
+    RECALL_SIMILARITY_SHARING_WORDS, RecallContext, RecallLimits, SHARED_TOPIC_WORDS,
 };
 
 #[derive(Debug, Args)]
@@ -21,8 +21,9 @@ pub struct RecallArgs {
     /// already in the prompt (default: a new conversation).
     #[arg(long, value_name = "SESSION")]
     pub session: Option<String>,
-    /// Print JSON: {question, floor, floor_sharing_a_word, floor_fact, floor_own_words, items:
-    /// [{id, kind, score, similarity, time, text}], block}.
+    /// Print JSON: {question, floor, floor_sharing_a_word, floor_sharing_words,
+    /// shared_topic_words, floor_fact, floor_own_words, items: [{id, kind, score, similarity,
+    /// answer_to, time, text}], block}.
     #[arg(long)]
     pub json: bool,
 }
@@ -46,6 +47,8 @@ pub async fn run(cli: &Cli, args: &RecallArgs) -> Result<ExitCode> {
             "question": args.question,
             "floor": RECALL_SIMILARITY,
             "floor_sharing_a_word": RECALL_SIMILARITY_SHARING_A_WORD,
+            "floor_sharing_words": RECALL_SIMILARITY_SHARING_WORDS,
+            "shared_topic_words": SHARED_TOPIC_WORDS,
             "floor_fact": FACT_SIMILARITY,
             "floor_own_words": OWN_WORDS_SIMILARITY,
             "items": items,
@@ -60,9 +63,11 @@ pub async fn run(cli: &Cli, args: &RecallArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for item in &items {
-        let alike = item
-            .similarity
-            .map_or("pinned".to_string(), |s| format!("{:.0}% alike", s * 100.0));
+        let alike = match (&item.answer_to, item.similarity) {
+            (Some(question), _) => format!("the answer to {question}"),
+            (None, Some(s)) => format!("{:.0}% alike", s * 100.0),
+            (None, None) => "pinned".to_string(),
+        };
         crate::outln!(
             "{} · {} · {} · {alike}",
             item.id,

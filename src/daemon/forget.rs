@@ -193,6 +193,7 @@ mod tests {
             text: text.into(),
             cut: false,
             similarity: None,
+            answer_to: None,
         }
     }
 

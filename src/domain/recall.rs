@@ -66,6 +66,10 @@ pub struct Recalled {
     /// recalled whatever the question).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f32>,
+    /// The recalled question this turn answers: it was said right after it and is recalled with
+    /// it, whatever its own similarity (`MemoryService::recall`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_to: Option<String>,
 }
 
 /// What was recalled for one user turn, and the exact block the model saw.

@@ -85,6 +85,7 @@ mod tests {
             text: text.into(),
             cut: false,
             similarity: Some(0.5),
+            answer_to: None,
         }];
         let (items, block) = crate::memory::recall::format_block(&items, 400);
         Recall { items, block }

@@ -644,6 +644,52 @@ impl MemoryStore {
         Ok(super::chains::FactChains::new(facts))
     }
 
+    /// The turn said next after each of `turns` (chunks) in its session, keyed by the earlier
+    /// chunk's id: the chunk of that session starting soonest after it, within `within`. After a
+    /// question, the answer to it. One read for all of them; a turn said at the same instant is
+    /// not taken as the next one.
+    pub async fn next_turns(
+        &self,
+        turns: &[&Memory],
+        within: chrono::Duration,
+    ) -> Result<std::collections::HashMap<String, Memory>, StoreError> {
+        let asked: Vec<(&Memory, &str)> = turns
+            .iter()
+            .filter(|m| m.kind == MemoryKind::Chunk)
+            .filter_map(|m| Some((*m, m.session.as_deref()?)))
+            .collect();
+        if asked.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let windows = asked
+            .iter()
+            .map(|(m, session)| {
+                format!(
+                    "(session = {} AND time_start > {} AND time_start <= {})",
+                    sql_quote(session),
+                    micros(m.time_end),
+                    micros(m.time_end + within)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let rows = self
+            .rows_with(format!("kind = 'chunk' AND ({windows})"), ROW_COLUMNS)
+            .await?;
+        let mut next = std::collections::HashMap::new();
+        for (m, session) in asked {
+            let soonest = rows
+                .iter()
+                .filter(|r| r.session.as_deref() == Some(session) && r.time_start > m.time_end)
+                .filter(|r| r.time_start <= m.time_end + within)
+                .min_by(|a, b| (a.time_start, &a.id).cmp(&(b.time_start, &b.id)));
+            if let Some(reply) = soonest {
+                next.insert(m.id.clone(), reply.clone());
+            }
+        }
+        Ok(next)
+    }
+
     /// The memories with these ids, in one read, with what search reads of them (their own
     /// words' vector, not the stored one).
     pub async fn rows_by_ids(&self, ids: &[String]) -> Result<Vec<Memory>, StoreError> {

@@ -404,6 +404,85 @@ fn recall_stays_silent_when_nothing_is_about_the_question_and_shows_why_when_som
 }
 
 #[test]
+fn a_recalled_question_brings_the_answer_said_after_it() {
+    let data = crate::common::DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session": "s2", "time": "2026-05-02T10:06:00Z", "speaker": "Dan", "role": "other", "text": "Morning! Quick question, do you still have that recipe for the lentil dahl you made at the barbecue?", "id": "s2-t001"}"#,
+            r#"{"session": "s2", "time": "2026-05-02T10:07:00Z", "speaker": "Priya", "role": "user", "text": "Morning! Yes, it's my mum's recipe. The trick is frying the cumin seeds first, then adding fresh curry leaves.", "id": "s2-t002"}"#,
+            r#"{"session": "s2", "time": "2026-05-02T10:08:00Z", "speaker": "Dan", "role": "other", "text": "Perfect, I want to make it for Sophie's birthday dinner on Friday.", "id": "s2-t003"}"#,
+            r#"{"session": "s2", "time": "2026-05-02T10:09:00Z", "speaker": "Priya", "role": "user", "text": "Oh, how old is she turning?", "id": "s2-t004"}"#,
+            r#"{"session": "s2", "time": "2026-05-02T10:10:00Z", "speaker": "Dan", "role": "other", "text": "Forty, and she says she doesn't want a fuss, which means she definitely wants a fuss.", "id": "s2-t005"}"#,
+            r#"{"session": "s2", "time": "2026-05-02T10:11:00Z", "speaker": "Priya", "role": "user", "text": "Classic. Are you doing anything else?", "id": "s2-t006"}"#,
+            r#"{"session": "s2", "time": "2026-05-02T10:12:00Z", "speaker": "Dan", "role": "other", "text": "I booked a weekend in the Lake District for the two of us, her parents will take the kids.", "id": "s2-t007"}"#,
+            r#"{"session": "s2", "time": "2026-05-02T10:13:00Z", "speaker": "Priya", "role": "user", "text": "That's so thoughtful. Where are you staying?", "id": "s2-t008"}"#,
+            r#"{"session": "s2", "time": "2026-05-02T10:14:00Z", "speaker": "Dan", "role": "other", "text": "A little cottage near Coniston. It has a wood burner, Sophie will love it.", "id": "s2-t009"}"#,
+        ],
+    );
+    // "Oh, how old is she turning?" is close to the question and says nothing of the answer;
+    // the turn after it does, in words the question does not share.
+    let recall = data.json(&["recall", "--json", "How old did Sophie turn?"]);
+    let items = recall["items"].as_array().unwrap();
+    let text = |i: &serde_json::Value| i["text"].as_str().unwrap_or("").to_string();
+    let asking = items
+        .iter()
+        .position(|i| text(i).contains("how old is she turning"))
+        .unwrap_or_else(|| panic!("the question is not recalled: {recall}"));
+    let answer = &items
+        .get(asking + 1)
+        .unwrap_or_else(|| panic!("nothing follows the question: {recall}"));
+    assert!(text(answer).starts_with("Dan: Forty"), "{recall}");
+    assert_eq!(answer["answer_to"], items[asking]["id"], "{recall}");
+    assert!(
+        recall["block"].as_str().unwrap().contains("Forty"),
+        "{recall}"
+    );
+    let shown = crate::common::stdout(&data.run(&["recall", "How old did Sophie turn?"], true));
+    assert!(shown.contains("the answer to"), "{shown}");
+    // A question about something else gets no answer tacked on.
+    let other = recalled_texts(&data, "Where is Dan staying in the Lake District?");
+    assert!(!other.iter().any(|t| t.contains("Forty")), "{other:#?}");
+}
+
+#[test]
+fn a_turn_sharing_the_questions_topic_words_is_recalled_though_its_meaning_lies_far() {
+    let data = crate::common::DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session": "c3", "time": "2026-04-05T17:21:00Z", "speaker": "Marta", "role": "user", "text": "Speaking of stairs, Pimenta has mastered ours. We adopted her in March.", "id": "c3-t007"}"#,
+            r#"{"session": "c3", "time": "2026-04-05T17:22:00Z", "speaker": "Joe", "role": "other", "text": "Yes!! How is she settling in?", "id": "c3-t008"}"#,
+            r#"{"session": "c3", "time": "2026-04-05T17:23:00Z", "speaker": "Marta", "role": "user", "text": "She sleeps twenty hours a day and steals Tomás's spot on the sofa. She's terrified of the washing machine though.", "id": "c3-t009"}"#,
+            r#"{"session": "c3", "time": "2026-04-05T17:24:00Z", "speaker": "Joe", "role": "other", "text": "Typical greyhound. Any photos?", "id": "c3-t010"}"#,
+            r#"{"session": "c3", "time": "2026-04-05T17:25:00Z", "speaker": "Marta", "role": "user", "text": "Sending you one now, she's wearing the yellow raincoat my mother knitted for her.", "id": "c3-t011"}"#,
+            r#"{"session": "c3", "time": "2026-04-05T17:26:00Z", "speaker": "Joe", "role": "other", "text": "That is the most dignified dog I've ever seen.", "id": "c3-t012"}"#,
+            r#"{"session": "c3", "time": "2026-04-05T17:27:00Z", "speaker": "Marta", "role": "user", "text": "She knows it. Work is crazy, by the way. We got our first big contract, a cooperative of thirty vineyards in the Dão region.", "id": "c3-t013"}"#,
+            r#"{"session": "c3", "time": "2026-04-05T17:28:00Z", "speaker": "Joe", "role": "other", "text": "That's huge, congratulations! Does that mean more hiring?", "id": "c3-t014"}"#,
+            r#"{"session": "c3", "time": "2026-04-05T17:29:00Z", "speaker": "Marta", "role": "user", "text": "Yes, I'm hiring four people by summer, including a hardware engineer. If you know anyone who speaks Portuguese and solders, send them my way.", "id": "c3-t015"}"#,
+            r#"{"session": "c3", "time": "2026-04-05T17:30:00Z", "speaker": "Joe", "role": "other", "text": "Ha, I'll ask the physics department. Actually, I have news too. I've applied for head of science at a school in York.", "id": "c3-t016"}"#,
+        ],
+    );
+    // Embedded with its neighbours it lies at about 0.3 from the question, under every floor
+    // of similarity alone; it shares "first", "big" and "contract" with it.
+    let texts = recalled_texts(&data, "What was the startup's first big contract?");
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("cooperative of thirty vineyards")),
+        "{texts:#?}"
+    );
+    for general in [
+        "What is the boiling point of water?",
+        "Explain recursion",
+        "Who wrote the first big novel in English?",
+    ] {
+        let items = recalled_texts(&data, general);
+        assert!(items.is_empty(), "{general}: {items:#?}");
+    }
+}
+
+#[test]
 fn recall_leaves_out_what_the_conversation_already_says() {
     let data = crate::common::DataDir::new();
     let question = "Name three primary colors.";

@@ -50,6 +50,7 @@ fn recalled() -> Vec<Recalled> {
             text: "user: I planted twelve tulip bulbs along the south fence.".into(),
             cut: false,
             similarity: None,
+            answer_to: None,
         },
         Recalled {
             id: "s-2".into(),
@@ -59,6 +60,7 @@ fn recalled() -> Vec<Recalled> {
             text: "On 2026-11-27: a trip to Lisbon on March 3rd was planned.".into(),
             cut: false,
             similarity: None,
+            answer_to: None,
         },
     ]
 }

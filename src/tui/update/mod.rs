@@ -511,6 +511,7 @@ mod tests {
                     text: id.into(),
                     cut: false,
                     similarity: None,
+                    answer_to: None,
                 }]),
             );
             update(
