@@ -882,7 +882,8 @@ impl MemoryService {
                 );
             }
         }
-        self.add_answers(question, &mut items, &mut seen).await?;
+        self.add_answers(question, &found, &mut items, &mut seen)
+            .await?;
         let items: Vec<Recalled> = items.into_iter().map(|c| c.item).collect();
         let (items, block) = format_block(&items, limits.budget_tokens);
         if items.is_empty() {
@@ -896,23 +897,24 @@ impl MemoryService {
     /// about it and says nothing of the answer, which the next turn gives ("Forty, and she says
     /// she doesn't want a fuss"). Each recalled question is followed by the turn said after it in
     /// its conversation, when another speaker said it (an assistant's only when the question
-    /// addresses the assistant) and it is not already recalled or in the prompt.
+    /// addresses the assistant) and it is not already recalled or in the prompt. `candidates`
+    /// are the searched memories the items were chosen from.
     async fn add_answers(
         &self,
         question: &str,
+        candidates: &[super::service::Found],
         items: &mut Vec<Chosen>,
         seen: &mut std::collections::HashSet<String>,
     ) -> Result<(), MemoryError> {
-        let ids: Vec<String> = items
+        let asked: Vec<&Memory> = candidates
             .iter()
-            .filter(|c| c.item.kind == MemoryKind::Chunk && asks_something(&c.item.text))
-            .map(|c| c.item.id.clone())
+            .map(|f| &f.memory)
+            .filter(|m| m.kind == MemoryKind::Chunk && asks_something(&m.text))
+            .filter(|m| items.iter().any(|c| c.item.id == m.id))
             .collect();
-        if ids.is_empty() {
+        if asked.is_empty() {
             return Ok(());
         }
-        let asked = self.store().rows_by_ids(&ids).await?;
-        let asked: Vec<&Memory> = asked.iter().collect();
         let answers = self.store().next_turns(&asked, ANSWER_WITHIN).await?;
         for asking in asked {
             let Some(answer) = answers.get(&asking.id) else {
