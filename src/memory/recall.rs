@@ -920,12 +920,11 @@ impl MemoryService {
             let Some(answer) = answers.get(&asking.id) else {
                 continue;
             };
-            let speaker = |m: &str| speaker_label(m).map(|(s, _)| s.to_lowercase());
-            let by_another = speaker(&answer.text) != speaker(&asking.text);
+            let by_another = voice(answer) != voice(asking);
             let allowed = !said_by_the_assistant(answer) || addresses_the_assistant(question);
+            // An answer already recalled, or saying what is, has its text in `seen`.
             if by_another
                 && allowed
-                && !items.iter().any(|c| c.item.id == answer.id)
                 && seen.insert(sameness_key(&answer.text))
                 && let Some(at) = items.iter().position(|c| c.item.id == asking.id)
             {
