@@ -15,6 +15,10 @@ use crate::session::SessionStore;
 /// Characters of results a question may look at.
 pub const BUDGET_CHARS: usize = 1300;
 
+/// Results each strategy returns per question: as many as the held-out check asks
+/// `memory search` for (`-k 20`), so this bench ranks the way that check does.
+pub const RESULTS: usize = 20;
+
 #[derive(Debug, Deserialize)]
 pub struct Question {
     pub question: String,
@@ -53,7 +57,7 @@ pub struct CategoryScore {
     pub questions: usize,
     /// Share of evidence turns within the budget (hybrid search over chunks).
     pub evidence_recall: f64,
-    /// Mean reciprocal rank of the first evidence hit (0 when none in the top 50).
+    /// Mean reciprocal rank of the first evidence hit (0 when none in the top [`RESULTS`]).
     pub mrr: f64,
     /// Share of questions for which recall put nothing into the prompt.
     pub recall_empty: f64,
@@ -204,15 +208,21 @@ pub async fn run(
     let (mut answerable_best, mut unanswerable_best) = (Vec::new(), Vec::new());
     let (mut search_ms, mut recall_ms) = (Vec::new(), Vec::new());
     for q in &questions {
-        let by_text = memory.store().text_search(&q.question, 50, &filter).await?;
+        let by_text = memory
+            .store()
+            .text_search(&q.question, RESULTS, &filter)
+            .await?;
         let vector = memory
             .embed(std::slice::from_ref(&q.question))
             .await?
             .pop()
             .unwrap_or_default();
-        let by_vector = memory.store().vector_search(&vector, 50, &filter).await?;
+        let by_vector = memory
+            .store()
+            .vector_search(&vector, RESULTS, &filter)
+            .await?;
         let started = std::time::Instant::now();
-        let hybrid = memory.search_at(&q.question, 50, &filter, now).await?;
+        let hybrid = memory.search_at(&q.question, RESULTS, &filter, now).await?;
         search_ms.push(started.elapsed().as_secs_f64() * 1000.0);
         let started = std::time::Instant::now();
         let recall = memory

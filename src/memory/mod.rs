@@ -7,6 +7,7 @@ pub mod embed;
 pub mod facts;
 pub mod fuse;
 pub mod hygiene;
+pub mod labels;
 pub mod location;
 pub mod lock;
 pub mod recall;

@@ -2,6 +2,7 @@
 
 pub use crate::domain::{Recall, Recalled};
 
+use super::labels::{speaker_label, without_speaker, without_speakers};
 use super::service::{MemoryError, MemoryService};
 use super::{Memory, MemoryFilter, MemoryKind};
 
@@ -547,25 +548,6 @@ pub struct RecallContext {
     /// Turns of the current conversation that have left the model's context (a sliding window
     /// evicted them): memories made only of them are recalled like any other.
     pub evicted: std::collections::HashSet<String>,
-}
-
-/// A line's "speaker: " label (a single word of at most 40 characters) and what follows it.
-fn speaker_label(line: &str) -> Option<(&str, &str)> {
-    line.split_once(": ")
-        .filter(|(speaker, _)| !speaker.contains(' ') && speaker.len() <= 40)
-}
-
-/// A line of a memory without its "speaker: " label.
-fn without_speaker(line: &str) -> &str {
-    speaker_label(line).map_or(line, |(_, rest)| rest)
-}
-
-/// A memory's lines without their "speaker: " labels.
-fn without_speakers(text: &str) -> String {
-    text.lines()
-        .map(without_speaker)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Text compared for sameness: without speaker labels, case and spacing.

@@ -24,6 +24,7 @@ use lancedb::{Connection, DistanceType, Table};
 
 use super::ann;
 use super::fuse::Hit;
+use super::labels::SaidWords;
 use super::location::StoreLocation;
 use super::{EMBEDDING_DIMS, Memory, MemoryFilter, MemoryKind};
 
@@ -924,6 +925,7 @@ impl MemoryStore {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
+        let mut said = SaidWords::of_query(&terms);
         let mut query = self
             .table
             .query()
@@ -938,10 +940,12 @@ impl MemoryStore {
         match query.execute().await {
             Ok(stream) => {
                 let batches: Vec<RecordBatch> = stream.try_collect().await?;
+                // A turn matching by its speaker's name alone says nothing the question asks.
                 Ok(batches
                     .iter()
                     .flat_map(from_batch)
                     .map(|(m, _)| hit(m))
+                    .filter(|m| said.in_what_is_said(&m.text))
                     .collect())
             }
             // No index yet (an empty store): vector search alone answers.

@@ -483,6 +483,57 @@ fn a_turn_sharing_the_questions_topic_words_is_recalled_though_its_meaning_lies_
 }
 
 #[test]
+fn a_speakers_name_matches_what_they_said_not_every_turn_they_said() {
+    let data = crate::common::DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session": "s1", "time": "2026-03-14T18:21:00Z", "speaker": "Priya", "role": "user", "text": "Hey Dan! It's been ages. How have you been since the move?", "id": "s1-t001"}"#,
+            r#"{"session": "s1", "time": "2026-03-14T18:22:00Z", "speaker": "Dan", "role": "other", "text": "Pretty hectic. We finally unpacked the last boxes on Sunday. The new place in Harrogate is smaller but the garden is lovely.", "id": "s1-t002"}"#,
+            r#"{"session": "s1", "time": "2026-03-14T18:23:00Z", "speaker": "Priya", "role": "user", "text": "I got into the nursing course at Leeds!", "id": "s1-t003"}"#,
+            r#"{"session": "s1", "time": "2026-03-14T18:24:00Z", "speaker": "Dan", "role": "other", "text": "No way!", "id": "s1-t004"}"#,
+            r#"{"session": "s1", "time": "2026-03-14T18:25:00Z", "speaker": "Priya", "role": "user", "text": "It starts in September.", "id": "s1-t005"}"#,
+            r#"{"session": "s1", "time": "2026-03-14T18:26:00Z", "speaker": "Dan", "role": "other", "text": "Brilliant.", "id": "s1-t006"}"#,
+            r#"{"session": "s1", "time": "2026-03-14T18:27:00Z", "speaker": "Priya", "role": "user", "text": "Do you need help moving the rest of your things?", "id": "s1-t007"}"#,
+            r#"{"session": "s1", "time": "2026-03-14T18:28:00Z", "speaker": "Dan", "role": "other", "text": "Ha, yes.", "id": "s1-t008"}"#,
+        ],
+    );
+    let found = data.json(&[
+        "memory",
+        "search",
+        "--json",
+        "-k",
+        "8",
+        "--kind",
+        "chunk",
+        "Where did Dan move to?",
+    ]);
+    let matched: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["words_match"] == true)
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    // Each of Dan's turns carries his name in its label; only what mentions Dan or the move
+    // (stemmed: "moving") matches the question's words.
+    assert!(
+        matched.iter().any(|t| t.contains("since the move")),
+        "{found:#}"
+    );
+    assert!(
+        matched.iter().any(|t| t.contains("help moving")),
+        "{found:#}"
+    );
+    for short in ["No way!", "Brilliant.", "Ha, yes."] {
+        assert!(
+            !matched.iter().any(|t| t.ends_with(short)),
+            "{short} matched by its label alone: {found:#}"
+        );
+    }
+}
+
+#[test]
 fn recall_leaves_out_what_the_conversation_already_says() {
     let data = crate::common::DataDir::new();
     let question = "Name three primary colors.";
