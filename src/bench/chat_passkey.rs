@@ -26,48 +26,73 @@ pub const MIN_WINDOW: u32 = 128;
 /// Reply length of every filler turn.
 const FILLER_REPLY_TOKENS: u32 = 48;
 
-/// One chat-level passkey run.
+/// Conversations held at each distance, each with its own code: one greedy reply of a 135M model
+/// is one sample (on one day the date in the recall block tipped a reply that held the code into
+/// one that did not), so the bench reports how many of them found it.
+pub const CODES_PER_DISTANCE: usize = 3;
+
+/// The chat-level passkey runs at one distance.
 #[derive(Debug, Serialize)]
 pub struct ChatPasskey {
     pub model: String,
     pub strategy: String,
-    /// The tokens of conversation asked for between the statement and the question, and those
-    /// there were (whole turns).
+    /// The tokens of conversation asked for between the statement and the question, and the most
+    /// there were in any of the conversations (whole turns).
     pub distance: usize,
     pub distance_tokens: usize,
     pub turns: usize,
     /// The model's context (the window plus its sinks with `sliding`).
     pub context_tokens: usize,
-    /// With recall on: the statement was recalled into the question's prompt, and the reply
-    /// held the code.
-    pub recalled: bool,
-    pub found: bool,
-    /// The reply to the question (with recall).
-    pub answer: String,
-    /// The same conversation with recall off: whether the reply held the code.
-    pub found_without_recall: bool,
+    /// How many conversations were held, each with its own code (`CODES_PER_DISTANCE`).
+    pub codes: usize,
+    /// With recall on, in how many of them the statement was recalled into the question's
+    /// prompt, and in how many the reply held the code.
+    pub recalled: usize,
+    pub found: usize,
+    /// The replies to the question (with recall), one per code.
+    pub answers: Vec<String>,
+    /// The same conversations with recall off: in how many the reply held the code.
+    pub found_without_recall: usize,
 }
 
-/// Runs the conversation twice in throw-away data dirs (recall on, then off) with `attention`
-/// on the chat model, the question coming at least `distance` tokens after the statement.
+/// Runs the conversation for each of `CODES_PER_DISTANCE` codes twice in throw-away data dirs
+/// (recall on, then off) with `attention` on the chat model, the question coming at least
+/// `distance` tokens after the statement.
 pub async fn run(attention: Attention, distance: usize) -> anyhow::Result<ChatPasskey> {
-    // Four digits, like a locker code: SmolLM2 copies five-digit numbers with a digit missing
-    // ("51900" came back as "5190"), which would measure its copying, not recall.
-    let code = format!("{}", 1_000 + (distance * 7919) % 9_000);
-    let with = converse(attention, distance, &code, true).await?;
-    let without = converse(attention, distance, &code, false).await?;
-    Ok(ChatPasskey {
-        model: with.model,
+    let mut report = ChatPasskey {
+        model: String::new(),
         strategy: attention.to_string(),
         distance,
-        distance_tokens: with.distance_tokens,
-        turns: with.turns,
-        context_tokens: with.context_tokens,
-        recalled: with.recalled,
-        found: with.found,
-        answer: with.answer,
-        found_without_recall: without.found,
-    })
+        distance_tokens: 0,
+        turns: 0,
+        context_tokens: 0,
+        codes: CODES_PER_DISTANCE,
+        recalled: 0,
+        found: 0,
+        answers: Vec::new(),
+        found_without_recall: 0,
+    };
+    for trial in 0..CODES_PER_DISTANCE {
+        let code = code(distance, trial);
+        let with = converse(attention, distance, &code, true).await?;
+        let without = converse(attention, distance, &code, false).await?;
+        report.model = with.model;
+        report.distance_tokens = report.distance_tokens.max(with.distance_tokens);
+        report.turns = report.turns.max(with.turns);
+        report.context_tokens = with.context_tokens;
+        report.recalled += usize::from(with.recalled);
+        report.found += usize::from(with.found);
+        report.answers.push(with.answer);
+        report.found_without_recall += usize::from(without.found);
+    }
+    Ok(report)
+}
+
+/// The `trial`th code for `distance`. Four digits, like a locker code: SmolLM2 copies five-digit
+/// numbers with a digit missing ("51900" came back as "5190"), which would measure its copying,
+/// not recall.
+fn code(distance: usize, trial: usize) -> String {
+    format!("{}", 1_000 + ((distance + 101 * trial) * 7919) % 9_000)
 }
 
 struct Conversed {
@@ -150,16 +175,34 @@ pub fn table(runs: &[ChatPasskey]) -> String {
     let mut out = String::new();
     for run in runs {
         out.push_str(&format!(
-            "{:<14} {:<16} chat passkey {} tokens later ({} turns, context {}): {} with recall ({}), {} without\n",
+            "{:<14} {:<16} chat passkey {} tokens later ({} turns, context {}): found {}/{} with recall (recalled {}/{}), {}/{} without\n",
             run.model,
             run.strategy,
             run.distance_tokens,
             run.turns,
             run.context_tokens,
-            if run.found { "found" } else { "missed" },
-            if run.recalled { "recalled" } else { "not recalled" },
-            if run.found_without_recall { "found" } else { "missed" },
+            run.found,
+            run.codes,
+            run.recalled,
+            run.codes,
+            run.found_without_recall,
+            run.codes,
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_conversation_at_a_distance_has_its_own_four_digit_code() {
+        for distance in [64, 100, 320, 800, 3_000] {
+            let codes: std::collections::HashSet<String> =
+                (0..CODES_PER_DISTANCE).map(|t| code(distance, t)).collect();
+            assert_eq!(codes.len(), CODES_PER_DISTANCE, "{codes:?}");
+            assert!(codes.iter().all(|c| c.len() == 4), "{codes:?}");
+        }
+    }
 }

@@ -415,11 +415,15 @@ fn bench_attention_finds_the_chat_passkey_through_recall_once_the_window_has_pas
         "{far}"
     );
     // Within the window the statement is in the prompt: nothing to recall. Past it, recall
-    // brings it back and the reply holds the code, which the model cannot say without it.
-    assert_eq!(near["recalled"], false, "{near}");
-    assert_eq!(far["recalled"], true, "{far}");
-    assert_eq!(far["found"], true, "{far}");
-    assert_eq!(far["found_without_recall"], false, "{far}");
+    // brings it back in every conversation, and most replies hold the code, which the model
+    // cannot say without it. One greedy reply of a 135M model is one sample, so each distance
+    // is held with three codes.
+    assert_eq!(near["codes"], 3, "{near}");
+    assert_eq!(near["recalled"], 0, "{near}");
+    assert_eq!(far["recalled"], 3, "{far}");
+    assert!(far["found"].as_u64().unwrap() >= 2, "{far}");
+    assert_eq!(far["found_without_recall"], 0, "{far}");
+    assert_eq!(far["answers"].as_array().unwrap().len(), 3, "{far}");
 }
 
 #[test]
