@@ -29,7 +29,7 @@ const FILLER_REPLY_TOKENS: u32 = 48;
 /// Conversations held at each distance, each with its own code: one greedy reply of a 135M model
 /// is one sample (on one day the date in the recall block tipped a reply that held the code into
 /// one that did not), so the bench reports how many of them found it.
-pub const CODES_PER_DISTANCE: usize = 3;
+pub const CODES_PER_DISTANCE: usize = 5;
 
 /// The chat-level passkey runs at one distance.
 #[derive(Debug, Serialize)]

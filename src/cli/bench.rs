@@ -199,7 +199,9 @@ pub async fn run(cli: &Cli, command: &BenchCommand) -> Result<ExitCode> {
                         p.decode_ratio
                     );
                 }
-                crate::outln!("(× = engine / bare llama.cpp loop in this process)");
+                crate::outln!(
+                    "(× = engine / bare llama.cpp loop in this process, the fastest of each arm's runs)"
+                );
                 let r = &report.resume;
                 crate::outln!(
                     "follow-up after {} tokens of conversation: first token in {:.0} ms warm, \

@@ -23,7 +23,7 @@ pub struct RecallArgs {
     pub session: Option<String>,
     /// Print JSON: {question, floor, floor_sharing_a_word, floor_sharing_words,
     /// shared_topic_words, floor_fact, floor_own_words, items: [{id, kind, score, similarity,
-    /// answer_to, time, text}], block}.
+    /// answer_to, follows, time, text}], block}.
     #[arg(long)]
     pub json: bool,
 }
@@ -63,10 +63,11 @@ pub async fn run(cli: &Cli, args: &RecallArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for item in &items {
-        let alike = match (&item.answer_to, item.similarity) {
-            (Some(question), _) => format!("the answer to {question}"),
-            (None, Some(s)) => format!("{:.0}% alike", s * 100.0),
-            (None, None) => "pinned".to_string(),
+        let alike = match (&item.answer_to, &item.follows, item.similarity) {
+            (Some(question), _, _) => format!("the answer to {question}"),
+            (None, Some(turn), _) => format!("asked about {turn}"),
+            (None, None, Some(s)) => format!("{:.0}% alike", s * 100.0),
+            (None, None, None) => "pinned".to_string(),
         };
         crate::outln!(
             "{} · {} · {} · {alike}",

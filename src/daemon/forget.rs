@@ -194,6 +194,7 @@ mod tests {
             cut: false,
             similarity: None,
             answer_to: None,
+            follows: None,
         }
     }
 

@@ -70,6 +70,11 @@ pub struct Recalled {
     /// it, whatever its own similarity (`MemoryService::recall`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer_to: Option<String>,
+    /// The recalled turn this one was said after and is recalled with (an answer to a recalled
+    /// question, or the other speaker's question about a recalled statement and its reply),
+    /// whatever its own similarity (`MemoryService::recall`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<String>,
 }
 
 /// What was recalled for one user turn, and the exact block the model saw.

@@ -86,6 +86,7 @@ mod tests {
             cut: false,
             similarity: Some(0.5),
             answer_to: None,
+            follows: None,
         }];
         let (items, block) = crate::memory::recall::format_block(&items, 400);
         Recall { items, block }

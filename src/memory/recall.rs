@@ -104,6 +104,23 @@ fn recalled(memory: &Memory, score: f64, similarity: Option<f32>) -> Recalled {
         cut: false,
         similarity,
         answer_to: None,
+        follows: None,
+    }
+}
+
+/// A turn recalled because of the recalled turn before it (`add_answers`), and the question it
+/// answers, if it is an answer.
+struct SaidAfter<'a> {
+    turn: &'a Memory,
+    answer_to: Option<String>,
+}
+
+impl<'a> SaidAfter<'a> {
+    fn answering(turn: &'a Memory, question: &Memory) -> Self {
+        Self {
+            turn,
+            answer_to: Some(question.id.clone()),
+        }
     }
 }
 
@@ -233,6 +250,17 @@ pub const UPDATE_SIMILARITY: f32 = 0.6;
 
 /// How soon after a question its answer must be said to be taken as one (`add_answers`).
 const ANSWER_WITHIN: chrono::Duration = chrono::Duration::hours(6);
+
+/// The most words a question may have to be taken as asking about the turn said just before it
+/// ("When did this happen?", "That's so thoughtful. Where are you staying?"); a longer one
+/// tends to bring up something new ("Anyway, how is the new job going, are you still …?").
+const FOLLOW_UP_WORDS: usize = 10;
+
+/// Whether a turn is a short question, as one asks about what was just said (`add_answers`).
+fn asks_about_what_was_just_said(turn: &Memory) -> bool {
+    asks_something(&turn.text)
+        && without_speakers(&turn.text).split_whitespace().count() <= FOLLOW_UP_WORDS
+}
 
 /// Whether a turn ends by asking something: its last line ends with a question mark.
 fn asks_something(text: &str) -> bool {
@@ -879,8 +907,11 @@ impl MemoryService {
     /// about it and says nothing of the answer, which the next turn gives ("Forty, and she says
     /// she doesn't want a fuss"). Each recalled question is followed by the turn said after it in
     /// its conversation, when another speaker said it (an assistant's only when the question
-    /// addresses the assistant) and it is not already recalled or in the prompt. `candidates`
-    /// are the searched memories the items were chosen from.
+    /// addresses the assistant) and it is not already recalled or in the prompt. A recalled
+    /// statement the other speaker asked about in a few words ("Tomás and I are getting
+    /// married!", "When did this happen?") is followed by that question and the first speaker's
+    /// reply to it, where the details are ("Last month, in Comporta"). `candidates` are the
+    /// searched memories the items were chosen from.
     async fn add_answers(
         &self,
         question: &str,
@@ -888,38 +919,81 @@ impl MemoryService {
         items: &mut Vec<Chosen>,
         seen: &mut std::collections::HashSet<String>,
     ) -> Result<(), MemoryError> {
-        let asked: Vec<&Memory> = candidates
+        let said: Vec<&Memory> = candidates
             .iter()
             .map(|f| &f.memory)
-            .filter(|m| m.kind == MemoryKind::Chunk && asks_something(&m.text))
+            .filter(|m| m.kind == MemoryKind::Chunk)
             .filter(|m| items.iter().any(|c| c.item.id == m.id))
             .collect();
-        if asked.is_empty() {
+        if said.is_empty() {
             return Ok(());
         }
-        let answers = self.store().next_turns(&asked, ANSWER_WITHIN).await?;
-        for asking in asked {
-            let Some(answer) = answers.get(&asking.id) else {
+        let next = self.store().next_turns(&said, ANSWER_WITHIN).await?;
+        let allowed =
+            |turn: &Memory| !said_by_the_assistant(turn) || addresses_the_assistant(question);
+        let follow_ups: Vec<(&Memory, &Memory)> = said
+            .iter()
+            .filter(|m| !asks_something(&m.text))
+            .filter_map(|told| {
+                let asked = next.get(&told.id)?;
+                (asks_about_what_was_just_said(asked)
+                    && voice(asked) != voice(told)
+                    && allowed(asked))
+                .then_some((*told, asked))
+            })
+            .collect();
+        let asked_after: Vec<&Memory> = follow_ups.iter().map(|(_, asked)| *asked).collect();
+        let replies = if asked_after.is_empty() {
+            std::collections::HashMap::new()
+        } else {
+            self.store().next_turns(&asked_after, ANSWER_WITHIN).await?
+        };
+        // Each recalled turn with the turns said after it that come along.
+        let mut additions: Vec<(&Memory, Vec<SaidAfter>)> = Vec::new();
+        for asking in said.iter().filter(|m| asks_something(&m.text)) {
+            if let Some(answer) = next.get(&asking.id)
+                && voice(answer) != voice(asking)
+                && allowed(answer)
+            {
+                additions.push((asking, vec![SaidAfter::answering(answer, asking)]));
+            }
+        }
+        for (told, asked) in follow_ups {
+            if let Some(reply) = replies.get(&asked.id)
+                && voice(reply) == voice(told)
+                && !asks_something(&reply.text)
+            {
+                let asked_about = SaidAfter {
+                    turn: asked,
+                    answer_to: None,
+                };
+                additions.push((told, vec![asked_about, SaidAfter::answering(reply, asked)]));
+            }
+        }
+        for (recalled_turn, turns) in additions {
+            // A turn already recalled, or saying what is, has its text in `seen`.
+            if turns
+                .iter()
+                .any(|after| seen.contains(&sameness_key(&after.turn.text)))
+            {
+                continue;
+            }
+            let Some(at) = items.iter().position(|c| c.item.id == recalled_turn.id) else {
                 continue;
             };
-            let by_another = voice(answer) != voice(asking);
-            let allowed = !said_by_the_assistant(answer) || addresses_the_assistant(question);
-            // An answer already recalled, or saying what is, has its text in `seen`.
-            if by_another
-                && allowed
-                && seen.insert(sameness_key(&answer.text))
-                && let Some(at) = items.iter().position(|c| c.item.id == asking.id)
-            {
-                // Recalled as part of its question, ranked with it.
-                let score = items[at].item.score;
+            // Recalled as part of the turn before them, ranked with it.
+            let score = items[at].item.score;
+            for (offset, SaidAfter { turn, answer_to }) in turns.into_iter().enumerate() {
+                seen.insert(sameness_key(&turn.text));
                 items.insert(
-                    at + 1,
+                    at + 1 + offset,
                     Chosen {
                         item: Recalled {
-                            answer_to: Some(asking.id.clone()),
-                            ..recalled(answer, score, None)
+                            answer_to,
+                            follows: Some(recalled_turn.id.clone()),
+                            ..recalled(turn, score, None)
                         },
-                        source_turns: answer.source_turns.clone(),
+                        source_turns: turn.source_turns.clone(),
                     },
                 );
             }
@@ -1298,6 +1372,7 @@ mod tests {
             cut: false,
             similarity: None,
             answer_to: None,
+            follows: None,
         }
     }
 

@@ -416,14 +416,14 @@ fn bench_attention_finds_the_chat_passkey_through_recall_once_the_window_has_pas
     );
     // Within the window the statement is in the prompt: nothing to recall. Past it, recall
     // brings it back in every conversation, and most replies hold the code, which the model
-    // cannot say without it. One greedy reply of a 135M model is one sample, so each distance
-    // is held with three codes.
-    assert_eq!(near["codes"], 3, "{near}");
+    // cannot say without it. One greedy reply of a 135M model is one sample (about one in ten
+    // ignores the recalled code), so each distance is held with five codes.
+    assert_eq!(near["codes"], 5, "{near}");
     assert_eq!(near["recalled"], 0, "{near}");
-    assert_eq!(far["recalled"], 3, "{far}");
-    assert!(far["found"].as_u64().unwrap() >= 2, "{far}");
+    assert_eq!(far["recalled"], 5, "{far}");
+    assert!(far["found"].as_u64().unwrap() >= 3, "{far}");
     assert_eq!(far["found_without_recall"], 0, "{far}");
-    assert_eq!(far["answers"].as_array().unwrap().len(), 3, "{far}");
+    assert_eq!(far["answers"].as_array().unwrap().len(), 5, "{far}");
 }
 
 #[test]

@@ -202,7 +202,7 @@ fn bench_engine_decodes_the_same_tokens_in_both_arms() {
         "--lengths",
         "64,200",
         "--runs",
-        "1",
+        "2",
         "--decode-tokens",
         "24",
     ]);
@@ -213,6 +213,9 @@ fn bench_engine_decodes_the_same_tokens_in_both_arms() {
         assert_eq!(p["baseline_decoded_tokens"], 24, "{p}");
         assert!(p["decode_ratio"].as_f64().unwrap() > 0.0, "{p}");
         assert!(p["prefill_ratio"].as_f64().unwrap() > 0.0, "{p}");
+        // One ratio per run: the second run goes bare loop first.
+        assert_eq!(p["decode_ratios"].as_array().unwrap().len(), 2, "{p}");
+        assert_eq!(p["prefill_ratios"].as_array().unwrap().len(), 2, "{p}");
     }
     assert!(points[1]["prompt_tokens"].as_u64() > points[0]["prompt_tokens"].as_u64());
     let resume = &report["resume"];

@@ -446,6 +446,67 @@ fn a_recalled_question_brings_the_answer_said_after_it() {
 }
 
 #[test]
+fn a_recalled_statement_brings_the_question_asked_about_it_and_the_reply() {
+    let data = crate::common::DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session": "s7", "time": "2026-03-10T19:00:00Z", "speaker": "Ana", "role": "other", "text": "Hey stranger, how was the ski trip with your cousins?", "id": "s7-t001"}"#,
+            r#"{"session": "s7", "time": "2026-03-10T19:01:00Z", "speaker": "Leo", "role": "user", "text": "Cold and wonderful, nobody broke anything. But the bigger news is I finally quit the bank last week.", "id": "s7-t002"}"#,
+            r#"{"session": "s7", "time": "2026-03-10T19:02:00Z", "speaker": "Ana", "role": "other", "text": "No way! So what's next?", "id": "s7-t003"}"#,
+            r#"{"session": "s7", "time": "2026-03-10T19:03:00Z", "speaker": "Leo", "role": "user", "text": "An apprenticeship with a luthier in Cremona. I'll be building violins out of spruce and maple.", "id": "s7-t004"}"#,
+            r#"{"session": "s7", "time": "2026-03-10T19:04:00Z", "speaker": "Ana", "role": "other", "text": "That suits you perfectly. My week was dull, mostly spreadsheets and a leaking dishwasher.", "id": "s7-t005"}"#,
+            r#"{"session": "s7", "time": "2026-03-10T19:05:00Z", "speaker": "Leo", "role": "user", "text": "Did the landlord fix it at least?", "id": "s7-t006"}"#,
+            r#"{"session": "s7", "time": "2026-03-10T19:06:00Z", "speaker": "Ana", "role": "other", "text": "He sent his nephew, who flooded the kitchen twice.", "id": "s7-t007"}"#,
+        ],
+    );
+    // The news is close to the question; what came of it was said two turns later, in words
+    // the question does not share, after Ana asked about it.
+    let recall = data.json(&[
+        "recall",
+        "--json",
+        "What did Leo do after quitting the bank?",
+    ]);
+    let items = recall["items"].as_array().unwrap();
+    let text = |i: &serde_json::Value| i["text"].as_str().unwrap_or("").to_string();
+    let told = items
+        .iter()
+        .position(|i| text(i).contains("I finally quit the bank"))
+        .unwrap_or_else(|| panic!("the statement is not recalled: {recall}"));
+    let after: Vec<String> = items[told + 1..].iter().take(2).map(text).collect();
+    assert_eq!(after.len(), 2, "{recall}");
+    assert!(
+        after[0].starts_with("Ana: No way! So what's next?"),
+        "{recall}"
+    );
+    assert!(after[1].starts_with("Leo: An apprenticeship"), "{recall}");
+    assert_eq!(items[told + 1]["follows"], items[told]["id"], "{recall}");
+    assert_eq!(
+        items[told + 2]["answer_to"],
+        items[told + 1]["id"],
+        "{recall}"
+    );
+    assert!(
+        recall["block"]
+            .as_str()
+            .unwrap()
+            .contains("luthier in Cremona"),
+        "{recall}"
+    );
+    let shown = crate::common::stdout(&data.run(
+        &["recall", "What did Leo do after quitting the bank?"],
+        true,
+    ));
+    assert!(shown.contains("asked about"), "{shown}");
+    // A reply to the other speaker's question is not one to this statement.
+    let dishwasher = recalled_texts(&data, "Who fixed Ana's dishwasher?");
+    assert!(
+        !dishwasher.iter().any(|t| t.contains("Cremona")),
+        "{dishwasher:#?}"
+    );
+}
+
+#[test]
 fn a_turn_sharing_the_questions_topic_words_is_recalled_though_its_meaning_lies_far() {
     let data = crate::common::DataDir::new();
     import_conversation(

@@ -51,6 +51,7 @@ fn recalled() -> Vec<Recalled> {
             cut: false,
             similarity: None,
             answer_to: None,
+            follows: None,
         },
         Recalled {
             id: "s-2".into(),
@@ -61,6 +62,7 @@ fn recalled() -> Vec<Recalled> {
             cut: false,
             similarity: None,
             answer_to: None,
+            follows: None,
         },
     ]
 }

@@ -512,6 +512,7 @@ mod tests {
                     cut: false,
                     similarity: None,
                     answer_to: None,
+                    follows: None,
                 }]),
             );
             update(
