@@ -134,16 +134,12 @@ pub fn run(
             // OpenMP threads still spinning). The first run starts with the engine, which says how
             // many prompt tokens the loop reads.
             let engine_first = run_index % 2 == 0 || prompt_tokens == 0;
-            let before = if engine_first {
-                Some(run_engine()?)
-            } else {
-                None
-            };
-            if let Some(stats) = &before {
-                prompt_tokens = stats.prompt_tokens;
-            }
-            let run = bare.run(&bare_text, prompt_tokens, decode_tokens)?;
-            let stats = match before {
+            let first = engine_first.then(run_engine).transpose()?;
+            let tokens = first
+                .as_ref()
+                .map_or(prompt_tokens, |stats| stats.prompt_tokens);
+            let run = bare.run(&bare_text, tokens, decode_tokens)?;
+            let stats = match first {
                 Some(stats) => stats,
                 None => run_engine()?,
             };
