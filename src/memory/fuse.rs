@@ -53,7 +53,7 @@ pub fn fuse<const N: usize>(
     let mut scores: HashMap<String, (Hit, f64)> = HashMap::new();
     for list in lists {
         for (rank, hit) in list.into_iter().enumerate() {
-            let add = 1.0 / (RRF_K + rank as f64 + 1.0);
+            let add = rrf_term(rank);
             scores
                 .entry(hit.id.clone())
                 .and_modify(|e| e.1 += add)
@@ -73,6 +73,11 @@ pub fn fuse<const N: usize>(
         .collect();
     fused.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id)));
     drop_near_duplicates(fused, ranking.duplicate_cosine, keep)
+}
+
+/// What a place in one ranked list (0 for the first) adds to a memory's fused score.
+pub fn rrf_term(rank: usize) -> f64 {
+    1.0 / (RRF_K + rank as f64 + 1.0)
 }
 
 /// How much of a chunk's ranking weight is left: an exponential forgetting curve whose clock

@@ -26,6 +26,46 @@ pub(super) fn without_speakers(text: &str) -> String {
         .join("\n")
 }
 
+/// The speakers of these memories' lines ("Maya: …"): the people of the conversations they come
+/// from, whose names say nothing about what a turn is about.
+pub(super) fn speakers<'m>(memories: impl IntoIterator<Item = &'m super::Memory>) -> Vec<String> {
+    let mut names: Vec<String> = memories
+        .into_iter()
+        .filter(|m| m.kind == super::MemoryKind::Chunk)
+        .flat_map(|m| {
+            m.text
+                .lines()
+                .filter_map(speaker_label)
+                .map(|(s, _)| s.to_string())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `text` without the words that are one of `names` or its possessive.
+pub(super) fn without_names(text: &str, names: &[String]) -> String {
+    names
+        .iter()
+        .fold(text.to_string(), |text, name| without_name(&text, name))
+}
+
+/// `text` without the words that are `name` or its possessive ("Tom", "Tom's", "tom?").
+pub(super) fn without_name(text: &str, name: &str) -> String {
+    text.split_whitespace()
+        .filter(|word| {
+            let core = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
+            let core = core
+                .strip_suffix("'s")
+                .or_else(|| core.strip_suffix("’s"))
+                .unwrap_or(core);
+            !core.eq_ignore_ascii_case(name)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Tells full-text hits that match a query by what they say from those that match only by
 /// their speaker label. A label names its speaker in every turn they said, so in a conversation
 /// between two people a question naming one of them ("Where did Dan move to?") matches half the

@@ -11,6 +11,7 @@ pub mod labels;
 pub mod location;
 pub mod lock;
 pub mod recall;
+pub mod replies;
 pub mod service;
 pub mod store;
 pub mod when;

@@ -2,7 +2,10 @@
 
 pub use crate::domain::{Recall, Recalled};
 
-use super::labels::{speaker_label, without_speaker, without_speakers};
+use super::labels::{
+    speaker_label, speakers, without_name, without_names, without_speaker, without_speakers,
+};
+use super::replies::{ANSWER_WITHIN, asks_about_what_was_just_said, asks_something, voice};
 use super::service::{MemoryError, MemoryService};
 use super::{Memory, MemoryFilter, MemoryKind};
 
@@ -247,40 +250,6 @@ pub const OWN_WORDS_SIMILARITY: f32 = 0.35;
 /// newer is taken as a restatement or an update of the older: "my favourite tea is green tea",
 /// then months later "I've gone off green tea, it's all rooibos now".
 pub const UPDATE_SIMILARITY: f32 = 0.6;
-
-/// How soon after a question its answer must be said to be taken as one (`add_answers`).
-const ANSWER_WITHIN: chrono::Duration = chrono::Duration::hours(6);
-
-/// The most words a question may have to be taken as asking about the turn said just before it
-/// ("When did this happen?", "That's so thoughtful. Where are you staying?"); a longer one
-/// tends to bring up something new ("Anyway, how is the new job going, are you still …?").
-const FOLLOW_UP_WORDS: usize = 10;
-
-/// Whether a turn is a short question, as one asks about what was just said (`add_answers`).
-fn asks_about_what_was_just_said(turn: &Memory) -> bool {
-    asks_something(&turn.text)
-        && without_speakers(&turn.text).split_whitespace().count() <= FOLLOW_UP_WORDS
-}
-
-/// Whether a turn ends by asking something: its last line ends with a question mark.
-fn asks_something(text: &str) -> bool {
-    text.lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .is_some_and(|l| without_speaker(l).trim_end().ends_with('?'))
-}
-
-/// Who said a memory: the speaker label of a chunk's first line; notes and facts are the user's
-/// own words; summaries speak for no one (they are never updates).
-fn voice(memory: &Memory) -> Option<String> {
-    match memory.kind {
-        super::MemoryKind::Chunk => {
-            speaker_label(&memory.text).map(|(speaker, _)| speaker.to_lowercase())
-        }
-        super::MemoryKind::Note | super::MemoryKind::Fact => Some("user".into()),
-        super::MemoryKind::Summary => None,
-    }
-}
 
 /// When a preference or a fact changes, the latest wins: a newer statement in the same voice
 /// about the same thing as an older candidate (`UPDATE_SIMILARITY`) moves just above it; the
@@ -1096,24 +1065,6 @@ fn own_words(question: &str, turn: &Memory, participants: &[String]) -> (Vec<Str
     (asked, said)
 }
 
-/// The speakers of these memories' lines ("Maya: …"): the people of the conversations they come
-/// from, whose names say nothing about what a turn is about.
-pub(super) fn speakers<'m>(memories: impl IntoIterator<Item = &'m Memory>) -> Vec<String> {
-    let mut names: Vec<String> = memories
-        .into_iter()
-        .filter(|m| m.kind == super::MemoryKind::Chunk)
-        .flat_map(|m| {
-            m.text
-                .lines()
-                .filter_map(speaker_label)
-                .map(|(s, _)| s.to_string())
-        })
-        .collect();
-    names.sort();
-    names.dedup();
-    names
-}
-
 /// A memory's own words, embedded alone into `Memory::own_vector` when it is written: a turn
 /// without its speaker label, a fact without its person, and neither with the names of the
 /// conversation's `participants` ("Oh nice, Tom would love that." is not about Tom's horse).
@@ -1131,28 +1082,6 @@ pub(super) fn own_text(memory: &Memory, participants: &[String]) -> Option<Strin
         _ => return None,
     };
     Some(without_names(&said, participants))
-}
-
-/// `text` without the words that are one of `names` or its possessive.
-fn without_names(text: &str, names: &[String]) -> String {
-    names
-        .iter()
-        .fold(text.to_string(), |text, name| without_name(&text, name))
-}
-
-/// `text` without the words that are `name` or its possessive ("Tom", "Tom's", "tom?").
-fn without_name(text: &str, name: &str) -> String {
-    text.split_whitespace()
-        .filter(|word| {
-            let core = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
-            let core = core
-                .strip_suffix("'s")
-                .or_else(|| core.strip_suffix("’s"))
-                .unwrap_or(core);
-            !core.eq_ignore_ascii_case(name)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

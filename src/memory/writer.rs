@@ -229,7 +229,7 @@ impl<'a> MemoryWriter<'a> {
         memories: &mut [Memory],
         participants: &[String],
     ) -> Result<(), MemoryError> {
-        let mut names = super::recall::speakers(memories.iter());
+        let mut names = super::labels::speakers(memories.iter());
         names.extend(participants.iter().cloned());
         names.sort();
         names.dedup();

@@ -507,6 +507,48 @@ fn a_recalled_statement_brings_the_question_asked_about_it_and_the_reply() {
 }
 
 #[test]
+fn search_ranks_the_reply_to_a_question_it_finds_though_the_reply_shares_none_of_its_words() {
+    let data = crate::common::DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session": "k1", "time": "2026-02-03T19:00:00Z", "speaker": "Omar", "role": "other", "text": "Hey Nadia, long time! My dad finally taught my son chess over the holidays.", "id": "k1-t001"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:01:00Z", "speaker": "Nadia", "role": "user", "text": "That's lovely. Chess with a grandparent is the best way to learn it.", "id": "k1-t002"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:02:00Z", "speaker": "Omar", "role": "other", "text": "He already beats me. Did you watch the world chess championship?", "id": "k1-t003"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:03:00Z", "speaker": "Nadia", "role": "user", "text": "Only the last game. Chess commentary is strangely relaxing.", "id": "k1-t004"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:04:00Z", "speaker": "Omar", "role": "other", "text": "I find chess too slow to watch, honestly. How's the club going?", "id": "k1-t005"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:05:00Z", "speaker": "Nadia", "role": "user", "text": "I beat a 1600 on Thursday and I'm over 1500 now, after two years of trying!", "id": "k1-t006"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:06:00Z", "speaker": "Omar", "role": "other", "text": "Amazing. The chess club at my son's school meets in the library on Wednesdays.", "id": "k1-t007"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:07:00Z", "speaker": "Nadia", "role": "user", "text": "He should join, school chess teams travel to tournaments.", "id": "k1-t008"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:08:00Z", "speaker": "Omar", "role": "other", "text": "Anyway, the kitchen renovation is finally done, the new oven is enormous.", "id": "k1-t009"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:09:00Z", "speaker": "Nadia", "role": "user", "text": "Send pictures! Are you baking bread again?", "id": "k1-t010"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:10:00Z", "speaker": "Omar", "role": "other", "text": "Every Sunday. My chess-mad son eats half the loaf before it cools.", "id": "k1-t011"}"#,
+            r#"{"session": "k1", "time": "2026-02-03T19:12:00Z", "speaker": "Nadia", "role": "user", "text": "Ha! Night Omar, good luck with the chess lessons.", "id": "k1-t012"}"#,
+        ],
+    );
+    // Every other turn says "chess"; the answer does not, and was ranked below all of them
+    // (tenth of twelve) until the reply to the question found rose with it.
+    let found = data.json(&[
+        "memory",
+        "search",
+        "--json",
+        "-k",
+        "3",
+        "--kind",
+        "chunk",
+        "How good at chess has Nadia become?",
+    ]);
+    let found = found.as_array().unwrap();
+    assert!(
+        found
+            .iter()
+            .any(|r| r["source_turns"] == serde_json::json!(["k1-t006"])),
+        "{:#?}",
+        texts(found)
+    );
+}
+
+#[test]
 fn a_turn_sharing_the_questions_topic_words_is_recalled_though_its_meaning_lies_far() {
     let data = crate::common::DataDir::new();
     import_conversation(
