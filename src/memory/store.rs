@@ -1153,10 +1153,20 @@ fn hit(m: Memory) -> Hit {
     m
 }
 
-/// Full-text query terms: words only, so user punctuation never becomes query syntax.
+/// Full-text query terms: words only, so user punctuation never becomes query syntax, and no
+/// single letter. The index splits "Ines's" and "that's" at the apostrophe, so a possessive in
+/// a question ("What is Ines's new job?") matched every turn saying "that's" or "it's" by its
+/// "s" alone, and those filled the word list ahead of the turns sharing a real word.
 fn fts_terms(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|w| !w.is_empty())
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| {
+            let mut chars = w.chars();
+            match (chars.next(), chars.next()) {
+                (None, _) => false,
+                (Some(c), None) => c.is_numeric(),
+                _ => true,
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -1172,6 +1182,17 @@ mod tests {
         let mut m = Memory::new(MemoryKind::Note, format!("note number {n}"), vector, at);
         m.id = format!("n-{n:04}");
         m
+    }
+
+    #[test]
+    fn query_terms_are_words_without_punctuation_or_single_letters() {
+        assert_eq!(fts_terms("What is Ines's new job?"), "What is Ines new job");
+        assert_eq!(
+            fts_terms("don't (AND) I'm: 5k, 7 days"),
+            "don AND 5k 7 days"
+        );
+        assert_eq!(fts_terms("Inês’s café"), "Inês café");
+        assert_eq!(fts_terms("? ' s"), "");
     }
 
     #[test]
