@@ -572,12 +572,18 @@ mod tests {
             before: Some(DateTime::UNIX_EPOCH + chrono::Duration::minutes(1)),
             ..MemoryFilter::default()
         };
-        let kept = with_replies_lifted(found, &replies, &before_the_reply, 4);
+        let kept = with_replies_lifted(found.clone(), &replies, &before_the_reply, 4);
         assert!(
             !ids(&kept).contains(&"sent".to_string()),
             "{:?}",
             ids(&kept)
         );
+        // A reply rises at most to just below the question it is found through.
+        let near_answers =
+            std::collections::HashMap::from([("asked".to_string(), found[1].memory.clone())]);
+        let capped = with_replies_lifted(found, &near_answers, &MemoryFilter::default(), 4);
+        assert_eq!(ids(&capped), ["asked", "near", "weak", "self"]);
+        assert!(capped[1].score < capped[0].score && capped[1].score > 0.0399);
     }
 
     #[test]
