@@ -37,6 +37,9 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// The column holding a memory's own words embedded alone (`Memory::own_vector`).
 const OWN_VECTOR_COLUMN: &str = "own_vector";
 
+/// How far past its limit a full-text search fetches to order a group of equal scores whole.
+const MAX_TIE_FETCH: usize = 8;
+
 /// Why the memory store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -907,14 +910,20 @@ impl MemoryStore {
             query = query.select(Select::columns(&search_columns()));
         }
         let batches: Vec<RecordBatch> = query.execute().await?.try_collect().await?;
-        Ok(batches
+        let mut hits: Vec<(Hit, f32)> = batches
             .iter()
             .flat_map(from_batch)
             .map(|(m, distance)| (hit(m), 1.0 - distance.unwrap_or(1.0)))
-            .collect())
+            .collect();
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id)));
+        Ok(hits)
     }
 
-    /// BM25 full-text matches for `text`, best first.
+    /// BM25 full-text matches for `text`, best first, the same on every run: equal scores are
+    /// ordered by id, and a group of equals cut by the limit is fetched whole before the cut.
+    /// (The index returns equals in any order, and which of them fall inside the limit changed
+    /// from run to run: the same search over the same memories ranked its evidence first or
+    /// second.)
     pub async fn text_search(
         &self,
         text: &str,
@@ -922,38 +931,66 @@ impl MemoryStore {
         filter: &MemoryFilter,
     ) -> Result<Vec<Hit>, StoreError> {
         let terms = fts_terms(text);
-        if terms.is_empty() {
+        if terms.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
         let mut said = SaidWords::of_query(&terms);
+        let mut limit = 2 * k;
+        let mut hits = loop {
+            let Some(hits) = self.text_matches(&terms, limit, filter).await? else {
+                // No index yet (an empty store): vector search alone answers.
+                return Ok(Vec::new());
+            };
+            // The equals of the k-th match all came back when the last one fetched is below it.
+            let whole = hits.len() < limit || hits[limit - 1].1 < hits[k - 1].1;
+            if whole || limit >= MAX_TIE_FETCH * k {
+                break hits;
+            }
+            limit *= 2;
+        };
+        hits.truncate(k);
+        // A turn matching by its speaker's name alone says nothing the question asks.
+        Ok(hits
+            .into_iter()
+            .map(|(m, _)| m)
+            .filter(|m| said.in_what_is_said(&m.text))
+            .collect())
+    }
+
+    /// One full-text query: up to `limit` matches with their BM25 scores, best first and equals
+    /// by id; `None` when there is no full-text index yet.
+    async fn text_matches(
+        &self,
+        terms: &str,
+        limit: usize,
+        filter: &MemoryFilter,
+    ) -> Result<Option<Vec<(Hit, f32)>>, StoreError> {
         let mut query = self
             .table
             .query()
-            .full_text_search(FullTextSearchQuery::new(terms))
-            .limit(k);
+            .full_text_search(FullTextSearchQuery::new(terms.to_string()))
+            .limit(limit);
         if let Some(f) = filter_sql(filter) {
             query = query.only_if(f);
         }
         if filter.skip_vectors {
             query = query.select(Select::columns(&search_columns()));
         }
-        match query.execute().await {
-            Ok(stream) => {
-                let batches: Vec<RecordBatch> = stream.try_collect().await?;
-                // A turn matching by its speaker's name alone says nothing the question asks.
-                Ok(batches
-                    .iter()
-                    .flat_map(from_batch)
-                    .map(|(m, _)| hit(m))
-                    .filter(|m| said.in_what_is_said(&m.text))
-                    .collect())
-            }
-            // No index yet (an empty store): vector search alone answers.
+        let stream = match query.execute().await {
+            Ok(stream) => stream,
             Err(e) => {
                 tracing::debug!("full-text search unavailable: {e}");
-                Ok(Vec::new())
+                return Ok(None);
             }
-        }
+        };
+        let batches: Vec<RecordBatch> = stream.try_collect().await?;
+        let mut hits: Vec<(Hit, f32)> = batches
+            .iter()
+            .flat_map(from_batch)
+            .map(|(m, score)| (hit(m), score.unwrap_or(0.0)))
+            .collect();
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.id.cmp(&b.0.id)));
+        Ok(Some(hits))
     }
 
     /// Deletes memories by id, then purges old versions so the text is gone from disk.
@@ -1258,6 +1295,33 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(full[0].vector.len(), EMBEDDING_DIMS);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn equal_full_text_scores_rank_by_id_the_same_every_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
+            .await
+            .unwrap();
+        // Thirty turns saying the same words, their ids in no order of their writing.
+        let same: Vec<Memory> = (0..30)
+            .map(|i| {
+                let mut m = memory(i);
+                m.text = "Maya: I keep bees on the roof.".into();
+                m.id = format!("t-{:04}", (i * 7) % 30);
+                m
+            })
+            .collect();
+        store.upsert(&same).await.unwrap();
+        let all = MemoryFilter::default();
+        let mut expected: Vec<String> = same.iter().map(|m| m.id.clone()).collect();
+        expected.sort();
+        expected.truncate(5);
+        for _ in 0..5 {
+            let found = store.text_search("bees roof", 5, &all).await.unwrap();
+            let ids: Vec<String> = found.into_iter().map(|m| m.id).collect();
+            assert_eq!(ids, expected);
+        }
     }
 
     /// Vectors around 64 topics (real embeddings cluster; uniform noise would not).
