@@ -225,8 +225,9 @@ impl MemoryService {
 
     /// `search` with an explicit clock: recency is relative to `now`, and a question naming a
     /// time ("last week", "in May 2025", `when::span`) ranks what was said then first. Memories
-    /// from that span have their score multiplied by [`DATED_BOOST`] and are merged with the
-    /// search over all time, so a span that holds too little falls back to the rest.
+    /// from that span, and those naming the month that sets it, have their score multiplied by
+    /// [`DATED_BOOST`] and are merged with the search over all time, so a span that holds too
+    /// little falls back to the rest.
     pub async fn search_at(
         &self,
         text: &str,
@@ -269,10 +270,20 @@ impl MemoryService {
                 ..f
             })
             .collect();
+        // Said before or after the month it names ("We're doing Pygmalion in February"), a
+        // memory is about that month as much as what was said in it.
+        let month = super::when::month_of(text, now);
         for found in all {
-            if !merged.iter().any(|m| m.memory.id == found.memory.id) {
-                merged.push(found);
+            if merged.iter().any(|m| m.memory.id == found.memory.id) {
+                continue;
             }
+            let names_the_month =
+                month.is_some_and(|month| super::when::names_month(&found.memory.text, month));
+            let boost = if names_the_month { DATED_BOOST } else { 1.0 };
+            merged.push(Found {
+                score: found.score * boost,
+                ..found
+            });
         }
         merged.retain(|f| !anchors.contains(&f.memory.id));
         merged.sort_by(|a, b| b.score.total_cmp(&a.score));

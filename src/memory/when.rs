@@ -11,19 +11,19 @@ pub struct Span {
     pub end: DateTime<Utc>,
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const WEEKDAYS: [(&str, Weekday); 7] = [
     ("monday", Weekday::Mon),
@@ -141,29 +141,8 @@ pub fn span(question: &str, now: DateTime<Utc>) -> Option<Span> {
             centre + width / 2 + Duration::days(1),
         ));
     }
-    // "in May", "May 2025", "in March of 2024"; without a year, the latest one not after now.
-    for (i, word) in words.iter().enumerate() {
-        let Some(m) = MONTHS.iter().position(|name| name == word) else {
-            continue;
-        };
-        // "may" is also a verb: only "in may" or "may <year>" count for it.
-        let year_after = words
-            .get(i + 1)
-            .filter(|w| **w != "of")
-            .or_else(|| words.get(i + 2).filter(|_| words.get(i + 1) == Some(&"of")))
-            .and_then(|w| w.parse::<i32>().ok())
-            .filter(|y| (1900..=2200).contains(y));
-        let preceded = i > 0 && matches!(words[i - 1], "in" | "during" | "early" | "late" | "of");
-        if *word == "may" && year_after.is_none() && !preceded {
-            continue;
-        }
-        let m = m as u32 + 1;
-        let y = year_after.unwrap_or(if m <= today.month() {
-            today.year()
-        } else {
-            today.year() - 1
-        });
-        return month(y, m);
+    if let Some((m, named_year)) = named_month(&words) {
+        return month(named_year.unwrap_or_else(|| latest_year_of(m, today)), m);
     }
     // "in 2024".
     for pair in words.windows(2) {
@@ -186,6 +165,67 @@ pub fn span(question: &str, now: DateTime<Utc>) -> Option<Span> {
         }
     }
     None
+}
+
+/// The month a question names ("in May", "May 2025", "in March of 2024"): its number (1 for
+/// January) and the year when one is given.
+fn named_month(words: &[&str]) -> Option<(u32, Option<i32>)> {
+    for (i, word) in words.iter().enumerate() {
+        let Some(m) = MONTH_NAMES
+            .iter()
+            .position(|name| name.eq_ignore_ascii_case(word))
+        else {
+            continue;
+        };
+        let year_after = words
+            .get(i + 1)
+            .filter(|w| **w != "of")
+            .or_else(|| words.get(i + 2).filter(|_| words.get(i + 1) == Some(&"of")))
+            .and_then(|w| w.parse::<i32>().ok())
+            .filter(|y| (1900..=2200).contains(y));
+        // "may" is also a verb: only "in may" or "may <year>" count for it.
+        let preceded = i > 0 && matches!(words[i - 1], "in" | "during" | "early" | "late" | "of");
+        if *word == "may" && year_after.is_none() && !preceded {
+            continue;
+        }
+        return Some((m as u32 + 1, year_after));
+    }
+    None
+}
+
+/// Without a year, a month is the latest one not after today.
+fn latest_year_of(month: u32, today: NaiveDate) -> i32 {
+    if month <= today.month() {
+        today.year()
+    } else {
+        today.year() - 1
+    }
+}
+
+/// The name of the month that sets the span of `question` ("What play is she doing the sound
+/// for in February?" → "February"), if a month does: a memory that names that month is about
+/// it though it was said before ("We're doing Pygmalion in February").
+pub fn month_of(question: &str, now: DateTime<Utc>) -> Option<&'static str> {
+    let lower = question.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let (m, named_year) = named_month(&words)?;
+    let today = now.with_timezone(&Local).date_naive();
+    let named = month(named_year.unwrap_or_else(|| latest_year_of(m, today)), m);
+    (span(question, now) == named).then(|| MONTH_NAMES[m as usize - 1])
+}
+
+/// Whether `text` names `month` ("February"): as a word, and "May" only with its capital.
+pub fn names_month(text: &str, month: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        if month == "May" {
+            w == "May"
+        } else {
+            w.eq_ignore_ascii_case(month)
+        }
+    })
 }
 
 /// Which side of an event a question asks about.
@@ -338,5 +378,29 @@ mod tests {
         // "may" the verb names no month; a question without time has no span.
         assert_eq!(shown("May I ask what my sister does?", now), None);
         assert_eq!(shown("Where does Maya work?", now), None);
+    }
+
+    #[test]
+    fn the_month_that_sets_a_span_and_the_texts_that_name_it() {
+        let now = at("2026-12-04");
+        assert_eq!(
+            month_of("What play was Nadia doing the sound for in February?", now),
+            Some("February")
+        );
+        assert_eq!(
+            month_of("In May 2025, what did Tom cook?", now),
+            Some("May")
+        );
+        // A span set by something else is no month's.
+        assert_eq!(month_of("What did I say last week about May?", now), None);
+        assert_eq!(month_of("May I ask what my sister does?", now), None);
+        assert!(names_month(
+            "We're doing Pygmalion in February.",
+            "February"
+        ));
+        assert!(names_month("from SEPTEMBER on", "September"));
+        assert!(names_month("Back in May, I think.", "May"));
+        assert!(!names_month("You may be right.", "May"));
+        assert!(!names_month("Februarys are grim.", "February"));
     }
 }

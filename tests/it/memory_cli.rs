@@ -1066,6 +1066,35 @@ fn before_and_after_an_event_rank_what_was_said_on_that_side_of_it() {
 }
 
 #[test]
+fn a_turn_naming_the_month_a_question_asks_about_ranks_with_what_was_said_in_it() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"jan","time":"2026-01-18T20:00:00Z","speaker":"Ben","role":"other","text":"Are you still at the theatre?"}"#,
+            r#"{"session":"jan","time":"2026-01-18T20:01:00Z","speaker":"Nadia","role":"user","text":"Still the sound engineer there, yes. We're doing a revival of Pygmalion in February and the director wants every door slam to sound different."}"#,
+            r#"{"session":"jan","time":"2026-01-18T20:02:00Z","speaker":"Ben","role":"other","text":"That sounds like a lot of door slams."}"#,
+            r#"{"session":"feb","time":"2026-02-20T19:00:00Z","speaker":"Nadia","role":"user","text":"The studio finally got new speakers, the sound is so much cleaner."}"#,
+            r#"{"session":"feb","time":"2026-02-20T19:01:00Z","speaker":"Ben","role":"other","text":"The twins had a snow day and built a fort in the garden."}"#,
+            r#"{"session":"feb","time":"2026-02-20T19:02:00Z","speaker":"Nadia","role":"user","text":"Oskar is doing a night course in bread baking."}"#,
+            r#"{"session":"feb","time":"2026-02-20T19:03:00Z","speaker":"Ben","role":"other","text":"I've been playing a lot of chess online in the evenings."}"#,
+        ],
+    );
+    // Said in January about February: it answers a question about February, above what was
+    // said in February about other things (before, every February turn ranked above it).
+    let found = texts(&search(
+        &data,
+        "What play was Nadia doing the sound for in February 2026?",
+        &["--kind", "chunk"],
+    ));
+    let at = |needle: &str| found.iter().position(|t| t.contains(needle));
+    let pygmalion = at("Pygmalion").unwrap_or_else(|| panic!("{found:#?}"));
+    for unrelated in ["chess", "snow day", "bread"] {
+        assert!(at(unrelated).is_none_or(|u| pygmalion < u), "{found:#?}");
+    }
+}
+
+#[test]
 fn a_change_said_in_other_words_is_recalled_above_what_it_replaced() {
     let data = crate::common::DataDir::new();
     import_conversation(
