@@ -930,6 +930,18 @@ impl MemoryStore {
         k: usize,
         filter: &MemoryFilter,
     ) -> Result<Vec<Hit>, StoreError> {
+        let hits = self.text_search_scored(text, k, filter).await?;
+        Ok(hits.into_iter().map(|(m, _)| m).collect())
+    }
+
+    /// `text_search` with each match's BM25 score (the same for a memory whatever the filter,
+    /// so the matches of two searches can be merged by it).
+    pub async fn text_search_scored(
+        &self,
+        text: &str,
+        k: usize,
+        filter: &MemoryFilter,
+    ) -> Result<Vec<(Hit, f32)>, StoreError> {
         let terms = fts_terms(text);
         if terms.is_empty() || k == 0 {
             return Ok(Vec::new());
@@ -950,11 +962,8 @@ impl MemoryStore {
         };
         hits.truncate(k);
         // A turn matching by its speaker's name alone says nothing the question asks.
-        Ok(hits
-            .into_iter()
-            .map(|(m, _)| m)
-            .filter(|m| said.in_what_is_said(&m.text))
-            .collect())
+        hits.retain(|(m, _)| said.in_what_is_said(&m.text));
+        Ok(hits)
     }
 
     /// One full-text query: up to `limit` matches with their BM25 scores, best first and equals

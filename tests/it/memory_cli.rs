@@ -1095,6 +1095,34 @@ fn a_turn_naming_the_month_a_question_asks_about_ranks_with_what_was_said_in_it(
 }
 
 #[test]
+fn the_first_mention_of_an_event_answers_a_question_about_before_it() {
+    let data = DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session":"jan","time":"2026-01-10T20:00:00Z","speaker":"Nadia","role":"user","text":"We adopted a retired racing greyhound in December, he's called Pilot."}"#,
+            r#"{"session":"jan","time":"2026-01-10T20:01:00Z","speaker":"Ben","role":"other","text":"Ruth's whole family came over and the twins stayed up until midnight."}"#,
+            r#"{"session":"jan","time":"2026-01-10T20:02:00Z","speaker":"Nadia","role":"user","text":"I have to walk Pilot before he realises he's hungry."}"#,
+            r#"{"session":"jan","time":"2026-01-10T20:03:00Z","speaker":"Ben","role":"other","text":"Ruth has just been made deputy manager of the library."}"#,
+            r#"{"session":"mar","time":"2026-03-14T19:00:00Z","speaker":"Nadia","role":"user","text":"My brother Karim finally quit his office job. He's opening a falafel van."}"#,
+            r#"{"session":"mar","time":"2026-03-14T19:01:00Z","speaker":"Ben","role":"other","text":"Good for him, he never liked it."}"#,
+            r#"{"session":"may","time":"2026-05-02T19:00:00Z","speaker":"Nadia","role":"user","text":"Karim's falafel van is doing so well he bought a second one."}"#,
+        ],
+    );
+    // "before the falafel van" dates the question by the van's first mention, which is also
+    // its answer: it ranks with the rest, not left out as the event's anchor.
+    let found = texts(&search(
+        &data,
+        "What was Karim's job before the falafel van?",
+        &["--kind", "chunk"],
+    ));
+    assert!(
+        found.iter().any(|t| t.contains("quit his office job")),
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn a_change_said_in_other_words_is_recalled_above_what_it_replaced() {
     let data = crate::common::DataDir::new();
     import_conversation(
