@@ -1333,6 +1333,49 @@ mod tests {
         }
     }
 
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_full_text_score_is_the_same_with_and_without_a_time_filter() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
+            .await
+            .unwrap();
+        let said = [
+            "We keep bees on the roof.",
+            "The bees swarmed in May, the whole roof hummed.",
+            "Honey from our bees is dark this year.",
+            "I fixed the roof after the storm.",
+            "Bees again! A second hive arrived.",
+            "The cat sleeps on the warm roof tiles.",
+        ];
+        let rows: Vec<Memory> = said
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                let mut m = memory(i);
+                m.text = (*text).into();
+                m
+            })
+            .collect();
+        store.upsert(&rows).await.unwrap();
+        let all = store
+            .text_search_scored("bees roof", 10, &MemoryFilter::default())
+            .await
+            .unwrap();
+        let later = MemoryFilter {
+            after: Some(rows[3].time_start),
+            ..MemoryFilter::default()
+        };
+        let within = store
+            .text_search_scored("bees roof", 10, &later)
+            .await
+            .unwrap();
+        assert!(!within.is_empty() && within.len() < all.len(), "{within:?}");
+        for (hit, score) in &within {
+            let (_, unfiltered) = all.iter().find(|(h, _)| h.id == hit.id).unwrap();
+            assert_eq!(score, unfiltered, "{}", hit.text);
+        }
+    }
+
     /// Vectors around 64 topics (real embeddings cluster; uniform noise would not).
     fn clustered(count: usize, seed: u64) -> Vec<Memory> {
         let mut state = seed;
