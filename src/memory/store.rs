@@ -37,7 +37,8 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// The column holding a memory's own words embedded alone (`Memory::own_vector`).
 const OWN_VECTOR_COLUMN: &str = "own_vector";
 
-/// How far past its limit a full-text search fetches to order a group of equal scores whole.
+/// How many times its limit a full-text search fetches at most, to order a group of equal
+/// scores cut by the limit whole.
 const MAX_TIE_FETCH: usize = 8;
 
 /// Why the memory store failed.
