@@ -948,7 +948,8 @@ impl MemoryStore {
             return Ok(Vec::new());
         }
         let mut said = SaidWords::of_query(&terms);
-        let mut limit = 2 * k;
+        // One past the limit tells whether the k-th match has equals beyond it.
+        let mut limit = k + 1;
         let mut hits = loop {
             let Some(hits) = self.text_matches(&terms, limit, filter).await? else {
                 // No index yet (an empty store): vector search alone answers.
@@ -1231,6 +1232,15 @@ mod tests {
         m
     }
 
+    /// A store in a temporary directory, which lives as long as the returned guard.
+    async fn temp_store() -> (tempfile::TempDir, MemoryStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
     #[test]
     fn query_terms_are_words_without_punctuation_or_single_letters() {
         assert_eq!(fts_terms("What is Ines's new job?"), "What is Ines new job");
@@ -1268,10 +1278,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn browsing_filters_and_limits_in_the_query_and_reads_no_vectors() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         let rows: Vec<Memory> = (0..50).map(memory).collect();
         store.upsert(&rows).await.unwrap();
         let newest = store.browse(&MemoryFilter::default(), 5).await.unwrap();
@@ -1309,10 +1316,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn equal_full_text_scores_rank_by_id_the_same_every_time() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         // Thirty turns saying the same words, their ids in no order of their writing.
         let same: Vec<Memory> = (0..30)
             .map(|i| {
@@ -1336,10 +1340,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn a_full_text_score_is_the_same_with_and_without_a_time_filter() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         let said = [
             "We keep bees on the roof.",
             "The bees swarmed in May, the whole roof hummed.",
@@ -1413,10 +1414,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn a_big_table_gets_a_vector_index_that_finds_what_exact_search_finds() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         let all = MemoryFilter::default();
         let rows = clustered(ann::INDEX_FROM_ROWS + 1_000, 1);
         let (first, rest) = rows.split_at(ann::INDEX_FROM_ROWS - 1);
@@ -1473,10 +1471,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn the_vector_index_is_retrained_once_the_table_outgrows_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = MemoryStore::open(&StoreLocation::local(dir.path()))
-            .await
-            .unwrap();
+        let (_dir, store) = temp_store().await;
         let rows = clustered(ann::INDEX_FROM_ROWS, 3);
         store.upsert(&rows).await.unwrap();
         store.optimize(ann::DEFAULT_INDEX).await.unwrap();

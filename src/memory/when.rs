@@ -83,13 +83,18 @@ fn number(word: &str) -> Option<i64> {
     }
 }
 
+/// The words of a lower-cased question, without punctuation.
+fn words_of(lower: &str) -> Vec<&str> {
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// The span `question` asks about, relative to `now`, if it names one.
 pub fn span(question: &str, now: DateTime<Utc>) -> Option<Span> {
     let lower = question.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words = words_of(&lower);
     let today = now.with_timezone(&Local).date_naive();
     let has = |phrase: &[&str]| words.windows(phrase.len()).any(|w| w == phrase);
     if has(&["yesterday"]) {
@@ -207,10 +212,7 @@ fn latest_year_of(month: u32, today: NaiveDate) -> i32 {
 /// it though it was said before ("We're doing Pygmalion in February").
 pub fn month_of(question: &str, now: DateTime<Utc>) -> Option<&'static str> {
     let lower = question.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words = words_of(&lower);
     let (m, named_year) = named_month(&words)?;
     let today = now.with_timezone(&Local).date_naive();
     let named = month(named_year.unwrap_or_else(|| latest_year_of(m, today)), m);
