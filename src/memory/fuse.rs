@@ -1,13 +1,8 @@
-//! Hybrid ranking: reciprocal-rank fusion of vector and full-text hits, then recency, pins and de-duplication.
-
-use std::collections::HashMap;
+//! Hybrid ranking: the scores of vector, full-text and own-words matches fused, then recency, pins and de-duplication.
 
 use chrono::{DateTime, Utc};
 
 use super::Memory;
-
-/// The RRF constant: how quickly lower ranks lose weight.
-const RRF_K: f64 = 60.0;
 
 /// One memory found by either search.
 pub type Hit = Memory;
@@ -42,32 +37,59 @@ impl Default for Ranking {
     }
 }
 
-/// Fuses ranked lists (each best first: by meaning, by words, by own words) into one scored list
-/// of at most `keep`, best first.
-pub fn fuse<const N: usize>(
-    lists: [Vec<Hit>; N],
+/// One memory either search found, with what each of the three signals says of it.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub hit: Hit,
+    /// Cosine of its vector (the turn embedded with its date and neighbours) to the query.
+    pub meaning: f32,
+    /// Its BM25 score, when the full-text search found it.
+    pub words: Option<f32>,
+    /// Cosine of its own words (`own_vector`: the turn alone, without its speaker) to the query
+    /// without the speakers' names; its `meaning` while it has no own vector yet.
+    pub own_words: f32,
+}
+
+/// How many signals a fused score averages: meaning, words, own words.
+const SIGNALS: f64 = 3.0;
+
+/// Fuses the candidates into one scored list of at most `keep`, best first: the mean of their
+/// three signals, each scaled to 0–1 over the candidates (cosines from the lowest to the
+/// highest, BM25 as a share of the best; not found by words is 0), then recency, forgetting
+/// and pins. Scores, not places: reciprocal-rank fusion gave the 2nd of three lists nearly
+/// what the 1st got however far behind it was, so a turn that only shared a word with the
+/// question ranked with the one that answered it. Measured with `scripts/score-search.py`'s
+/// budget at 650 characters (our turns are half as long as a long conversation's) and at
+/// 1,300: long friends 0.73 → 0.81 (MRR 0.39 → 0.49), friends 0.82 → 0.85, old friends 0.91 →
+/// 0.96, generated seeds 7 and 11 0.914 → 0.922 and 0.935 → 0.927 (MRR 0.74 → 0.79, 0.77 →
+/// 0.80); at 1,300 unchanged or better everywhere. The weights are equal, not fitted to any set.
+pub fn fuse(
+    candidates: Vec<Candidate>,
     now: DateTime<Utc>,
     ranking: Ranking,
     keep: usize,
 ) -> Vec<(Hit, f64)> {
-    let mut scores: HashMap<String, (Hit, f64)> = HashMap::new();
-    for list in lists {
-        for (rank, hit) in list.into_iter().enumerate() {
-            let add = rrf_term(rank);
-            scores
-                .entry(hit.id.clone())
-                .and_modify(|e| e.1 += add)
-                .or_insert((hit, add));
-        }
-    }
-    let mut fused: Vec<(Hit, f64)> = scores
-        .into_values()
-        .map(|(hit, rrf)| {
+    let meaning = from_lowest_to_highest(candidates.iter().map(|c| f64::from(c.meaning)));
+    let own_words = from_lowest_to_highest(candidates.iter().map(|c| f64::from(c.own_words)));
+    let best_words = candidates
+        .iter()
+        .filter_map(|c| c.words)
+        .fold(0.0f32, f32::max);
+    let mut fused: Vec<(Hit, f64)> = candidates
+        .into_iter()
+        .zip(meaning.into_iter().zip(own_words))
+        .map(|(candidate, (meaning, own_words))| {
+            let words = match candidate.words {
+                Some(bm25) if best_words > 0.0 => f64::from(bm25 / best_words),
+                _ => 0.0,
+            };
+            let hit = candidate.hit;
             let age_days = (now - hit.time_end).num_seconds().max(0) as f64 / 86_400.0;
             let recency = 1.0
                 + ranking.recency_weight * 0.5f64.powf(age_days / ranking.recency_half_life_days);
             let pin = if hit.pinned { ranking.pin_boost } else { 1.0 };
-            let score = rrf * recency * pin * retention(&hit, now, ranking);
+            let signals = (meaning + words + own_words) / SIGNALS;
+            let score = signals * recency * pin * retention(&hit, now, ranking);
             (hit, score)
         })
         .collect();
@@ -75,9 +97,22 @@ pub fn fuse<const N: usize>(
     drop_near_duplicates(fused, ranking.duplicate_cosine, keep)
 }
 
-/// What a place in one ranked list (0 for the first) adds to a memory's fused score.
-pub fn rrf_term(rank: usize) -> f64 {
-    1.0 / (RRF_K + rank as f64 + 1.0)
+/// Each value scaled so the lowest is 0 and the highest 1; all 1 when they are equal (each is
+/// as close as the best).
+fn from_lowest_to_highest(values: impl Iterator<Item = f64>) -> Vec<f64> {
+    let values: Vec<f64> = values.collect();
+    let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    values
+        .iter()
+        .map(|v| {
+            if high > low {
+                (v - low) / (high - low)
+            } else {
+                1.0
+            }
+        })
+        .collect()
 }
 
 /// How much of a chunk's ranking weight is left: an exponential forgetting curve whose clock
@@ -158,22 +193,58 @@ mod tests {
         m
     }
 
+    fn candidate(id: &str, meaning: f32, words: Option<f32>) -> Candidate {
+        Candidate {
+            hit: hit(id, vec![meaning, 1.0 - meaning], false),
+            meaning,
+            words,
+            own_words: meaning,
+        }
+    }
+
+    fn fused_ids(candidates: Vec<Candidate>) -> Vec<String> {
+        fuse(
+            candidates,
+            DateTime::UNIX_EPOCH,
+            Ranking::default(),
+            usize::MAX,
+        )
+        .into_iter()
+        .map(|(h, _)| h.id)
+        .collect()
+    }
+
     #[test]
     fn found_by_both_beats_found_by_one() {
-        let now = DateTime::UNIX_EPOCH;
-        let v = vec![
-            hit("a", vec![1.0, 0.0], false),
-            hit("b", vec![0.0, 1.0], false),
-        ];
-        let t = vec![
-            hit("b", vec![0.0, 1.0], false),
-            hit("c", vec![0.7, 0.7], false),
-        ];
-        let ids: Vec<_> = fuse([v, t], now, Ranking::default(), usize::MAX)
-            .into_iter()
-            .map(|(h, _)| h.id)
-            .collect();
-        assert_eq!(ids, ["b", "a", "c"]);
+        let ids = fused_ids(vec![
+            candidate("meaning only", 0.8, None),
+            candidate("both", 0.8, Some(2.0)),
+            candidate("words only", 0.4, Some(2.0)),
+        ]);
+        assert_eq!(ids, ["both", "meaning only", "words only"]);
+    }
+
+    #[test]
+    fn what_says_what_was_asked_outranks_what_only_shares_a_word_with_it() {
+        // Second by meaning and first by words: ranks alone would put it on top (2/62 + 1/61
+        // against 2/61), though its meaning is far behind.
+        let ids = fused_ids(vec![
+            candidate("answer", 0.9, None),
+            candidate("shares a word", 0.5, Some(3.0)),
+            candidate("unrelated", 0.45, None),
+        ]);
+        assert_eq!(ids, ["answer", "shares a word", "unrelated"]);
+    }
+
+    #[test]
+    fn one_candidate_or_equal_ones_keep_a_score() {
+        let fused = fuse(
+            vec![candidate("a", 0.5, None), candidate("b", 0.5, None)],
+            DateTime::UNIX_EPOCH,
+            Ranking::default(),
+            usize::MAX,
+        );
+        assert!(fused.iter().all(|(_, score)| *score > 0.0), "{fused:?}");
     }
 
     #[test]
@@ -203,17 +274,34 @@ mod tests {
             h.text = text.into();
             h
         };
-        let v = vec![
-            said("a", "user: the tulips bloom in April", vec![1.0, 0.0]),
-            said("a2", "The tulips bloom in April.", vec![1.0, 0.01]),
+        let found = |hit: Hit, meaning: f32| Candidate {
+            hit,
+            meaning,
+            words: None,
+            own_words: meaning,
+        };
+        let candidates = vec![
+            found(
+                said("a", "user: the tulips bloom in April", vec![1.0, 0.0]),
+                0.9,
+            ),
+            found(
+                said("a2", "The tulips bloom in April.", vec![1.0, 0.01]),
+                0.89,
+            ),
             // As close in meaning but saying something else (a neighbour embedded with it).
-            said("b", "assistant: water them once now", vec![1.0, 0.02]),
-            hit("p", vec![0.0, 1.0], true),
+            found(
+                said("b", "assistant: water them once now", vec![1.0, 0.02]),
+                0.88,
+            ),
+            // Pinned, a little further in meaning.
+            found(hit("p", vec![0.0, 1.0], true), 0.85),
+            found(hit("weak", vec![0.0, 1.0], false), 0.5),
         ];
-        let ids: Vec<_> = fuse([v, vec![]], now, Ranking::default(), usize::MAX)
+        let ids: Vec<_> = fuse(candidates, now, Ranking::default(), usize::MAX)
             .into_iter()
             .map(|(h, _)| h.id)
             .collect();
-        assert_eq!(ids, ["p", "a", "b"]);
+        assert_eq!(ids, ["p", "a", "b", "weak"]);
     }
 }

@@ -150,25 +150,54 @@ fn add_merged(chosen: &mut Vec<Chosen>, item: Recalled, source_turns: Vec<String
                 merges(c.item.kind) && c.item.kind != item.kind && c.source_turns.contains(turn)
             })
         });
-    // What the items chosen from one turn say together: a turn said in one breath gives a fact
-    // per clause, and an echo of the whole turn says what those facts say between them.
-    let repeated = || {
-        chosen.iter().filter(|c| merges(c.item.kind)).any(|c| {
-            let one_turn: Vec<&str> = chosen
-                .iter()
-                .filter(|o| merges(o.item.kind))
-                .filter(|o| {
-                    std::ptr::eq(*o, c) || o.source_turns.iter().any(|t| c.source_turns.contains(t))
-                })
-                .map(|o| o.item.text.as_str())
-                .collect();
-            already_says(&one_turn, &item.text)
-        })
-    };
-    let said = merges(item.kind) && (same_turns || repeated());
+    let said = merges(item.kind)
+        && (same_turns || said_between_them(&chosen.iter().collect::<Vec<_>>(), &item.text));
     if !said {
         chosen.push(Chosen { item, source_turns });
     }
+}
+
+/// Whether the turns and facts among `chosen` already say all that `text` says, one of them
+/// alone or the items chosen from one turn together: a turn said in one breath gives a fact per
+/// clause, and an echo of the whole turn says what those facts say between them.
+fn said_between_them(chosen: &[&Chosen], text: &str) -> bool {
+    let merges = |kind: MemoryKind| matches!(kind, MemoryKind::Chunk | MemoryKind::Fact);
+    chosen.iter().filter(|c| merges(c.item.kind)).any(|c| {
+        let one_turn: Vec<&str> = chosen
+            .iter()
+            .filter(|o| merges(o.item.kind))
+            .filter(|o| {
+                std::ptr::eq(**o, *c) || o.source_turns.iter().any(|t| c.source_turns.contains(t))
+            })
+            .map(|o| o.item.text.as_str())
+            .collect();
+        already_says(&one_turn, text)
+    })
+}
+
+/// `chosen` without the assistant's turns that say nothing the rest does not: the assistant
+/// saying back what the user told it ranks as high as what the user said, sometimes higher,
+/// and recalled first it would keep its source out (`add_merged` keeps the first of the two).
+/// What the user said is the evidence; the echo is the one dropped, wherever it ranks.
+fn without_echoes(chosen: Vec<Chosen>) -> Vec<Chosen> {
+    let echoes: Vec<bool> = chosen
+        .iter()
+        .enumerate()
+        .map(|(at, c)| {
+            let others: Vec<&Chosen> = chosen
+                .iter()
+                .enumerate()
+                .filter(|(i, o)| *i != at && !said_by_the_assistant_as(&o.item))
+                .map(|(_, o)| o)
+                .collect();
+            said_by_the_assistant_as(&c.item) && said_between_them(&others, &c.item.text)
+        })
+        .collect();
+    chosen
+        .into_iter()
+        .zip(echoes)
+        .filter_map(|(c, echo)| (!echo).then_some(c))
+        .collect()
 }
 
 /// The words a memory says, speaker labels aside: its topic words ([`content_words`]), with every
@@ -620,8 +649,17 @@ fn speaks_of_my_life(question: &str) -> bool {
 
 /// Whether a memory is a turn the assistant said.
 fn said_by_the_assistant(memory: &Memory) -> bool {
-    memory.kind == MemoryKind::Chunk
-        && speaker_label(&memory.text).is_some_and(|(speaker, _)| speaker == "assistant")
+    is_the_assistants(memory.kind, &memory.text)
+}
+
+/// Whether a recalled item is a turn the assistant said.
+fn said_by_the_assistant_as(item: &Recalled) -> bool {
+    is_the_assistants(item.kind, &item.text)
+}
+
+fn is_the_assistants(kind: MemoryKind, text: &str) -> bool {
+    kind == MemoryKind::Chunk
+        && speaker_label(text).is_some_and(|(speaker, _)| speaker == "assistant")
 }
 
 /// The turns the candidate chunks are drawn from.
@@ -861,6 +899,7 @@ impl MemoryService {
                 );
             }
         }
+        let mut items = without_echoes(items);
         self.add_answers(question, &found, &mut items, &mut seen)
             .await?;
         let items: Vec<Recalled> = items.into_iter().map(|c| c.item).collect();
@@ -1257,6 +1296,39 @@ mod tests {
             &["t4"],
         );
         assert_eq!(ids(&chosen), ["lives", "works", "brother", "across"]);
+        // Ranked above what it repeats, the echo is the one dropped: the facts drawn from the
+        // turn kept the turn out, and say all the echo says.
+        let mut chosen = Vec::new();
+        add(
+            &mut chosen,
+            "echo",
+            MemoryKind::Chunk,
+            "assistant: Hanna is a pilot and lives in Tromsø.",
+            &["t2"],
+        );
+        for (id, text, turn) in &facts[..2] {
+            add(&mut chosen, id, MemoryKind::Fact, text, &[turn]);
+        }
+        add(
+            &mut chosen,
+            "turn",
+            MemoryKind::Chunk,
+            "user: My sister Hanna lives in Tromsø and works as a pilot.",
+            &["t1"],
+        );
+        let kept = without_echoes(chosen);
+        assert_eq!(ids(&kept), ["lives", "works"]);
+        // An echo saying something no other item does stays.
+        let mut chosen = Vec::new();
+        add(
+            &mut chosen,
+            "echo",
+            MemoryKind::Chunk,
+            "assistant: Hanna is a pilot and lives in Tromsø.",
+            &["t2"],
+        );
+        add(&mut chosen, "works", MemoryKind::Fact, facts[1].1, &["t1"]);
+        assert_eq!(ids(&without_echoes(chosen)), ["echo", "works"]);
         // A question says nothing: its answer is still recalled after it.
         let mut chosen = Vec::new();
         add(

@@ -27,15 +27,12 @@ pub enum MemoryError {
     Invalid(String),
 }
 
-/// Vector hits (with their similarity) and BM25 hits of one search, best first.
-type Candidates = (Vec<(super::fuse::Hit, f32)>, Vec<super::fuse::Hit>);
-
 /// Vector and BM25 candidates, each with its score (similarity, BM25).
 type Scored = (Vec<(super::fuse::Hit, f32)>, Vec<(super::fuse::Hit, f32)>);
 
 /// The candidates of two searches for one query as one set: each list merged by its score,
 /// best first, each memory once.
-fn union_of((vector_a, text_a): Scored, (vector_b, text_b): Scored) -> Candidates {
+fn union_of((vector_a, text_a): Scored, (vector_b, text_b): Scored) -> Scored {
     let merged = |a: Vec<(super::fuse::Hit, f32)>, b: Vec<(super::fuse::Hit, f32)>| {
         let mut all: Vec<(super::fuse::Hit, f32)> = a.into_iter().chain(b).collect();
         all.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.id.cmp(&y.0.id)));
@@ -43,11 +40,7 @@ fn union_of((vector_a, text_a): Scored, (vector_b, text_b): Scored) -> Candidate
         all.retain(|(hit, _)| seen.insert(hit.id.clone()));
         all
     };
-    let by_text = merged(text_a, text_b)
-        .into_iter()
-        .map(|(hit, _)| hit)
-        .collect();
-    (merged(vector_a, vector_b), by_text)
+    (merged(vector_a, vector_b), merged(text_a, text_b))
 }
 
 /// Candidates each side of the hybrid search fetches for `k` results.
@@ -55,28 +48,56 @@ fn candidate_count(k: usize) -> usize {
     (k * 2).max(20)
 }
 
-/// The candidates either search found, re-ranked by how close their own words (`own_vector`: a
-/// turn without its speaker and neighbours) are to the query: the third list fused. A turn is
-/// found by its meaning with its neighbours, which also lifts a reaction ("That's big news!")
-/// beside the answer; its own words do not. Only candidates are re-ranked: a turn neither search
-/// found is not brought in by its own words (on generated sets, seeds 7 and 11, that lost as
-/// much as it found). Memories without an own vector yet (written by an older mneme, before
-/// the daemon fills it in) are left out of this list.
-fn by_own_words(
-    by_vector: &[super::fuse::Hit],
-    by_text: &[super::fuse::Hit],
+/// Every candidate either search found, once, with its three signals for `fuse`: its meaning
+/// (the similarity the vector search gave, or its vector compared with `query` for one only
+/// the full-text search found), its BM25 score, and how close its own words (`own_vector`: a
+/// turn without its speaker and neighbours) are to `own_query`. A turn is found by its meaning
+/// with its neighbours, which also lifts a reaction ("That's big news!") beside the answer; its
+/// own words do not. Only candidates are scored: a turn neither search found is not brought in
+/// by its own words (on generated sets, seeds 7 and 11, that lost as much as it found). A
+/// memory without an own vector yet (written by an older mneme, before the daemon fills it in)
+/// counts its meaning twice.
+fn candidates_of(
+    (by_vector, by_text): Scored,
     query: &[f32],
-) -> Vec<super::fuse::Hit> {
-    let mut seen = std::collections::HashSet::new();
-    let mut scored: Vec<(f32, &super::fuse::Hit)> = by_vector
+    own_query: &[f32],
+) -> Vec<super::fuse::Candidate> {
+    let bm25: std::collections::HashMap<String, f32> = by_text
         .iter()
-        .chain(by_text)
-        .filter(|hit| !hit.own_vector.is_empty() && seen.insert(hit.id.as_str()))
-        .map(|hit| (super::fuse::cosine(query, &hit.own_vector), hit))
+        .map(|(hit, score)| (hit.id.clone(), *score))
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
-    scored.into_iter().map(|(_, hit)| hit.clone()).collect()
+    let mut seen = std::collections::HashSet::new();
+    let found_by_meaning = by_vector.into_iter().map(|(hit, s)| (hit, Some(s)));
+    let found_by_words = by_text.into_iter().map(|(hit, _)| (hit, None));
+    found_by_meaning
+        .chain(found_by_words)
+        .filter(|(hit, _)| seen.insert(hit.id.clone()))
+        .map(|(hit, similarity)| {
+            let meaning = similarity.unwrap_or_else(|| super::fuse::cosine(query, &hit.vector));
+            let own_words = if hit.own_vector.is_empty() {
+                meaning
+            } else {
+                super::fuse::cosine(own_query, &hit.own_vector)
+            };
+            super::fuse::Candidate {
+                words: bm25.get(&hit.id).copied(),
+                meaning,
+                own_words,
+                hit,
+            }
+        })
+        .collect()
 }
+
+/// The share of its question's score a reply to a question found gains (`with_replies_lifted`).
+/// Measured with `scripts/score-search.py` at budgets of 650 and 1,300 characters against a
+/// third (what one of `fuse`'s three signals gives) and all of it (the reply just below its
+/// question): a half finds the same evidence as a third on all five sets, with MRR up on three
+/// (long friends 0.491 → 0.498, friends 0.581 → 0.585, old friends 0.620 → 0.627); just below
+/// lost evidence on three (friends 0.91 → 0.88 at 1,300; long friends 0.81 → 0.79 and old
+/// friends 0.96 → 0.91 at 650). With a third, "I beat a 1600 … I'm over 1500 now" stayed fifth
+/// of twelve for "How good at chess has Nadia become?" behind four turns saying "chess".
+pub const REPLY_LIFT: f64 = 0.5;
 
 /// How much a memory from the span a question names outranks one from any time.
 pub const DATED_BOOST: f64 = 2.0;
@@ -349,7 +370,8 @@ impl MemoryService {
         };
         let (by_vector, by_text) = tokio::join!(
             by_meaning,
-            self.store.text_search(text, candidate_count(k), filter)
+            self.store
+                .text_search_scored(text, candidate_count(k), filter)
         );
         let ((query, by_vector), by_text) = (by_vector?, by_text?);
         let candidates = (by_vector, by_text);
@@ -362,8 +384,9 @@ impl MemoryService {
     /// Lifts the reply to each question found: a turn asking about something ("How's the climbing
     /// going?") is close to a question about it and says nothing of the answer, which the other
     /// speaker's next turn gives in words of its own ("I finally sent my first V4 last week!").
-    /// Each reply gains what one more ranked list would give it, at its question's rank (the
-    /// RRF term of `fuse`), up to just below its question, and the best `k` are kept. Measured
+    /// Each reply gains [`REPLY_LIFT`] of its question's score, up to just below its question,
+    /// and the best `k` are kept. Measured (when the gain was one more list's RRF term at the
+    /// question's rank)
     /// with `scripts/score-search.py` (evidence within 1,300 characters of `memory search -k 20
     /// --kind chunk`): old friends 0.93 → 0.96, friends (0.85) and generated seeds 7 and 11
     /// (0.92, 0.94) unchanged within a turn. Uncapped, friends gained a turn too (0.88), but in
@@ -399,9 +422,12 @@ impl MemoryService {
         &self,
         text: &str,
         query: &[f32],
-        (by_vector, by_text): &Candidates,
+        (by_vector, by_text): &Scored,
     ) -> Result<Vec<f32>, MemoryError> {
-        let found = by_vector.iter().map(|(hit, _)| hit).chain(by_text.iter());
+        let found = by_vector
+            .iter()
+            .map(|(hit, _)| hit)
+            .chain(by_text.iter().map(|(hit, _)| hit));
         match without_speakers_named(text, found) {
             Some(nameless) => self.embed_one(&nameless).await,
             None => Ok(query.to_vec()),
@@ -437,31 +463,27 @@ impl MemoryService {
     /// words matched.
     fn ranked(
         &self,
-        (by_vector, by_text): Candidates,
+        candidates: Scored,
         query: &[f32],
         own_query: &[f32],
         k: usize,
         now: DateTime<Utc>,
     ) -> Vec<Found> {
-        let similarity: std::collections::HashMap<String, f32> = by_vector
+        let candidates = candidates_of(candidates, query, own_query);
+        let found_as: std::collections::HashMap<String, (f32, bool)> = candidates
             .iter()
-            .map(|(hit, s)| (hit.id.clone(), *s))
+            .map(|c| (c.hit.id.clone(), (c.meaning, c.words.is_some())))
             .collect();
-        let by_vector: Vec<_> = by_vector.into_iter().map(|(hit, _)| hit).collect();
-        let words: std::collections::HashSet<String> =
-            by_text.iter().map(|hit| hit.id.clone()).collect();
-        let by_own_words = by_own_words(&by_vector, &by_text, own_query);
-        let fused = fuse([by_vector, by_text, by_own_words], now, self.ranking, k);
-        fused
+        fuse(candidates, now, self.ranking, k)
             .into_iter()
-            .map(|(memory, score)| Found {
-                // A hit only the full-text search found is compared with the query here.
-                similarity: similarity.get(&memory.id).copied().or_else(|| {
-                    (!memory.vector.is_empty()).then(|| super::fuse::cosine(query, &memory.vector))
-                }),
-                words_match: words.contains(&memory.id),
-                memory,
-                score,
+            .map(|(memory, score)| {
+                let (similarity, words_match) = found_as[&memory.id];
+                Found {
+                    similarity: (!memory.vector.is_empty()).then_some(similarity),
+                    words_match,
+                    memory,
+                    score,
+                }
             })
             .collect()
     }
@@ -480,7 +502,7 @@ fn without_speakers_named<'m>(
 }
 
 /// `found` (best first) with the reply to each question in it (`replies`, keyed by the
-/// question's id) lifted by an RRF term at its question's rank, or added with that alone, then
+/// question's id) lifted by [`REPLY_LIFT`] of its question's score, or added with that alone, then
 /// sorted and cut to `k`. A reply in the question's own voice is no answer to it, nor one
 /// outside the filter's time span.
 fn with_replies_lifted(
@@ -491,13 +513,12 @@ fn with_replies_lifted(
 ) -> Vec<Found> {
     let lifts: Vec<(Memory, f64, f64)> = found
         .iter()
-        .enumerate()
-        .filter_map(|(rank, asked)| {
+        .filter_map(|asked| {
             let reply = replies.get(&asked.memory.id)?;
             let answers = voice(reply) != voice(&asked.memory)
                 && filter.after.is_none_or(|after| reply.time_end >= after)
                 && filter.before.is_none_or(|before| reply.time_start < before);
-            answers.then(|| (reply.clone(), super::fuse::rrf_term(rank), asked.score))
+            answers.then(|| (reply.clone(), asked.score * REPLY_LIFT, asked.score))
         })
         .collect();
     for (reply, lift, asked_score) in lifts {
@@ -542,20 +563,34 @@ mod tests {
     }
 
     #[test]
-    fn own_words_re_rank_the_candidates_of_both_searches_and_bring_in_nothing_else() {
+    fn each_candidate_is_scored_once_by_meaning_words_and_own_words() {
         let query = [1.0, 0.0];
+        let own_query = [0.0, 1.0];
         let by_vector = vec![
-            hit("reaction", vec![0.0, 1.0]),
-            hit("answer", vec![0.9, 0.1]),
-            hit("older", Vec::new()),
+            (hit("reaction", vec![0.0, 1.0]), 0.8),
+            (hit("answer", vec![0.6, 0.8]), 0.7),
+            (hit("older", Vec::new()), 0.6),
         ];
-        let by_text = vec![hit("answer", vec![0.9, 0.1]), hit("words", vec![0.5, 0.5])];
-        let ids: Vec<String> = by_own_words(&by_vector, &by_text, &query)
-            .into_iter()
-            .map(|h| h.id)
-            .collect();
-        // Each candidate once, by its own words; one without an own vector is not ranked.
-        assert_eq!(ids, ["answer", "words", "reaction"]);
+        let by_text = vec![
+            (hit("answer", vec![0.6, 0.8]), 4.0),
+            (hit("words", vec![1.0, 0.0]), 2.0),
+        ];
+        let scored: Vec<(String, f32, Option<f32>, f32)> =
+            candidates_of((by_vector, by_text), &query, &own_query)
+                .into_iter()
+                .map(|c| (c.hit.id, c.meaning, c.words, c.own_words))
+                .collect();
+        assert_eq!(
+            scored,
+            [
+                ("reaction".to_string(), 0.8, None, 1.0),
+                ("answer".to_string(), 0.7, Some(4.0), 0.8),
+                // Without an own vector yet, its meaning stands for its own words.
+                ("older".to_string(), 0.6, None, 0.6),
+                // Found by words alone: its vector ([1, 0] in `hit`) is compared with the query.
+                ("words".to_string(), 1.0, Some(2.0), 0.0),
+            ]
+        );
     }
 
     fn said(id: &str, text: &str, minute: i64) -> Found {
@@ -577,8 +612,8 @@ mod tests {
         let found = vec![
             scored(said("asked", "Ben: How's the climbing going?", 0), 0.04),
             scored(said("near", "Ana: I went to the climbing wall.", 5), 0.03),
-            scored(said("weak", "Ana: Lovely weather.", 9), 0.02),
-            scored(said("self", "Ben: Did you sleep?", 7), 0.015),
+            scored(said("weak", "Ana: Lovely weather.", 9), 0.025),
+            scored(said("self", "Ben: Did you sleep?", 7), 0.01),
         ];
         let replies = std::collections::HashMap::from([
             (
@@ -594,10 +629,10 @@ mod tests {
             found.iter().map(|f| f.memory.id.clone()).collect()
         };
         let lifted = with_replies_lifted(found.clone(), &replies, &MemoryFilter::default(), 4);
-        // The reply, found by neither search, enters at its question's first-place term (1/61)
-        // above the weak hit; the same speaker's next turn answers nothing.
+        // The reply, found by neither search, enters with half its question's score, above the
+        // weakest hit; the same speaker's next turn answers nothing.
         assert_eq!(ids(&lifted), ["asked", "near", "weak", "sent"]);
-        assert!((lifted[3].score - super::super::fuse::rrf_term(0)).abs() < 1e-12);
+        assert!((lifted[3].score - 0.04 * REPLY_LIFT).abs() < 1e-12);
         let before_the_reply = MemoryFilter {
             before: Some(DateTime::UNIX_EPOCH + chrono::Duration::minutes(1)),
             ..MemoryFilter::default()
