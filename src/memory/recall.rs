@@ -1298,14 +1298,13 @@ mod tests {
         assert_eq!(ids(&chosen), ["lives", "works", "brother", "across"]);
         // Ranked above what it repeats, the echo is the one dropped: the facts drawn from the
         // turn kept the turn out, and say all the echo says.
-        let mut chosen = Vec::new();
-        add(
-            &mut chosen,
-            "echo",
-            MemoryKind::Chunk,
-            "assistant: Hanna is a pilot and lives in Tromsø.",
-            &["t2"],
-        );
+        let echo_first = || {
+            let mut chosen = Vec::new();
+            let echo = "assistant: Hanna is a pilot and lives in Tromsø.";
+            add(&mut chosen, "echo", MemoryKind::Chunk, echo, &["t2"]);
+            chosen
+        };
+        let mut chosen = echo_first();
         for (id, text, turn) in &facts[..2] {
             add(&mut chosen, id, MemoryKind::Fact, text, &[turn]);
         }
@@ -1319,14 +1318,7 @@ mod tests {
         let kept = without_echoes(chosen);
         assert_eq!(ids(&kept), ["lives", "works"]);
         // An echo saying something no other item does stays.
-        let mut chosen = Vec::new();
-        add(
-            &mut chosen,
-            "echo",
-            MemoryKind::Chunk,
-            "assistant: Hanna is a pilot and lives in Tromsø.",
-            &["t2"],
-        );
+        let mut chosen = echo_first();
         add(&mut chosen, "works", MemoryKind::Fact, facts[1].1, &["t1"]);
         assert_eq!(ids(&without_echoes(chosen)), ["echo", "works"]);
         // A question says nothing: its answer is still recalled after it.
