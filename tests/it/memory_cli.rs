@@ -507,6 +507,48 @@ fn a_recalled_statement_brings_the_question_asked_about_it_and_the_reply() {
 }
 
 #[test]
+fn the_turn_that_says_what_was_asked_ranks_above_turns_that_only_share_its_words() {
+    let data = crate::common::DataDir::new();
+    import_conversation(
+        &data,
+        &[
+            r#"{"session": "s5", "time": "2026-04-11T20:44:00Z", "speaker": "Ben", "role": "other", "text": "Any trips planned this year?", "id": "s5-t025"}"#,
+            r#"{"session": "s5", "time": "2026-04-11T20:45:00Z", "speaker": "Nadia", "role": "user", "text": "Oskar and I are going to Lisbon in June for his fortieth birthday. Five days.", "id": "s5-t026"}"#,
+            r#"{"session": "s5", "time": "2026-04-11T20:46:00Z", "speaker": "Ben", "role": "other", "text": "Lovely. Lisbon in June is perfect.", "id": "s5-t027"}"#,
+            r#"{"session": "s7", "time": "2026-05-23T21:29:00Z", "speaker": "Nadia", "role": "user", "text": "They tasted fine, they just looked sad. I'll ask her on Sunday.", "id": "s7-t030"}"#,
+            r#"{"session": "s7", "time": "2026-05-23T21:30:00Z", "speaker": "Ben", "role": "other", "text": "Good plan. When's Lisbon?", "id": "s7-t031"}"#,
+            r#"{"session": "s7", "time": "2026-05-23T21:31:00Z", "speaker": "Nadia", "role": "user", "text": "Two weeks. I've booked a fado night as a surprise for Oskar.", "id": "s7-t032"}"#,
+            r#"{"session": "s7", "time": "2026-05-23T21:32:00Z", "speaker": "Ben", "role": "other", "text": "He'll love it.", "id": "s7-t033"}"#,
+            r#"{"session": "s8", "time": "2026-06-20T18:30:00Z", "speaker": "Nadia", "role": "user", "text": "We're back from Lisbon!", "id": "s8-t001"}"#,
+            r#"{"session": "s8", "time": "2026-06-20T18:31:00Z", "speaker": "Ben", "role": "other", "text": "How was it?", "id": "s8-t002"}"#,
+            r#"{"session": "s11", "time": "2026-09-05T18:20:00Z", "speaker": "Ben", "role": "other", "text": "Beirut! Not Bristol then.", "id": "s11-t021"}"#,
+            r#"{"session": "s11", "time": "2026-09-05T18:21:00Z", "speaker": "Nadia", "role": "user", "text": "We decided Teta should be there, and she can't travel. So we're going to her. Oskar's family are flying in from Hamburg.", "id": "s11-t022"}"#,
+            r#"{"session": "s11", "time": "2026-09-05T18:22:00Z", "speaker": "Ben", "role": "other", "text": "I'll need to look at flights.", "id": "s11-t023"}"#,
+            r#"{"session": "s14", "time": "2026-11-21T19:23:00Z", "speaker": "Ben", "role": "other", "text": "Any plans for Christmas?", "id": "s14-t024"}"#,
+            r#"{"session": "s14", "time": "2026-11-21T19:24:00Z", "speaker": "Nadia", "role": "user", "text": "We're going to Hamburg to meet Oskar's grandparents for the first time. I'm learning German on an app, very badly.", "id": "s14-t025"}"#,
+            r#"{"session": "s14", "time": "2026-11-21T19:25:00Z", "speaker": "Ben", "role": "other", "text": "Viel Gl\u00fcck.", "id": "s14-t026"}"#,
+        ],
+    );
+    // "going", "Oskar", "Lisbon": other turns share the question's words, and fused by their
+    // places in each list they ranked first; the answer, second by meaning, came sixth of six.
+    let found = data.json(&[
+        "memory",
+        "search",
+        "--json",
+        "-k",
+        "1",
+        "--kind",
+        "chunk",
+        "Why are Nadia and Oskar going to Lisbon?",
+    ]);
+    assert_eq!(
+        found[0]["source_turns"],
+        serde_json::json!(["s5-t026"]),
+        "{found}"
+    );
+}
+
+#[test]
 fn search_ranks_the_reply_to_a_question_it_finds_though_the_reply_shares_none_of_its_words() {
     let data = crate::common::DataDir::new();
     import_conversation(
