@@ -530,7 +530,7 @@ fn the_turn_that_says_what_was_asked_ranks_above_turns_that_only_share_its_words
         ],
     );
     // "going", "Oskar", "Lisbon": other turns share the question's words, and fused by their
-    // places in each list they ranked first; the answer, second by meaning, came sixth of six.
+    // places in each list they ranked first; the answer came sixth of fifteen.
     let found = data.json(&[
         "memory",
         "search",
