@@ -23,6 +23,25 @@ fn input_rows(screen: &str) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that the input box's first rows read `expected`, waiting a few seconds for them to be
+/// drawn: a key sent is drawn a moment later, longer when the machine is busy.
+fn assert_input_shows(tmux: &Tmux, name: &str, expected: &[&str]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let rows = input_rows(&tmux.screen(name));
+        let first: Vec<&str> = rows
+            .iter()
+            .take(expected.len())
+            .map(String::as_str)
+            .collect();
+        if first == expected {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{rows:?} is not {expected:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Waits until the chat has saved `n` turns in its one conversation; returns them.
 fn saved_turns(data: &DataDir, n: usize) -> Vec<serde_json::Value> {
     let deadline = Instant::now() + LONG;
@@ -50,14 +69,14 @@ fn readline_keys_a_cr_paste_and_a_message_queued_while_a_reply_streams() {
     // Readline: Ctrl+W drops a word, Ctrl+A/Ctrl+E go to the line's ends, Ctrl+U clears.
     tmux.type_text("keys", "hello big world");
     tmux.keys("keys", &["C-w"]);
-    assert_eq!(input_rows(&tmux.screen("keys"))[0], "hello big");
+    assert_input_shows(&tmux, "keys", &["hello big"]);
     tmux.keys("keys", &["M-b", "C-a"]);
     tmux.type_text("keys", ">");
     tmux.keys("keys", &["C-e"]);
     tmux.type_text("keys", "!");
-    assert_eq!(input_rows(&tmux.screen("keys"))[0], ">hello big !");
+    assert_input_shows(&tmux, "keys", &[">hello big !"]);
     tmux.keys("keys", &["C-u"]);
-    assert_eq!(input_rows(&tmux.screen("keys"))[0], "");
+    assert_input_shows(&tmux, "keys", &[""]);
 
     // tmux pastes a line break as CR: it stays a line break.
     tmux.tmux(&[
@@ -67,15 +86,9 @@ fn readline_keys_a_cr_paste_and_a_message_queued_while_a_reply_streams() {
         "first pasted line\nsecond pasted line",
     ]);
     tmux.tmux(&["paste-buffer", "-p", "-b", "p", "-t", "keys"]);
-    std::thread::sleep(Duration::from_millis(300));
-    let rows = input_rows(&tmux.screen("keys"));
-    assert_eq!(
-        rows[..2],
-        ["first pasted line", "second pasted line"],
-        "{rows:?}"
-    );
+    assert_input_shows(&tmux, "keys", &["first pasted line", "second pasted line"]);
     tmux.keys("keys", &["C-u", "BSpace", "C-u"]);
-    assert_eq!(input_rows(&tmux.screen("keys"))[0], "");
+    assert_input_shows(&tmux, "keys", &[""]);
 
     // Sent while the first reply is on its way: shown as queued, then sent after it.
     tmux.type_text(
