@@ -58,9 +58,9 @@ const SIGNALS: f64 = 3.0;
 /// highest, BM25 as a share of the best; not found by words is 0), then recency, forgetting
 /// and pins. Scores, not places: reciprocal-rank fusion gave the 2nd of three lists nearly
 /// what the 1st got however far behind it was, so a turn that only shared a word with the
-/// question ranked with the one that answered it. Measured with `scripts/score-search.py`'s
-/// budget at 650 characters (our turns are half as long as a long conversation's) and at
-/// 1,300: long friends 0.73 → 0.81 (MRR 0.39 → 0.49), friends 0.82 → 0.85, old friends 0.91 →
+/// question ranked with the one that answered it. Measured with `scripts/score-search.py` at
+/// 650 characters (`--budget`: our sets' turns are short, and 1,300 holds about 17 of them)
+/// and at 1,300: long friends 0.73 → 0.81 (MRR 0.39 → 0.50), friends 0.82 → 0.85, old friends 0.91 →
 /// 0.96, generated seeds 7 and 11 0.914 → 0.922 and 0.935 → 0.927 (MRR 0.74 → 0.79, 0.77 →
 /// 0.80); at 1,300 unchanged or better everywhere. The weights are equal, not fitted to any set.
 pub fn fuse(

@@ -184,13 +184,15 @@ fn without_echoes(chosen: Vec<Chosen>) -> Vec<Chosen> {
         .iter()
         .enumerate()
         .map(|(at, c)| {
-            let others: Vec<&Chosen> = chosen
-                .iter()
-                .enumerate()
-                .filter(|(i, o)| *i != at && !said_by_the_assistant_as(&o.item))
-                .map(|(_, o)| o)
-                .collect();
-            said_by_the_assistant_as(&c.item) && said_between_them(&others, &c.item.text)
+            is_the_assistants(c.item.kind, &c.item.text) && {
+                let others: Vec<&Chosen> = chosen
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, o)| *i != at && !is_the_assistants(o.item.kind, &o.item.text))
+                    .map(|(_, o)| o)
+                    .collect();
+                said_between_them(&others, &c.item.text)
+            }
         })
         .collect();
     chosen
@@ -652,11 +654,7 @@ fn said_by_the_assistant(memory: &Memory) -> bool {
     is_the_assistants(memory.kind, &memory.text)
 }
 
-/// Whether a recalled item is a turn the assistant said.
-fn said_by_the_assistant_as(item: &Recalled) -> bool {
-    is_the_assistants(item.kind, &item.text)
-}
-
+/// Whether a memory of this kind and text is a turn the assistant said.
 fn is_the_assistants(kind: MemoryKind, text: &str) -> bool {
     kind == MemoryKind::Chunk
         && speaker_label(text).is_some_and(|(speaker, _)| speaker == "assistant")

@@ -30,17 +30,13 @@ pub enum MemoryError {
 /// Vector and BM25 candidates, each with its score (similarity, BM25).
 type Scored = (Vec<(super::fuse::Hit, f32)>, Vec<(super::fuse::Hit, f32)>);
 
-/// The candidates of two searches for one query as one set: each list merged by its score,
-/// best first, each memory once.
-fn union_of((vector_a, text_a): Scored, (vector_b, text_b): Scored) -> Scored {
-    let merged = |a: Vec<(super::fuse::Hit, f32)>, b: Vec<(super::fuse::Hit, f32)>| {
-        let mut all: Vec<(super::fuse::Hit, f32)> = a.into_iter().chain(b).collect();
-        all.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.id.cmp(&y.0.id)));
-        let mut seen = std::collections::HashSet::new();
-        all.retain(|(hit, _)| seen.insert(hit.id.clone()));
-        all
-    };
-    (merged(vector_a, vector_b), merged(text_a, text_b))
+/// The candidates of two searches for one query as one set. A memory both found has the same
+/// scores in each (its similarity, and its BM25, which a time filter does not change), and
+/// `candidates_of` keeps it once.
+fn union_of((mut by_vector, mut by_text): Scored, (vector_b, text_b): Scored) -> Scored {
+    by_vector.extend(vector_b);
+    by_text.extend(text_b);
+    (by_vector, by_text)
 }
 
 /// Candidates each side of the hybrid search fetches for `k` results.

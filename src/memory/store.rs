@@ -936,7 +936,7 @@ impl MemoryStore {
     }
 
     /// `text_search` with each match's BM25 score (the same for a memory whatever the filter,
-    /// so the matches of two searches can be merged by it).
+    /// so a memory two searches found scores the same in both).
     pub async fn text_search_scored(
         &self,
         text: &str,

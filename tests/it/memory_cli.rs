@@ -531,20 +531,15 @@ fn the_turn_that_says_what_was_asked_ranks_above_turns_that_only_share_its_words
     );
     // "going", "Oskar", "Lisbon": other turns share the question's words, and fused by their
     // places in each list they ranked first; the answer came sixth of fifteen.
-    let found = data.json(&[
-        "memory",
-        "search",
-        "--json",
-        "-k",
-        "1",
-        "--kind",
-        "chunk",
+    let found = search(
+        &data,
         "Why are Nadia and Oskar going to Lisbon?",
-    ]);
+        &["--kind", "chunk"],
+    );
     assert_eq!(
         found[0]["source_turns"],
         serde_json::json!(["s5-t026"]),
-        "{found}"
+        "{found:#?}"
     );
 }
 
